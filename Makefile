@@ -1,0 +1,123 @@
+# kite: top-level build. `make` builds userspace; `make check` runs every test
+# (normal and ASan+UBSan builds); `make demo` runs kite-pingpong on kite-emu.
+# The kernel module (kmod/) builds with `make modules` (see Kbuild).
+
+BUILD   ?= build
+SAN     ?=
+PREFIX  ?= /usr/local
+CC      ?= cc
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -MMD -MP $(CFLAGS)
+LDLIBS  := -pthread -lm
+ifneq ($(SAN),)
+ALLCFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRCS := $(wildcard userlib/*.c)
+EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
+TOOLS    := kite-pingpong regdoc
+TESTS    := test_regtab test_emu test_lib e2e_client
+
+SOVER    := 0
+LIBA     := $(BUILD)/libkite.a
+LIBSO    := $(BUILD)/libkite.so.$(SOVER)
+
+all: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
+     $(TESTS:%=$(BUILD)/%)
+
+$(BUILD)/userlib/%.o: userlib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -fPIC -fvisibility=hidden -DKITE_BUILDING_LIB -Iuserlib -c $< -o $@
+
+$(BUILD)/emu/%.o: emu/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Iemu -c $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Iemu -Iuserlib -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libkite.so.$(SOVER) -Wl,-z,defs $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	ln -sf libkite.so.$(SOVER) $(BUILD)/libkite.so
+
+$(BUILD)/libkite-emu.a: $(EMU_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kite.pc: userlib/kite.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' $< > $@
+
+$(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/libkite-emu.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/regdoc: $(BUILD)/tools/regdoc.o
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/test_regtab: $(BUILD)/tests/test_regtab.o
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/test_emu: $(BUILD)/tests/test_emu.o $(BUILD)/libkite-emu.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/test_lib: $(BUILD)/tests/test_lib.o $(BUILD)/tests/harness.o $(LIBA) $(BUILD)/libkite-emu.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# ---- tests ---------------------------------------------------------------
+test: all
+	BUILD=$(BUILD) bash tests/run.sh
+
+check: docs-check
+	$(MAKE) BUILD=build test
+	$(MAKE) BUILD=build-san SAN=1 test
+	bash tests/summary.sh build build-san
+
+docs: $(BUILD)/regdoc
+	$(BUILD)/regdoc --update docs/hw-spec.md
+
+docs-check: $(BUILD)/regdoc
+	$(BUILD)/regdoc --check docs/hw-spec.md
+
+# ---- demo: kite-pingpong on kite-emu (README's first command) --------------
+demo: all
+	bash tools/demo.sh $(BUILD)
+
+# ---- kernel module (issue: kite.ko) ----------------------------------------
+KDIR ?= /lib/modules/$(shell uname -r)/build
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kite $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libkite.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libkite.so
+	install -m 644 include/kite/*.h include/kite/regs.def $(DESTDIR)$(PREFIX)/include/kite/
+	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all test check docs docs-check demo modules install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

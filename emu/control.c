@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The card's control plane: reset (hw-spec §3.3), clock (§3.4), port and
+ * filter configuration applied on CFG_COMMIT (§3.3), queue start and stop
+ * (§6.1). Runs from the data path thread between doorbell polls.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "kite/regtab.h"
+#include "internal.h"
+
+uint64_t emu_clock(struct kite_emu *e)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec +
+	       (uint64_t)e->clock_offset;
+}
+
+static void running_list_update(struct kite_emu *e)
+{
+	unsigned int qid;
+
+	e->nrunning = 0;
+	for (qid = 0; qid < KITE_MAX_QUEUES; qid++)
+		if (e->q[qid].running)
+			e->running[e->nrunning++] = (uint8_t)qid;
+}
+
+static void queue_status(struct kite_emu *e, unsigned int qid, bool running,
+			 bool error, unsigned int cause)
+{
+	w32(e, KITE_R_AT(Q_STATUS, qid),
+	    KITE_FPREP(KITE_Q_STATUS_RUNNING, running) |
+	    KITE_FPREP(KITE_Q_STATUS_ERROR, error) |
+	    KITE_FPREP(KITE_Q_STATUS_CAUSE, cause));
+}
+
+void emu_queue_stop(struct kite_emu *e, unsigned int qid)
+{
+	struct emu_queue *q = &e->q[qid];
+
+	q->running = false;
+	q->error = false;
+	queue_status(e, qid, false, false, KITE_Q_STATUS_CAUSE_NONE);
+	running_list_update(e);
+}
+
+void emu_queue_error(struct kite_emu *e, unsigned int qid, unsigned int cause)
+{
+	struct emu_queue *q = &e->q[qid];
+
+	q->running = false;
+	q->error = true;
+	queue_status(e, qid, false, true, cause);
+	running_list_update(e);
+}
+
+/* Resolve one ring to host memory; a ring outside client memory faults. */
+static void *ring_ptr(struct kite_emu *e, unsigned int qid, unsigned int k,
+		      uint64_t bytes, unsigned int source, bool *ok)
+{
+	uint64_t iova = e->q[qid].ring_iova[k];
+	void *p = NULL;
+
+	if (!*ok)
+		return NULL;
+	if (iova % KITE_RING_ALIGN == 0)
+		p = emu_dma_ptr(e, iova, bytes);
+	if (!p) {
+		emu_fault(e, qid, source, iova, bytes);
+		*ok = false;
+	}
+	return p;
+}
+
+static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
+{
+	static const unsigned int reg[5] = {
+		KITE_R_Q_TX_RING, KITE_R_Q_TX_CQ, KITE_R_Q_RX_RING, KITE_R_Q_RX_CQ,
+		KITE_R_Q_PIO_CQ,
+	};
+	struct emu_queue *q = &e->q[qid];
+	unsigned int k, txl = KITE_FGET(KITE_Q_CTRL_TX_LOG2, ctrl);
+	unsigned int rxl = KITE_FGET(KITE_Q_CTRL_RX_LOG2, ctrl);
+	uint32_t bufsz = r32(e, KITE_R_AT(Q_RX_BUF_SIZE, qid));
+	bool ok = true;
+
+	if (txl < KITE_MIN_RING_LOG2 || txl > KITE_MAX_RING_LOG2 ||
+	    rxl < KITE_MIN_RING_LOG2 || rxl > KITE_MAX_RING_LOG2 ||
+	    bufsz < KITE_RX_BUF_MIN || bufsz > KITE_RX_BUF_MAX || bufsz % 64 ||
+	    KITE_FGET(KITE_Q_CTRL_PORT, ctrl) >= KITE_MAX_PORTS) {
+		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_BAD_CONFIG);
+		return;
+	}
+	for (k = 0; k < 5; k++)
+		q->ring_iova[k] = r64(e, KITE_R_Q_CTRL + qid * KITE_R_Q_CTRL_STRIDE +
+				      reg[k] - KITE_R_Q_CTRL);
+	q->txr = ring_ptr(e, qid, 0, (16ULL << txl), KITE_FAULT_INFO_SOURCE_TX_DESC, &ok);
+	q->txcq = ring_ptr(e, qid, 1, (16ULL << txl), KITE_FAULT_INFO_SOURCE_TX_CQ, &ok);
+	q->rxr = ring_ptr(e, qid, 2, (8ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_DESC, &ok);
+	q->rxcq = ring_ptr(e, qid, 3, (16ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_CQ, &ok);
+	q->piocq = ring_ptr(e, qid, 4, 16 * KITE_PIO_SLOTS, KITE_FAULT_INFO_SOURCE_PIO_CQ, &ok);
+	if (!ok) {
+		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
+		return;
+	}
+	q->port = KITE_FGET(KITE_Q_CTRL_PORT, ctrl);
+	q->tx_log2 = txl;
+	q->rx_log2 = rxl;
+	q->tx_mask = (1U << txl) - 1;
+	q->rx_mask = (1U << rxl) - 1;
+	q->rx_buf_size = bufsz;
+	q->tx_head = q->rx_head = q->pio_head = q->rx_tail = 0;
+	/* §6.1: doorbells count from zero in each run of the queue. */
+	memset(q->db, 0, 16);
+	w32(e, KITE_R_AT(Q_TX_HEAD, qid), 0);
+	w32(e, KITE_R_AT(Q_RX_HEAD, qid), 0);
+	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), 0);
+	q->running = true;
+	q->error = false;
+	queue_status(e, qid, true, false, KITE_Q_STATUS_CAUSE_NONE);
+	running_list_update(e);
+}
+
+static void scan_queues(struct kite_emu *e)
+{
+	unsigned int qid;
+
+	for (qid = 0; qid < KITE_MAX_QUEUES; qid++) {
+		struct emu_queue *q = &e->q[qid];
+		uint32_t ctrl = r32(e, KITE_R_AT(Q_CTRL, qid));
+		bool en = KITE_FGET(KITE_Q_CTRL_ENABLE, ctrl);
+
+		if (en && !q->running && !q->error)
+			queue_start(e, qid, ctrl);
+		else if (!en && (q->running || q->error))
+			emu_queue_stop(e, qid);
+	}
+}
+
+static void port_status_update(struct kite_emu *e, unsigned int p)
+{
+	bool up = e->port[p].enabled && e->port[p].carrier;
+
+	w32(e, KITE_R_AT(P_STATUS, p),
+	    up ? (KITE_FPREP(KITE_P_STATUS_LINK_UP, 1) |
+		  KITE_FPREP(KITE_P_STATUS_SPEED, KITE_P_STATUS_SPEED_10G)) : 0);
+}
+
+/* §3.3: port and filter registers take effect on CFG_COMMIT. */
+void emu_apply_config(struct kite_emu *e)
+{
+	unsigned int p, i;
+
+	for (p = 0; p < KITE_MAX_PORTS; p++) {
+		uint32_t ctrl = r32(e, KITE_R_AT(P_CTRL, p));
+		uint32_t mtu = r32(e, KITE_R_AT(P_MTU, p));
+
+		e->port[p].enabled = KITE_FGET(KITE_P_CTRL_ENABLE, ctrl);
+		e->port[p].default_en = KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl);
+		e->port[p].default_queue = KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl);
+		if (mtu > KITE_MAX_FRAME - KITE_FRAME_OVERHEAD)
+			mtu = KITE_MAX_FRAME - KITE_FRAME_OVERHEAD;
+		e->port[p].max_frame = mtu + KITE_FRAME_OVERHEAD;
+		port_status_update(e, p);
+	}
+	e->nfilters = 0;
+	for (i = 0; i < KITE_MAX_FILTERS; i++) {
+		uint32_t ctrl = r32(e, KITE_R_AT(F_CTRL, i));
+		struct emu_filter *f = &e->filter[e->nfilters];
+
+		if (!KITE_FGET(KITE_F_CTRL_VALID, ctrl))
+			continue;
+		f->type = KITE_FGET(KITE_F_CTRL_TYPE, ctrl);
+		f->port = KITE_FGET(KITE_F_CTRL_PORT, ctrl);
+		f->queue = KITE_FGET(KITE_F_CTRL_QUEUE, ctrl);
+		f->key = r64(e, KITE_R_AT(F_KEY, i));
+		f->index = (uint16_t)i;
+		e->nfilters++;
+	}
+	e->cfg_commit = r32(e, KITE_R_CFG_COMMIT);
+	w32(e, KITE_R_CFG_ACK, e->cfg_commit);
+}
+
+/* §3.3 GCTRL.RESET: every register to its table reset value. */
+void emu_reset(struct kite_emu *e)
+{
+	unsigned int i, k, resets = KITE_FGET(KITE_GSTATUS_RESETS, r32(e, KITE_R_GSTATUS));
+
+	w32(e, KITE_R_GSTATUS, 0);
+	for (i = 0; i < KITE_MAX_QUEUES; i++)
+		emu_queue_stop(e, i);
+	for (i = 0; i < KITE_NREGS; i++) {
+		const struct kite_reg_info *r = &kite_regs[i];
+
+		if (i == KITE_RI_TIME || i == KITE_RI_GSTATUS)
+			continue;
+		for (k = 0; k < r->count; k++) {
+			uint32_t off = r->offset + k * r->stride;
+			/* P_MAC's reset value is per port (regs.def) */
+			uint64_t v = r->reset + (i == KITE_RI_P_MAC ? k : 0);
+
+			if (r->bits == 64)
+				w64(e, off, v);
+			else
+				w32(e, off, (uint32_t)v);
+		}
+	}
+	memset(e->bar + KITE_BAR_CTRL_SIZE, 0, KITE_BAR_DB_SIZE);
+	e->clock_offset = 0;
+	emu_apply_config(e);
+	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1) |
+	    KITE_FPREP(KITE_GSTATUS_RESETS, resets + 1));
+}
+
+void emu_scan(struct kite_emu *e)
+{
+	int64_t adj;
+
+	if (KITE_FGET(KITE_GCTRL_RESET, r32(e, KITE_R_GCTRL)))
+		emu_reset(e);
+	adj = (int64_t)r64(e, KITE_R_TIME_ADJ);
+	if (adj) {
+		e->clock_offset += adj;
+		w64(e, KITE_R_TIME_ADJ, 0);
+	}
+	e->now = emu_clock(e);
+	w64(e, KITE_R_TIME, e->now);
+	if (r32(e, KITE_R_CFG_COMMIT) != e->cfg_commit)
+		emu_apply_config(e);
+	scan_queues(e);
+}
+
+void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up)
+{
+	e->port[port].carrier = up;
+	port_status_update(e, port);
+}
+
+void kite_emu_set_carrier(struct kite_emu *emu, unsigned int port, bool up)
+{
+	if (port >= KITE_MAX_PORTS)
+		return;
+	emu_ctl_lock(emu);
+	emu_set_carrier(emu, port, up);
+	emu_ctl_unlock(emu);
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The card's data path (hw-spec §6): TX descriptors and PIO slots go out on a
+ * port, the wire carries them to a port, filters steer them to a queue, RX
+ * descriptors say where they land. Completions are written last, phase last.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static inline uint32_t db_load(const struct emu_queue *q, unsigned int off)
+{
+	return __atomic_load_n((uint32_t *)(q->db + off), __ATOMIC_ACQUIRE);
+}
+
+/* §5.3: ts first, then the word holding PHASE, released. */
+static inline void cqe_write(struct kite_cqe *c, uint64_t ts, uint32_t len,
+			     uint32_t index, uint32_t filter, uint32_t status,
+			     uint32_t flags)
+{
+	uint64_t w = (uint64_t)(len & 0xffff) | (uint64_t)(index & 0xffff) << 16 |
+		     (uint64_t)(filter & 0xffff) << 32 | (uint64_t)(status & 0xff) << 48 |
+		     (uint64_t)(flags & 0xff) << 56;
+
+	__atomic_store_n(&c->ts, ts, __ATOMIC_RELAXED);
+	__atomic_store_n((uint64_t *)((uint8_t *)c + 8), w, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t rd_be16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+static inline uint64_t rd_be(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/* §3.8: does frame f match filter entry fl? */
+static bool filter_match(const struct emu_filter *fl, const uint8_t *f, uint32_t len)
+{
+	uint32_t ihl;
+
+	if (fl->type == KITE_F_CTRL_TYPE_DST_MAC)
+		return rd_be(f, 6) == (fl->key & 0xffffffffffffULL);
+	if (len < 34 || rd_be16(f + 12) != 0x0800 || (f[14] >> 4) != 4)
+		return false;
+	if (fl->type == KITE_F_CTRL_TYPE_IPV4_DST)
+		return rd_be(f + 30, 4) == (fl->key & 0xffffffffULL);
+	ihl = (f[14] & 0xf) * 4u;
+	if (fl->type != KITE_F_CTRL_TYPE_UDP_DST || f[23] != 17 || ihl < 20 ||
+	    len < 14 + ihl + 4)
+		return false;
+	return rd_be16(f + 14 + ihl + 2) == (fl->key & 0xffff);
+}
+
+/* A frame arrives on port p from the wire. */
+static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, uint32_t len)
+{
+	struct emu_port *port = &e->port[p];
+	uint32_t filter = KITE_CQE_NO_FILTER, qid, flags;
+	struct emu_queue *q;
+	unsigned int i;
+	uint8_t *buf;
+
+	add64(e, KITE_R_AT(P_RX_PKTS, p), 1);
+	add64(e, KITE_R_AT(P_RX_BYTES, p), len);
+	if (len > port->max_frame || len < KITE_MIN_FRAME) {
+		add64(e, KITE_R_AT(P_RX_DROP_MTU, p), 1);
+		return;
+	}
+	qid = port->default_queue;
+	for (i = 0; i < e->nfilters; i++) {
+		const struct emu_filter *fl = &e->filter[i];
+
+		if (fl->port == p && filter_match(fl, f, len)) {
+			filter = fl->index;
+			qid = fl->queue;
+			add64(e, KITE_R_AT(F_HITS, fl->index), 1);
+			break;
+		}
+	}
+	if (filter == KITE_CQE_NO_FILTER && !port->default_en) {
+		add64(e, KITE_R_AT(P_RX_DROP_NOMATCH, p), 1);
+		return;
+	}
+	q = &e->q[qid % KITE_MAX_QUEUES];
+	if (qid >= KITE_MAX_QUEUES || !q->running) {
+		add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);
+		return;
+	}
+	if (q->rx_head == q->rx_tail) {
+		q->rx_tail = db_load(q, KITE_DB_RX_TAIL);
+		if (q->rx_tail - q->rx_head > q->rx_mask + 1) {
+			emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
+			return;
+		}
+		if (q->rx_head == q->rx_tail) {
+			add64(e, KITE_R_AT(Q_RX_DROP_NOBUF, qid), 1);
+			return;
+		}
+	}
+	if (len > q->rx_buf_size) {
+		add64(e, KITE_R_AT(Q_RX_DROP_BUFSZ, qid), 1);
+		return;
+	}
+	i = q->rx_head & q->rx_mask;
+	buf = emu_dma_ptr(e, q->rxr[i].addr, q->rx_buf_size);
+	if (!buf) {
+		emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_RX_BUF, q->rxr[i].addr, q->rx_buf_size);
+		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
+		return;
+	}
+	memcpy(buf, f, len);
+	flags = KITE_CQE_F_TS | (p ? KITE_CQE_F_PORT1 : 0) |
+		KITE_CQE_PHASE(q->rx_head, q->rx_log2);
+	cqe_write(&q->rxcq[i], e->now, len, q->rx_head, filter, KITE_CQE_S_OK, flags);
+	q->rx_head++;
+	w32(e, KITE_R_AT(Q_RX_HEAD, qid), q->rx_head);
+	add64(e, KITE_R_AT(Q_RX_PKTS, qid), 1);
+	add64(e, KITE_R_AT(Q_RX_BYTES, qid), len);
+}
+
+/* Queue q sends frame f on its port; returns the completion status. */
+static unsigned int port_send(struct kite_emu *e, struct emu_queue *q, const uint8_t *f,
+			      uint32_t len)
+{
+	unsigned int p = q->port;
+
+	if (len < KITE_MIN_FRAME || len > e->port[p].max_frame)
+		return KITE_CQE_S_BAD_LEN;
+	if (!e->port[p].enabled || !e->port[p].carrier) {
+		add64(e, KITE_R_AT(P_TX_DROP_LINK, p), 1);
+		return KITE_CQE_S_LINK_DOWN;
+	}
+	add64(e, KITE_R_AT(P_TX_PKTS, p), 1);
+	add64(e, KITE_R_AT(P_TX_BYTES, p), len);
+	port_receive(e, e->cfg.wire == KITE_EMU_WIRE_PAIR ? p ^ 1 : p, f, len);
+	return KITE_CQE_S_OK;
+}
+
+static void queue_count_tx(struct kite_emu *e, unsigned int qid, unsigned int status,
+			   uint32_t len)
+{
+	if (status != KITE_CQE_S_OK) {
+		add64(e, KITE_R_AT(Q_TX_ERRORS, qid), 1);
+		return;
+	}
+	add64(e, KITE_R_AT(Q_TX_PKTS, qid), 1);
+	add64(e, KITE_R_AT(Q_TX_BYTES, qid), len);
+}
+
+static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t tail)
+{
+	struct emu_queue *q = &e->q[qid];
+	uint32_t n = tail - q->tx_head, done;
+
+	if (n > q->tx_mask + 1) {
+		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_TX_OVERFLOW);
+		return 0;
+	}
+	if (n > EMU_TX_BUDGET)
+		n = EMU_TX_BUDGET;
+	for (done = 0; done < n && q->running; done++) {
+		uint32_t i = q->tx_head & q->tx_mask;
+		const struct kite_tx_desc *d = &q->txr[i];
+		uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
+		uint32_t len = d->len, status;
+		const uint8_t *f = NULL;
+
+		if (d->rsvd || (d->flags & ~KITE_TXD_F_TS)) {
+			status = KITE_CQE_S_BAD_DESC;
+		} else {
+			f = emu_dma_ptr(e, addr, len);
+			status = f ? port_send(e, q, f, len) : KITE_CQE_S_DMA_FAULT;
+		}
+		queue_count_tx(e, qid, status, len);
+		cqe_write(&q->txcq[i], e->now, len, q->tx_head, KITE_CQE_NO_FILTER, status,
+			  KITE_CQE_F_TS | KITE_CQE_PHASE(q->tx_head, q->tx_log2));
+		q->tx_head++;
+		if (!f && status == KITE_CQE_S_DMA_FAULT) {
+			emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_TX_BUF, addr, len);
+			emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
+		}
+	}
+	w32(e, KITE_R_AT(Q_TX_HEAD, qid), q->tx_head);
+	return done;
+}
+
+/* §4.3: frames written straight into the doorbell page. */
+static unsigned int process_pio(struct kite_emu *e, unsigned int qid, uint32_t tail)
+{
+	struct emu_queue *q = &e->q[qid];
+	uint32_t n = tail - q->pio_head, done;
+
+	if (n > KITE_PIO_SLOTS) {
+		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_PIO_OVERFLOW);
+		return 0;
+	}
+	for (done = 0; done < n && q->running; done++) {
+		uint32_t i = q->pio_head % KITE_PIO_SLOTS;
+		const uint8_t *slot = q->db + KITE_PIO_WINDOW + i * KITE_PIO_SLOT_SIZE;
+		const struct kite_pio_hdr *h = (const void *)slot;
+		uint32_t len = h->len, status;
+
+		if (h->rsvd || (h->flags & ~KITE_TXD_F_TS))
+			status = KITE_CQE_S_BAD_DESC;
+		else if (len > KITE_PIO_MAX_FRAME)
+			status = KITE_CQE_S_BAD_LEN;
+		else
+			status = port_send(e, q, slot + KITE_PIO_HDR_SIZE, len);
+		queue_count_tx(e, qid, status, len);
+		if (status == KITE_CQE_S_OK)
+			add64(e, KITE_R_AT(Q_PIO_PKTS, qid), 1);
+		cqe_write(&q->piocq[i], e->now, len, q->pio_head, KITE_CQE_NO_FILTER, status,
+			  KITE_CQE_F_TS | KITE_CQE_PHASE(q->pio_head, 3));
+		q->pio_head++;
+	}
+	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), q->pio_head);
+	return done;
+}
+
+/* One pass over the running queues' doorbells. */
+unsigned int emu_poll_queues(struct kite_emu *e)
+{
+	unsigned int k, work = 0;
+	bool stamped = false;
+
+	for (k = 0; k < e->nrunning; k++) {
+		unsigned int qid = e->running[k];
+		struct emu_queue *q = &e->q[qid];
+		uint32_t pio = db_load(q, KITE_DB_PIO_TAIL);
+		uint32_t tx = db_load(q, KITE_DB_TX_TAIL);
+
+		if (pio == q->pio_head && tx == q->tx_head)
+			continue;
+		if (!stamped) {	/* one clock read per pass, not per frame */
+			e->now = emu_clock(e);
+			stamped = true;
+		}
+		if (pio != q->pio_head)
+			work += process_pio(e, qid, pio);
+		if (q->running && tx != q->tx_head)
+			work += process_tx(e, qid, tx);
+	}
+	return work;
+}

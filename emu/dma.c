@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The model's IOMMU: client memory registered as IOVA ranges, every device
+ * access bounds-checked (hw-spec §7). A refused access is a DMA fault.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+#define IOVA_BASE	0x100000000ULL	/* 4 GiB: IOVA 0 is never valid */
+#define IOVA_ALIGN	0x200000ULL	/* 2 MiB, a hugepage */
+
+void *emu_dma_ptr(struct kite_emu *e, uint64_t iova, uint64_t len)
+{
+	unsigned int i, n;
+
+	/* Most accesses hit the region of the previous one. */
+	for (n = 0, i = e->region_hint; n < EMU_MAX_REGIONS; n++, i = (i + 1) % EMU_MAX_REGIONS) {
+		struct emu_region *r = &e->region[i];
+		uint64_t off = iova - r->iova;	/* wraps when iova < r->iova */
+
+		if (!r->used || off >= r->len || len > r->len - off)
+			continue;
+		e->region_hint = i;
+		return r->va + off;
+	}
+	return NULL;
+}
+
+int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t off,
+		uint64_t *iova)
+{
+	struct emu_region *r = NULL;
+	void *va;
+	unsigned int i;
+
+	if (len == 0 || len > (1ULL << 40) || off % 4096)
+		return -EINVAL;
+	for (i = 0; i < EMU_MAX_REGIONS && !r; i++)
+		if (!e->region[i].used)
+			r = &e->region[i];
+	if (!r)
+		return -ENOSPC;
+	va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+	if (va == MAP_FAILED)
+		return -errno;
+	r->va = va;
+	r->len = len;
+	r->iova = e->next_iova;
+	r->owner = owner;
+	r->used = true;
+	/* Leave an unmapped guard after each region so overruns fault. */
+	e->next_iova += (len + 2 * IOVA_ALIGN - 1) & ~(IOVA_ALIGN - 1);
+	*iova = r->iova;
+	return 0;
+}
+
+/* A queue whose rings sit in a region that goes away cannot run on. */
+static void stop_queues_using(struct kite_emu *e, struct emu_region *r)
+{
+	unsigned int qid, k;
+
+	for (qid = 0; qid < KITE_MAX_QUEUES; qid++) {
+		struct emu_queue *q = &e->q[qid];
+
+		if (!q->running)
+			continue;
+		for (k = 0; k < 5; k++) {
+			if (q->ring_iova[k] - r->iova < r->len) {
+				emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_TX_DESC,
+					  q->ring_iova[k], 0);
+				emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
+				break;
+			}
+		}
+	}
+}
+
+static void region_release(struct kite_emu *e, struct emu_region *r)
+{
+	stop_queues_using(e, r);
+	munmap(r->va, r->len);
+	r->used = false;
+}
+
+int emu_dma_unmap(struct kite_emu *e, int owner, uint64_t iova)
+{
+	unsigned int i;
+
+	for (i = 0; i < EMU_MAX_REGIONS; i++) {
+		struct emu_region *r = &e->region[i];
+
+		if (r->used && r->iova == iova && r->owner == owner) {
+			region_release(e, r);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void emu_dma_unmap_owner(struct kite_emu *e, int owner)
+{
+	unsigned int i;
+
+	for (i = 0; i < EMU_MAX_REGIONS; i++)
+		if (e->region[i].used && e->region[i].owner == owner)
+			region_release(e, &e->region[i]);
+}
+
+void emu_dma_init(struct kite_emu *e)
+{
+	e->next_iova = IOVA_BASE;
+}
+
+/* hw-spec §7: log the refused access in BAR0's fault ring. */
+void emu_fault(struct kite_emu *e, unsigned int qid, unsigned int source,
+	       uint64_t iova, uint64_t len)
+{
+	uint64_t count = r64(e, KITE_R_FAULT_COUNT) + 1;
+	unsigned int slot = (count - 1) % KITE_FAULT_LOG_LEN;
+
+	w64(e, KITE_R_AT(FAULT_IOVA, slot), iova);
+	w32(e, KITE_R_AT(FAULT_INFO, slot),
+	    KITE_FPREP(KITE_FAULT_INFO_QUEUE, qid) |
+	    KITE_FPREP(KITE_FAULT_INFO_SOURCE, source) |
+	    KITE_FPREP(KITE_FAULT_INFO_LEN, len > 0xffff ? 0xffff : len));
+	w32(e, KITE_R_AT(FAULT_SEQ, slot), (uint32_t)count);
+	w64(e, KITE_R_FAULT_COUNT, count);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kite-emu: a software model of the kite NIC, written from docs/hw-spec.md.
+ * The model is a library (this API) plus the kite-emu daemon around it.
+ *
+ * Threads: the data path (kite_emu_step or kite_emu_run) runs on one thread;
+ * the control server (kite_emu_serve) on another. They share the model under
+ * one lock that the data path holds while it runs and hands over on request,
+ * so the poll loop itself never takes a lock.
+ */
+#ifndef KITE_EMU_H
+#define KITE_EMU_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum kite_emu_wire {
+	KITE_EMU_WIRE_LOOPBACK,	/* each port receives what it sends */
+	KITE_EMU_WIRE_PAIR,	/* port 0 and port 1 cabled back to back */
+};
+
+struct kite_emu_config {
+	const char *socket_path;	/* where clients connect (kite_emu_serve) */
+	enum kite_emu_wire wire;
+};
+
+struct kite_emu;
+
+/* Create a model in its power-on state. Returns 0 or -errno; msg gets why. */
+int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
+		    char *msg, size_t msglen);
+/* Stop the server if any, release every client's memory, remove the socket. */
+void kite_emu_destroy(struct kite_emu *emu);
+
+/* Start the control server thread on cfg->socket_path. 0 or -errno. */
+int kite_emu_serve(struct kite_emu *emu, char *msg, size_t msglen);
+
+/*
+ * Step mode: process everything pending (register changes, doorbells, the
+ * frames they produce) once, then return the number of frames moved.
+ * Deterministic: tests and instruction counts use it.
+ */
+unsigned int kite_emu_step(struct kite_emu *emu);
+
+/* Poll doorbells on the calling thread until *stop becomes non-zero. */
+void kite_emu_run(struct kite_emu *emu, volatile sig_atomic_t *stop);
+
+/* The cable: plug (up) or pull a port's link. */
+void kite_emu_set_carrier(struct kite_emu *emu, unsigned int port, bool up);
+
+/* BAR0 followed by BAR2, as clients see it (for tests of the model). */
+volatile uint8_t *kite_emu_bars(struct kite_emu *emu);
+
+#endif /* KITE_EMU_H */

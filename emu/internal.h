@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* kite-emu internals: the model's state, shared by its source files. */
+#ifndef KITE_EMU_INTERNAL_H
+#define KITE_EMU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kite/hw.h"
+#include "emu.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the model reads descriptors in host order: little-endian hosts only");
+
+#define EMU_MAX_REGIONS		64
+#define EMU_MAX_CLIENTS		32
+#define EMU_NO_OWNER		(-1)
+#define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
+
+/* A client's DMA memory: what an IOMMU mapping is to a real card. */
+struct emu_region {
+	uint64_t iova;
+	uint64_t len;
+	uint8_t *va;
+	int owner;		/* client slot */
+	bool used;
+};
+
+struct emu_queue {
+	bool running;
+	bool error;
+	uint8_t port;
+	uint8_t tx_log2, rx_log2;
+	uint32_t tx_mask, rx_mask;
+	uint32_t rx_buf_size;
+	uint32_t tx_head, rx_head, pio_head;
+	uint32_t rx_tail;	/* last RX doorbell value seen */
+	uint64_t ring_iova[5];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ */
+	struct kite_tx_desc *txr;
+	struct kite_cqe *txcq;
+	struct kite_rx_desc *rxr;
+	struct kite_cqe *rxcq;
+	struct kite_cqe *piocq;
+	uint8_t *db;		/* this queue's BAR2 page */
+	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
+};
+
+struct emu_port {
+	bool carrier;		/* cable state (kite_emu_set_carrier) */
+	bool enabled;		/* P_CTRL.ENABLE as last committed */
+	bool default_en;
+	uint8_t default_queue;
+	uint32_t max_frame;	/* MTU + KITE_FRAME_OVERHEAD */
+};
+
+struct emu_filter {
+	uint8_t type, port, queue;
+	uint16_t index;		/* entry number, reported in RX completions */
+	uint64_t key;
+};
+
+struct kite_emu {
+	struct kite_emu_config cfg;
+	char *socket_path;
+	int bar_fd;
+	uint8_t *bar;		/* BAR0 then BAR2 */
+	size_t bar_len;
+
+	struct emu_queue q[KITE_MAX_QUEUES];
+	uint8_t running[KITE_MAX_QUEUES];	/* indices of running queues */
+	unsigned int nrunning;
+	struct emu_port port[KITE_MAX_PORTS];
+	struct emu_filter filter[KITE_MAX_FILTERS];	/* valid entries, by index */
+	int8_t filter_owner[KITE_MAX_FILTERS];		/* client slot or EMU_NO_OWNER */
+	unsigned int nfilters;
+	uint32_t cfg_commit;
+
+	struct emu_region region[EMU_MAX_REGIONS];
+	unsigned int region_hint;
+	uint64_t next_iova;
+	int64_t clock_offset;
+	uint64_t now;		/* card clock at the start of this step */
+
+	/* data path hand-over, see emu.h */
+	pthread_mutex_t lock;
+	atomic_int ctl_wants;
+
+	/* control server */
+	pthread_t server;
+	bool serving;
+	int listen_fd;
+	int wake_fd[2];
+	int client_fd[EMU_MAX_CLIENTS];
+};
+
+/* BAR0 access: the model is the only writer of RO registers. */
+static inline uint32_t r32(struct kite_emu *e, uint32_t off)
+{
+	return __atomic_load_n((uint32_t *)(e->bar + off), __ATOMIC_RELAXED);
+}
+
+static inline uint64_t r64(struct kite_emu *e, uint32_t off)
+{
+	return __atomic_load_n((uint64_t *)(e->bar + off), __ATOMIC_RELAXED);
+}
+
+static inline void w32(struct kite_emu *e, uint32_t off, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)(e->bar + off), v, __ATOMIC_RELAXED);
+}
+
+static inline void w64(struct kite_emu *e, uint32_t off, uint64_t v)
+{
+	__atomic_store_n((uint64_t *)(e->bar + off), v, __ATOMIC_RELAXED);
+}
+
+static inline void add64(struct kite_emu *e, uint32_t off, uint64_t n)
+{
+	w64(e, off, r64(e, off) + n);
+}
+
+/* dma.c */
+void *emu_dma_ptr(struct kite_emu *e, uint64_t iova, uint64_t len);
+int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t off,
+		uint64_t *iova);
+int emu_dma_unmap(struct kite_emu *e, int owner, uint64_t iova);
+void emu_dma_unmap_owner(struct kite_emu *e, int owner);
+void emu_dma_init(struct kite_emu *e);
+void emu_fault(struct kite_emu *e, unsigned int qid, unsigned int source,
+	       uint64_t iova, uint64_t len);
+
+/* control.c */
+void emu_reset(struct kite_emu *e);
+void emu_scan(struct kite_emu *e);
+void emu_queue_stop(struct kite_emu *e, unsigned int qid);
+void emu_queue_error(struct kite_emu *e, unsigned int qid, unsigned int cause);
+uint64_t emu_clock(struct kite_emu *e);
+void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up);
+void emu_apply_config(struct kite_emu *e);
+
+/* server.c: take the model from the data path thread */
+void emu_ctl_lock(struct kite_emu *e);
+void emu_ctl_unlock(struct kite_emu *e);
+void emu_server_stop(struct kite_emu *e);
+
+/* datapath.c */
+unsigned int emu_poll_queues(struct kite_emu *e);
+
+#endif /* KITE_EMU_INTERNAL_H */

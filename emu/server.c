@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * kite-emu's control server: the bus side of include/kite/emu_proto.h. Hands
+ * out the BAR memfd, maps client DMA memory, tracks queue claims, and cleans
+ * up after a client that disconnects or dies (hw-spec §8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "kite/emu_proto.h"
+#include "internal.h"
+
+static int send_reply(int fd, struct kite_emu_msg *m, int pass_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pass_fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &pass_fd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+/* Receive one request and the fd that may come with it. */
+static ssize_t recv_request(int fd, struct kite_emu_msg *m, int *got_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+	*got_fd = -1;
+	for (c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(got_fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+/* Invalidate a filter entry now: its owner is gone or gave it back. */
+static void filter_drop(struct kite_emu *e, unsigned int i)
+{
+	e->filter_owner[i] = EMU_NO_OWNER;
+	w32(e, KITE_R_AT(F_CTRL, i), 0);
+	emu_apply_config(e);
+}
+
+static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
+		  int *pass_fd)
+{
+	struct emu_queue *q = m->a < KITE_MAX_QUEUES ? &e->q[m->a] : NULL;
+
+	switch (m->op) {
+	case KITE_EMU_HELLO:
+		m->a = KITE_BAR_CTRL_SIZE;
+		m->b = KITE_BAR_DB_SIZE;
+		*pass_fd = e->bar_fd;
+		return 0;
+	case KITE_EMU_DMA_MAP:
+		if (fd < 0)
+			return -EBADF;
+		return emu_dma_map(e, slot, fd, m->a, m->b, &m->a);
+	case KITE_EMU_DMA_UNMAP:
+		return emu_dma_unmap(e, slot, m->a);
+	case KITE_EMU_QUEUE_CLAIM:
+		if (!q)
+			return -EINVAL;
+		if (q->owner != EMU_NO_OWNER)
+			return q->owner == slot ? -EALREADY : -EBUSY;
+		q->owner = slot;
+		return 0;
+	case KITE_EMU_QUEUE_RELEASE:
+		if (!q)
+			return -EINVAL;
+		if (q->owner != slot)
+			return -EPERM;
+		q->owner = EMU_NO_OWNER;
+		return 0;
+	case KITE_EMU_FILTER_CLAIM:
+		for (m->a = 0; m->a < KITE_MAX_FILTERS; m->a++) {
+			if (e->filter_owner[m->a] == EMU_NO_OWNER &&
+			    !KITE_FGET(KITE_F_CTRL_VALID, r32(e, KITE_R_AT(F_CTRL, m->a)))) {
+				e->filter_owner[m->a] = (int8_t)slot;
+				return 0;
+			}
+		}
+		return -ENOSPC;
+	case KITE_EMU_FILTER_RELEASE:
+		if (m->a >= KITE_MAX_FILTERS)
+			return -EINVAL;
+		if (e->filter_owner[m->a] != slot)
+			return -EPERM;
+		filter_drop(e, (unsigned int)m->a);
+		return 0;
+	case KITE_EMU_SET_CARRIER:
+		if (m->a >= KITE_MAX_PORTS)
+			return -EINVAL;
+		emu_set_carrier(e, (unsigned int)m->a, m->b != 0);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* A client went away: stop its queues as a driver's release() would. */
+static void client_gone(struct kite_emu *e, int slot)
+{
+	unsigned int qid;
+
+	emu_ctl_lock(e);
+	for (qid = 0; qid < KITE_MAX_QUEUES; qid++) {
+		if (e->q[qid].owner != slot)
+			continue;
+		w32(e, KITE_R_AT(Q_CTRL, qid), 0);
+		emu_queue_stop(e, qid);
+		e->q[qid].owner = EMU_NO_OWNER;
+	}
+	for (qid = 0; qid < KITE_MAX_FILTERS; qid++)
+		if (e->filter_owner[qid] == slot)
+			filter_drop(e, qid);
+	emu_dma_unmap_owner(e, slot);
+	emu_ctl_unlock(e);
+	close(e->client_fd[slot]);
+	e->client_fd[slot] = -1;
+}
+
+static void serve_client(struct kite_emu *e, int slot)
+{
+	struct kite_emu_msg m;
+	int fd, pass_fd = -1;
+	ssize_t n = recv_request(e->client_fd[slot], &m, &fd);
+
+	if (n <= 0) {
+		client_gone(e, slot);
+		return;
+	}
+	if (n != sizeof(m) || m.version != KITE_EMU_PROTO_VERSION) {
+		m.status = -EPROTO;
+	} else {
+		emu_ctl_lock(e);
+		m.status = handle(e, slot, &m, fd, &pass_fd);
+		emu_ctl_unlock(e);
+	}
+	if (fd >= 0)
+		close(fd);	/* a DMA mapping holds its own reference */
+	if (send_reply(e->client_fd[slot], &m, pass_fd) < 0)
+		client_gone(e, slot);
+}
+
+static void accept_client(struct kite_emu *e)
+{
+	int fd = accept4(e->listen_fd, NULL, NULL, SOCK_CLOEXEC), slot;
+
+	if (fd < 0)
+		return;
+	for (slot = 0; slot < EMU_MAX_CLIENTS; slot++) {
+		if (e->client_fd[slot] < 0) {
+			e->client_fd[slot] = fd;
+			return;
+		}
+	}
+	close(fd);	/* full: the client sees EOF on its first request */
+}
+
+static void *server_main(void *arg)
+{
+	struct kite_emu *e = arg;
+	struct pollfd pfd[EMU_MAX_CLIENTS + 2];
+	int slot_of[EMU_MAX_CLIENTS + 2];
+
+	for (;;) {
+		nfds_t n = 0, i;
+
+		pfd[n++] = (struct pollfd){ .fd = e->wake_fd[0], .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = e->listen_fd, .events = POLLIN };
+		for (int s = 0; s < EMU_MAX_CLIENTS; s++) {
+			if (e->client_fd[s] < 0)
+				continue;
+			slot_of[n] = s;
+			pfd[n++] = (struct pollfd){ .fd = e->client_fd[s], .events = POLLIN };
+		}
+		if (poll(pfd, n, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents & POLLIN)
+			accept_client(e);
+		for (i = 2; i < n; i++)
+			if (pfd[i].revents)
+				serve_client(e, slot_of[i]);
+	}
+	return NULL;
+}
+
+int kite_emu_serve(struct kite_emu *emu, char *msg, size_t msglen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = emu->cfg.socket_path;
+	int err;
+
+	if (!path || strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(msg, msglen, "socket path missing or longer than %zu bytes",
+			 sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	emu->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (emu->listen_fd < 0 || pipe2(emu->wake_fd, O_CLOEXEC) < 0)
+		goto sys_fail;
+	if (bind(emu->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		snprintf(msg, msglen, "cannot bind %s: %s%s", path, strerror(errno),
+			 errno == EADDRINUSE ? " (another kite-emu running, or a stale socket?)" : "");
+		return err;
+	}
+	emu->socket_path = strdup(path);
+	if (listen(emu->listen_fd, 16) < 0)
+		goto sys_fail;
+	err = pthread_create(&emu->server, NULL, server_main, emu);
+	if (err) {
+		snprintf(msg, msglen, "cannot start the server thread: %s", strerror(err));
+		return -err;
+	}
+	emu->serving = true;
+	return 0;
+sys_fail:
+	err = -errno;
+	snprintf(msg, msglen, "cannot set up %s: %s", path, strerror(errno));
+	return err;
+}
+
+void emu_server_stop(struct kite_emu *e)
+{
+	int s;
+
+	if (e->serving) {
+		if (write(e->wake_fd[1], "x", 1) < 0)
+			perror("kite-emu: wake server");
+		pthread_join(e->server, NULL);
+		e->serving = false;
+	}
+	for (s = 0; s < EMU_MAX_CLIENTS; s++)
+		if (e->client_fd[s] >= 0)
+			client_gone(e, s);
+	if (e->listen_fd >= 0)
+		close(e->listen_fd);
+	if (e->wake_fd[0] >= 0) {
+		close(e->wake_fd[0]);
+		close(e->wake_fd[1]);
+	}
+	if (e->socket_path) {
+		unlink(e->socket_path);
+		free(e->socket_path);
+		e->socket_path = NULL;
+	}
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
+/*
+ * kite hardware contract: PCI identity, BAR layout, register constants,
+ * descriptor and completion layouts. docs/hw-spec.md is the prose; section
+ * numbers below (§) refer to it. Shared by kite.ko, libkite, kite-emu and the
+ * tools. Builds in the kernel and in userspace (C11).
+ */
+#ifndef KITE_HW_H
+#define KITE_HW_H
+
+#include <linux/types.h>
+
+/* §1 PCI identity (placeholder IDs; other boards bind via new_id) */
+#define KITE_PCI_VENDOR_ID	0x1de5	/* placeholder */
+#define KITE_PCI_DEVICE_ID	0x4b01	/* placeholder */
+
+/* §2 Version rules: software refuses a card whose major differs. */
+#define KITE_VERSION_MAJOR	1
+#define KITE_VERSION_MINOR	0
+#define KITE_MAGIC		0x4b495445	/* "KITE" */
+
+/* §2 Resource limits of this contract version */
+#define KITE_MAX_PORTS		2
+#define KITE_MAX_QUEUES		16
+#define KITE_MAX_FILTERS	64
+#define KITE_FAULT_LOG_LEN	16
+#define KITE_MAX_RING_LOG2	15
+#define KITE_MIN_RING_LOG2	3
+#define KITE_MAX_FRAME		9018	/* 9000 MTU + 14 header + 4 VLAN */
+#define KITE_MIN_FRAME		14
+#define KITE_FRAME_OVERHEAD	18	/* frame may be MTU + this many bytes */
+#define KITE_RX_BUF_MIN		64
+#define KITE_RX_BUF_MAX		16384
+#define KITE_RING_ALIGN		64
+
+/* §3 BARs */
+#define KITE_BAR_CTRL		0
+#define KITE_BAR_CTRL_SIZE	0x10000
+#define KITE_BAR_DB		2
+#define KITE_DB_PAGE_SIZE	0x1000	/* one page per queue, §4 */
+#define KITE_BAR_DB_SIZE	(KITE_MAX_QUEUES * KITE_DB_PAGE_SIZE)
+
+/* Reset values the register table refers to */
+#define KITE_VERSION_RESET	((KITE_VERSION_MAJOR << 16) | KITE_VERSION_MINOR)
+#define KITE_FEATURES_RESET	0xf
+#define KITE_CAPS_RESET		(KITE_MAX_PORTS | (KITE_MAX_QUEUES << 8) | \
+				 (KITE_MAX_RING_LOG2 << 16) | (KITE_MAX_FILTERS << 24))
+#define KITE_MAC_RESET		0x026b69746500ULL	/* 02:6b:69:74:65:00 + port */
+
+/*
+ * Register offsets and fields, generated from regs.def:
+ *   KITE_R_<REG>                offset of instance 0
+ *   KITE_R_<REG>_STRIDE         distance between instances
+ *   KITE_<REG>_<FIELD>_SHIFT / _WIDTH
+ *   KITE_<REG>_<FIELD>_<VALUE>  named field values
+ */
+enum kite_reg_offsets {
+#define KITE_REG(n, off, bits, acc, rst, cnt, stride, grp, desc) \
+	KITE_R_##n = (off), KITE_R_##n##_STRIDE = (stride),
+#define KITE_FIELD(r, n, lsb, w, acc, desc) \
+	KITE_##r##_##n##_SHIFT = (lsb), KITE_##r##_##n##_WIDTH = (w),
+#define KITE_ENUM(r, f, n, v) KITE_##r##_##f##_##n = (v),
+#include "regs.def"
+#undef KITE_REG
+#undef KITE_FIELD
+#undef KITE_ENUM
+};
+
+/* Offset of instance i of an array register: KITE_R_AT(Q_CTRL, 3) */
+#define KITE_R_AT(reg, i)	(KITE_R_##reg + (i) * KITE_R_##reg##_STRIDE)
+
+/* Field helpers: f is KITE_<REG>_<FIELD>, e.g. KITE_FGET(KITE_Q_CTRL_PORT, v) */
+#define KITE_FLIM(f)		((1ULL << f##_WIDTH) - 1)
+#define KITE_FMASK(f)		(KITE_FLIM(f) << f##_SHIFT)
+#define KITE_FGET(f, v)		(((v) >> f##_SHIFT) & KITE_FLIM(f))
+#define KITE_FPREP(f, x)	(((__u64)(x) & KITE_FLIM(f)) << f##_SHIFT)
+
+/*
+ * §4 BAR2 doorbell page of one queue. Doorbells carry free-running 32-bit
+ * producer counts; the card masks them with the ring size.
+ */
+#define KITE_DB_TX_TAIL		0x000
+#define KITE_DB_RX_TAIL		0x004
+#define KITE_DB_PIO_TAIL	0x008
+#define KITE_PIO_WINDOW		0x800
+#define KITE_PIO_SLOTS		8
+#define KITE_PIO_SLOT_SIZE	256
+#define KITE_PIO_HDR_SIZE	8
+#define KITE_PIO_MAX_FRAME	(KITE_PIO_SLOT_SIZE - KITE_PIO_HDR_SIZE)
+
+/* §4.3 header at the start of a PIO slot, frame bytes follow */
+struct kite_pio_hdr {
+	__le16 len;
+	__le16 flags;		/* KITE_TXD_F_* */
+	__le32 rsvd;
+};
+
+/* §5.1 TX descriptor: 16 bytes, four per cache line */
+struct kite_tx_desc {
+	__le64 addr;		/* IOVA of the frame */
+	__le16 len;		/* frame bytes, no FCS */
+	__le16 flags;		/* KITE_TXD_F_* */
+	__le32 rsvd;		/* must be zero */
+};
+#define KITE_TXD_F_TS		0x0001	/* timestamp requested (always given in v1.0) */
+
+/* §5.2 RX descriptor: 8 bytes, a buffer of Q_RX_BUF_SIZE bytes */
+struct kite_rx_desc {
+	__le64 addr;
+};
+
+/*
+ * §5.3 Completion entry, TX, RX and PIO alike: 16 bytes. The card writes
+ * ts first and the second 8 bytes (ending with flags) as one 64-bit write, so
+ * software that sees the expected PHASE in flags sees the whole entry. PHASE
+ * is 1 on the first pass over a zeroed ring and flips each wrap.
+ */
+struct kite_cqe {
+	__le64 ts;		/* card clock, ns, when the frame left / arrived */
+	__le16 len;		/* frame bytes */
+	__le16 index;		/* ring index (mod 2^16) of the descriptor */
+	__le16 filter;		/* RX: filter entry that matched, KITE_CQE_NO_FILTER */
+	__u8 status;		/* KITE_CQE_S_* */
+	__u8 flags;		/* KITE_CQE_F_* */
+};
+#define KITE_CQE_NO_FILTER	0xffff
+#define KITE_CQE_F_PHASE	0x80
+#define KITE_CQE_F_TS		0x01	/* ts valid */
+#define KITE_CQE_F_PORT1	0x02	/* RX: received on port 1 */
+
+enum kite_cqe_status {
+	KITE_CQE_S_OK = 0,
+	KITE_CQE_S_LINK_DOWN = 1,	/* TX: not sent, link down */
+	KITE_CQE_S_BAD_LEN = 2,		/* TX: shorter than 14 or over MTU+18 */
+	KITE_CQE_S_DMA_FAULT = 3,	/* TX: buffer IOVA refused; queue stops */
+	KITE_CQE_S_BAD_DESC = 4,	/* TX: reserved bits set */
+};
+
+/* Phase a completion at free-running index i of a 2^log2 ring carries. */
+#define KITE_CQE_PHASE(i, log2)	((((i) >> (log2)) & 1) ? 0 : KITE_CQE_F_PHASE)
+
+_Static_assert(sizeof(struct kite_tx_desc) == 16, "TX descriptor is 16 bytes");
+_Static_assert(sizeof(struct kite_rx_desc) == 8, "RX descriptor is 8 bytes");
+_Static_assert(sizeof(struct kite_cqe) == 16, "completion is 16 bytes");
+_Static_assert(__builtin_offsetof(struct kite_cqe, len) == 8, "cqe word 1 at 8");
+_Static_assert(__builtin_offsetof(struct kite_cqe, flags) == 15, "flags last byte");
+_Static_assert(sizeof(struct kite_pio_hdr) == KITE_PIO_HDR_SIZE, "PIO header");
+_Static_assert(KITE_PIO_WINDOW + KITE_PIO_SLOTS * KITE_PIO_SLOT_SIZE <= KITE_DB_PAGE_SIZE,
+	       "PIO window fits the doorbell page");
+_Static_assert(KITE_R_FAULT_SEQ + KITE_FAULT_LOG_LEN * KITE_R_FAULT_SEQ_STRIDE <=
+	       KITE_BAR_CTRL_SIZE, "register map fits BAR0");
+
+#endif /* KITE_HW_H */

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * \file kite.h
+ * \brief libkite: kernel-bypass access to the kite NIC.
+ *
+ * Open a device, make a packet buffer pool, open queues, then move frames
+ * with kite_rx_burst() / kite_tx_burst() / kite_pio_send(). The burst calls
+ * never make a system call, take a lock, allocate, or read a device
+ * register: they write descriptors and doorbells and poll completions the
+ * card writes into host memory (docs/hw-spec.md §6).
+ *
+ * Threads: a queue and a pool belong to one thread at a time. Control calls
+ * (filters, stats, reset) may be made from any thread but not concurrently
+ * on one device.
+ *
+ * Errors: functions returning int give 0 (or a count/index) on success and
+ * a negative errno-style code on failure; kite_last_error() then holds a
+ * message naming the cause. Functions returning a pointer give NULL.
+ */
+#ifndef KITE_KITE_H
+#define KITE_KITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KITE_LIB_VERSION_MAJOR 0
+#define KITE_LIB_VERSION_MINOR 1
+
+#if defined(KITE_BUILDING_LIB)
+#define KITE_API __attribute__((visibility("default")))
+#else
+#define KITE_API
+#endif
+
+struct kite_dev;
+struct kite_queue;
+struct kite_pool;
+
+/** A packet buffer. Metadata lives outside DMA memory; data points into it. */
+struct kite_pkt {
+	uint8_t *data;		/**< frame bytes (DMA memory) */
+	uint64_t iova;		/**< device address of data */
+	uint16_t len;		/**< frame length: set before TX, set by RX */
+	uint16_t flags;		/**< KITE_PKT_* */
+	uint16_t filter;	/**< RX: filter entry that matched, 0xffff none */
+	uint8_t status;		/**< RX: 0 */
+	uint8_t port;		/**< RX: port it arrived on */
+	uint64_t ts;		/**< RX: card clock (ns) at arrival */
+	uint64_t cookie;	/**< yours: reported back with TX timestamps/errors */
+	struct kite_pool *pool;	/**< owner */
+	uint32_t buf_size;	/**< capacity of data */
+	uint32_t index;		/**< buffer number in its pool */
+	uint64_t rsvd;
+};
+
+#define KITE_PKT_TS_VALID	0x0001	/**< RX: ts is valid */
+#define KITE_PKT_TX_REPORT	0x0002	/**< TX: report completion time (kite_tx_reports) */
+
+/* ---- device ---------------------------------------------------------- */
+
+/**
+ * \brief Open a kite device.
+ * \param devstr "emu:PATH" (kite-emu's socket). "/dev/kiteN" (kite.ko), a PCI
+ *        address (vfio-pci / uio_kite) are reserved for the kmod/vfio/uio
+ *        backends.
+ * \param out receives the device.
+ * \return 0, or -ENOENT (no such device), -EPROTONOSUPPORT (backend not in
+ *         this build), -ENODEV (not a kite card or an incompatible major
+ *         version), -EACCES, ...
+ */
+KITE_API int kite_open(const char *devstr, struct kite_dev **out);
+
+/** \brief Close a device; closes its queues and pools first. NULL is a no-op. */
+KITE_API void kite_close(struct kite_dev *dev);
+
+/** \brief Message for the last failure of a libkite call on this thread. */
+KITE_API const char *kite_last_error(void);
+
+/** \brief Short text for a (negative or positive) error code. */
+KITE_API const char *kite_strerror(int err);
+
+/** What the card says about itself (BAR0 identity registers). */
+struct kite_dev_info {
+	char backend[16];	/**< "emu", "kmod", "vfio", "uio" */
+	uint16_t version_major, version_minor;	/**< contract the card speaks */
+	uint32_t features;	/**< ID_FEATURES bits */
+	unsigned int num_ports, num_queues, num_filters;
+	unsigned int max_ring_size;
+	unsigned int max_frame;	/**< bytes, without FCS */
+};
+
+/** \brief Fill *info. \return 0 or -EINVAL. */
+KITE_API int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info);
+
+/**
+ * \brief Call fn(arg) while libkite waits for the card (queue start, reset,
+ * configuration commit). For single-threaded simulation: pass kite-emu's step
+ * function. NULL restores plain waiting.
+ */
+KITE_API void kite_set_wait_hook(struct kite_dev *dev, void (*fn)(void *), void *arg);
+
+/* ---- packet buffers -------------------------------------------------- */
+
+/**
+ * \brief Create a pool of nbufs buffers of buf_size bytes in DMA memory.
+ * Uses 2 MiB hugepages; without reserved hugepages, falls back to 4 KiB
+ * pages with a one-line warning on stderr.
+ * \param buf_size power of two, 256..16384.
+ * \return 0, -EINVAL (bad sizes), -ENOMEM, or a backend mapping error.
+ */
+KITE_API int kite_pool_create(struct kite_dev *dev, unsigned int nbufs,
+			      unsigned int buf_size, struct kite_pool **out);
+
+/** \brief Destroy a pool. Refuses (-EBUSY) while buffers are out. */
+KITE_API int kite_pool_destroy(struct kite_pool *pool);
+
+/** \brief Take one buffer, NULL when the pool is empty. */
+KITE_API struct kite_pkt *kite_pkt_alloc(struct kite_pool *pool);
+
+/** \brief Give a buffer back to its pool. */
+KITE_API void kite_pkt_free(struct kite_pkt *pkt);
+
+/** \brief Buffers currently in the pool. */
+KITE_API unsigned int kite_pool_avail(const struct kite_pool *pool);
+
+/* ---- queues ------------------------------------------------------------ */
+
+struct kite_queue_conf {
+	unsigned int port;		/**< port the queue sends on */
+	unsigned int tx_ring_size;	/**< power of two, 8..max_ring_size */
+	unsigned int rx_ring_size;	/**< power of two, 8..max_ring_size */
+	struct kite_pool *rx_pool;	/**< RX buffers come from (and go back to) here */
+};
+
+/**
+ * \brief Claim queue qid for this process and start it.
+ * The RX ring is filled from conf->rx_pool. Frames reach the queue through
+ * filters (kite_filter_add) or as a port's default queue.
+ * \return 0, -EBUSY (another process owns it), -EINVAL, -ENOMEM, -EIO (the
+ *         card refused the configuration; see kite_last_error).
+ */
+KITE_API int kite_queue_open(struct kite_dev *dev, unsigned int qid,
+			     const struct kite_queue_conf *conf, struct kite_queue **out);
+
+/** \brief Stop the queue, return its buffers to their pools, release it. */
+KITE_API void kite_queue_close(struct kite_queue *q);
+
+/**
+ * \brief Receive up to n frames. Buffers belong to the caller until freed or
+ * sent. Refills the RX ring from the pool in batches.
+ * \return frames received (0..n).
+ */
+KITE_API uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n);
+
+/**
+ * \brief Queue up to n frames for transmission with one doorbell. Sent
+ * buffers return to their pools once the card completes them.
+ * \return frames accepted (0..n); the rest stay the caller's (ring full).
+ */
+KITE_API uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n);
+
+/**
+ * \brief Send a small frame through the queue's PIO window: the frame is
+ * written straight to the card, no descriptor or DMA read (hw-spec §4.3).
+ * \param len 14..248 bytes.
+ * \param cookie reported with the completion when flags has KITE_PKT_TX_REPORT.
+ * \return 0, -EAGAIN (all 8 PIO slots in flight), -EMSGSIZE.
+ */
+KITE_API int kite_pio_send(struct kite_queue *q, const void *frame, uint16_t len,
+			   uint16_t flags, uint64_t cookie);
+
+/** \brief Reap TX and PIO completions now. \return completions reaped. */
+KITE_API unsigned int kite_tx_reap(struct kite_queue *q);
+
+/** A TX completion worth reporting: asked for (KITE_PKT_TX_REPORT) or failed. */
+struct kite_tx_report {
+	uint64_t cookie;
+	uint64_t ts;		/**< card clock (ns) when the frame left */
+	uint8_t status;		/**< KITE_CQE_S_* of hw.h: 0 ok */
+	uint8_t pio;		/**< 1 if sent with kite_pio_send */
+	uint16_t len;
+	uint32_t rsvd;
+};
+
+/**
+ * \brief Take up to n TX reports, oldest first. The queue keeps the newest
+ * 256; older unread ones are counted in kite_queue_stats.tx_reports_lost.
+ */
+KITE_API unsigned int kite_tx_reports(struct kite_queue *q, struct kite_tx_report *out,
+				      unsigned int n);
+
+/** Software counters of a queue (what this process saw). */
+struct kite_queue_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;	/**< completed OK */
+	uint64_t pio_pkts;
+	uint64_t tx_errors;		/**< completions with non-zero status */
+	uint64_t tx_aborted;		/**< in flight when the queue stopped */
+	uint64_t rx_refill_short;	/**< refills cut short by an empty pool */
+	uint64_t tx_reports_lost;
+};
+
+KITE_API void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out);
+
+enum kite_queue_run_state { KITE_QUEUE_RUNNING, KITE_QUEUE_STOPPED, KITE_QUEUE_ERROR };
+
+struct kite_queue_state {
+	enum kite_queue_run_state state;
+	unsigned int cause;	/**< KITE_Q_STATUS_CAUSE_* of hw.h when in error */
+	const char *cause_name;	/**< e.g. "DMA_FAULT" */
+};
+
+/** \brief Read the queue's state from the card (an MMIO read: not for the hot path). */
+KITE_API int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st);
+
+/**
+ * \brief Restart a queue after an error or a card reset: in-flight TX
+ * buffers return to their pools (counted as tx_aborted), RX is refilled.
+ */
+KITE_API int kite_queue_restart(struct kite_queue *q);
+
+/* ---- control ----------------------------------------------------------- */
+
+struct kite_link {
+	int up;
+	unsigned int speed_gbps;
+	unsigned int mtu;
+	uint8_t mac[6];
+};
+
+KITE_API int kite_link_get(struct kite_dev *dev, unsigned int port, struct kite_link *out);
+
+/** \brief Set a port's MTU (68..9000). */
+KITE_API int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu);
+
+/**
+ * \brief Steer unmatched frames of a port to a queue (or drop them, counted,
+ * when queue is negative).
+ */
+KITE_API int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue);
+
+enum kite_filter_type { KITE_FILTER_DST_MAC = 1, KITE_FILTER_IPV4_DST = 2, KITE_FILTER_UDP_DST = 3 };
+
+struct kite_filter {
+	enum kite_filter_type type;
+	unsigned int port;	/**< port whose received frames are tested */
+	unsigned int queue;	/**< where matches go */
+	uint64_t key;		/**< MAC (48 bits, first octet most significant),
+				     IPv4 address (host order), UDP port */
+};
+
+/** \brief Add a filter in the first free entry. \return its index, or -ENOSPC. */
+KITE_API int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f);
+KITE_API int kite_filter_del(struct kite_dev *dev, unsigned int index);
+
+struct kite_port_stats {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t rx_drop_nomatch, rx_drop_mtu, rx_drop_noq, tx_drop_link;
+};
+
+struct kite_queue_hw_stats {
+	uint64_t tx_pkts, tx_bytes, tx_errors, pio_pkts;
+	uint64_t rx_pkts, rx_bytes, rx_drop_nobuf, rx_drop_bufsz;
+};
+
+KITE_API int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_stats *out);
+KITE_API int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid,
+				 struct kite_queue_hw_stats *out);
+
+/** A DMA fault the card logged (hw-spec §7). */
+struct kite_fault {
+	uint64_t iova;
+	uint64_t seq;
+	unsigned int queue, source, len;
+	const char *source_name;
+};
+
+/** \brief Newest faults first, at most n. \return count. */
+KITE_API int kite_faults(struct kite_dev *dev, struct kite_fault *out, unsigned int n);
+
+/** \brief Card clock in ns (the timestamp base). */
+KITE_API int kite_time(struct kite_dev *dev, uint64_t *ns);
+
+/**
+ * \brief Reset the card: every queue of every process stops, filters and
+ * counters clear. Queues of this process must then kite_queue_restart().
+ */
+KITE_API int kite_reset(struct kite_dev *dev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KITE_KITE_H */

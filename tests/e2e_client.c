@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * e2e_client: an application process for tests/e2e.sh, run against a kite-emu
+ * daemon in another process.
+ *   traffic DEV Q N BATCH   send N frames in bursts of BATCH through queue Q,
+ *                           steered back by a DST_MAC filter; byte-exact check
+ *   hog DEV Q               keep queue Q busy until killed (prints "ready")
+ *   expect-busy DEV Q       opening Q must fail with EBUSY
+ *   check-idle DEV Q        Q's counters are still and Q can be opened again
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "kite/kite.h"
+
+#define DIE(...) do { fprintf(stderr, "e2e_client: " __VA_ARGS__); fputc('\n', stderr); \
+		      exit(1); } while (0)
+
+static struct kite_dev *dev;
+static struct kite_pool *pool;
+
+static struct kite_queue *open_queue(const char *devstr, unsigned int qid, uint64_t *mac)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 256, .rx_ring_size = 256 };
+	struct kite_filter f = { .type = KITE_FILTER_DST_MAC, .queue = qid };
+	struct kite_queue *q;
+
+	if (kite_open(devstr, &dev) || kite_pool_create(dev, 2048, 2048, &pool))
+		DIE("%s", kite_last_error());
+	c.rx_pool = pool;
+	if (kite_queue_open(dev, qid, &c, &q))
+		DIE("%s", kite_last_error());
+	*mac = 0x02e2e0000000ULL | qid;	/* one MAC per queue keeps clients apart */
+	f.key = *mac;
+	if (kite_filter_add(dev, &f) < 0)
+		DIE("%s", kite_last_error());
+	return q;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsigned int batch,
+		   int forever)
+{
+	uint64_t mac, seq = 0, expect = 0;
+	struct kite_queue *q = open_queue(devstr, qid, &mac);
+	struct kite_pkt *pk[64];
+
+	while (forever || seq < n) {
+		unsigned int i, got = 0, sent = 0;
+		double deadline = now_s() + 5;
+
+		for (i = 0; i < batch; i++) {
+			uint16_t len = (uint16_t)(64 + (seq + i) * 37 % 1400);
+
+			pk[i] = kite_pkt_alloc(pool);
+			if (!pk[i])
+				DIE("pool empty");
+			frame_fill(pk[i]->data, len, mac, mac, seq + i);
+			pk[i]->len = len;
+		}
+		while (sent < batch) {
+			sent += kite_tx_burst(q, pk + sent, (uint16_t)(batch - sent));
+			if (now_s() > deadline)
+				DIE("TX ring stayed full");
+		}
+		seq += batch;
+		while (got < batch) {
+			uint16_t k = kite_rx_burst(q, pk, 64);
+
+			for (i = 0; i < k; i++) {
+				if (!frame_check(pk[i]->data, pk[i]->len, expect))
+					DIE("queue %u: frame %llu corrupt", qid,
+					    (unsigned long long)expect);
+				expect++;
+				kite_pkt_free(pk[i]);
+			}
+			got += k;
+			if (!k && now_s() > deadline)
+				DIE("queue %u: frames lost after %llu", qid,
+				    (unsigned long long)expect);
+		}
+		if (forever && seq == batch) {
+			printf("ready\n");
+			fflush(stdout);
+		}
+	}
+	printf("queue %u: %llu frames ok\n", qid, (unsigned long long)expect);
+	kite_close(dev);
+	return 0;
+}
+
+static int expect_busy(const char *devstr, unsigned int qid)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
+	struct kite_queue *q;
+	int err;
+
+	if (kite_open(devstr, &dev) || kite_pool_create(dev, 128, 2048, &pool))
+		DIE("%s", kite_last_error());
+	c.rx_pool = pool;
+	err = kite_queue_open(dev, qid, &c, &q);
+	if (err != -EBUSY)
+		DIE("opening queue %u gave %d, expected -EBUSY", qid, err);
+	printf("queue %u busy: %s\n", qid, kite_last_error());
+	kite_close(dev);
+	return 0;
+}
+
+static int check_idle(const char *devstr, unsigned int qid)
+{
+	struct kite_queue_hw_stats a, b;
+
+	if (kite_open(devstr, &dev))
+		DIE("%s", kite_last_error());
+	if (kite_queue_hw_stats(dev, qid, &a))
+		DIE("%s", kite_last_error());
+	usleep(200000);
+	kite_queue_hw_stats(dev, qid, &b);
+	if (a.tx_pkts != b.tx_pkts || a.rx_pkts != b.rx_pkts)
+		DIE("queue %u still moving frames after its owner died", qid);
+	if (a.tx_pkts == 0)
+		DIE("queue %u never moved a frame: the test proves nothing", qid);
+	kite_close(dev);
+	return traffic(devstr, qid, 1000, 16, 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && !strcmp(argv[1], "traffic") && argc == 6)
+		return traffic(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
+			       (unsigned int)atoi(argv[5]), 0);
+	if (argc == 4 && !strcmp(argv[1], "hog"))
+		return traffic(argv[2], (unsigned int)atoi(argv[3]), 0, 32, 1);
+	if (argc == 4 && !strcmp(argv[1], "expect-busy"))
+		return expect_busy(argv[2], (unsigned int)atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "check-idle"))
+		return check_idle(argv[2], (unsigned int)atoi(argv[3]));
+	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog DEV Q | expect-busy DEV Q "
+		"| check-idle DEV Q\n");
+	return 2;
+}

@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite against kite-emu in one process, model in step mode: every frame's
+ * journey is deterministic. Covers rings wrapping thousands of times, full and
+ * empty rings, batch sizes 1..64, multi-queue, filters, PIO, timestamps, link
+ * down, reset during traffic, DMA faults, byte-exact payloads.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "emu.h"
+#include "harness.h"
+#include "kite/hw.h"
+#include "kite/kite.h"
+
+#define MAC0 0x026b69746500ULL	/* port 0's reset MAC (regs.def) */
+
+struct fx {
+	char dir[64];
+	char devstr[160];
+	struct kite_emu *emu;
+	struct kite_dev *dev;
+	struct kite_pool *pool;
+};
+
+static void step_hook(void *arg)
+{
+	kite_emu_step(arg);
+}
+
+static int fx_setup_wire(void **state, enum kite_emu_wire wire)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct kite_emu_config cfg = { .wire = wire };
+	char msg[256], sock[128];
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/kite-test-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(sock, sizeof(sock), "%s/emu.sock", f->dir);
+	snprintf(f->devstr, sizeof(f->devstr), "emu:%s", sock);
+	cfg.socket_path = sock;
+	assert_int_equal(kite_emu_create(&cfg, &f->emu, msg, sizeof(msg)), 0);
+	assert_int_equal(kite_emu_serve(f->emu, msg, sizeof(msg)), 0);
+	assert_int_equal(kite_open(f->devstr, &f->dev), 0);
+	kite_set_wait_hook(f->dev, step_hook, f->emu);
+	assert_int_equal(kite_pool_create(f->dev, 1024, 2048, &f->pool), 0);
+	*state = f;
+	return 0;
+}
+
+static int fx_setup(void **state)
+{
+	return fx_setup_wire(state, KITE_EMU_WIRE_LOOPBACK);
+}
+
+static int fx_setup_pair(void **state)
+{
+	return fx_setup_wire(state, KITE_EMU_WIRE_PAIR);
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	kite_close(f->dev);
+	kite_emu_destroy(f->emu);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct kite_queue *open_q(struct fx *f, unsigned int qid, unsigned int port,
+				 unsigned int tx, unsigned int rx)
+{
+	struct kite_queue_conf c = { .port = port, .tx_ring_size = tx, .rx_ring_size = rx,
+				     .rx_pool = f->pool };
+	struct kite_queue *q = NULL;
+	int err = kite_queue_open(f->dev, qid, &c, &q);
+
+	if (err)
+		fail_msg("kite_queue_open(%u): %s", qid, kite_last_error());
+	return q;
+}
+
+/* Queue a frame with sequence number seq; returns 1 if the ring took it. */
+static int send_seq(struct fx *f, struct kite_queue *q, uint16_t len, uint64_t seq)
+{
+	struct kite_pkt *p = kite_pkt_alloc(f->pool);
+
+	assert_non_null(p);
+	frame_fill(p->data, len, MAC0, MAC0, seq);
+	p->len = len;
+	p->cookie = seq;
+	if (kite_tx_burst(q, &p, 1) == 1)
+		return 1;
+	kite_pkt_free(p);
+	return 0;
+}
+
+/* ---- device and argument checks ------------------------------------------ */
+
+static void test_open_errors(void **state)
+{
+	struct kite_dev *d = NULL;
+
+	(void)state;
+	assert_int_equal(kite_open(NULL, &d), -EINVAL);
+	assert_int_equal(kite_open("bogus", &d), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "unknown device"));
+	assert_true(kite_open("emu:/nonexistent/kite.sock", &d) < 0);
+	assert_non_null(strstr(kite_last_error(), "cannot connect to kite-emu"));
+	assert_int_equal(kite_open("/dev/kite0", &d), -EPROTONOSUPPORT);
+	assert_non_null(strstr(kite_last_error(), "kmod backend"));
+	assert_int_equal(kite_open("0000:01:00.0", &d), -EPROTONOSUPPORT);
+	assert_null(d);
+	assert_string_equal(kite_strerror(-EBUSY), "resource in use by another owner");
+}
+
+static void test_dev_info(void **state)
+{
+	struct fx *f = *state;
+	struct kite_dev_info in;
+	struct kite_link l;
+
+	assert_int_equal(kite_dev_info(f->dev, &in), 0);
+	assert_string_equal(in.backend, "emu");
+	assert_int_equal(in.version_major, KITE_VERSION_MAJOR);
+	assert_int_equal(in.num_ports, 2);
+	assert_int_equal(in.num_queues, 16);
+	assert_int_equal(in.num_filters, 64);
+	assert_int_equal(in.max_ring_size, 1u << 15);
+	assert_int_equal(kite_link_get(f->dev, 1, &l), 0);
+	assert_true(l.up);
+	assert_int_equal(l.speed_gbps, 10);
+	assert_int_equal(l.mtu, 1500);
+	assert_int_equal(l.mac[0], 0x02);
+	assert_int_equal(l.mac[5], 0x01);
+	assert_int_equal(kite_link_get(f->dev, 2, &l), -EINVAL);
+}
+
+static void test_pool(void **state)
+{
+	struct fx *f = *state;
+	struct kite_pool *p;
+	struct kite_pkt *a, *b;
+
+	assert_int_equal(kite_pool_create(f->dev, 16, 1000, &p), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "power of two"));
+	assert_int_equal(kite_pool_create(f->dev, 0, 2048, &p), -EINVAL);
+	assert_int_equal(kite_pool_create(f->dev, 2, 4096, &p), 0);
+	a = kite_pkt_alloc(p);
+	b = kite_pkt_alloc(p);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(kite_pkt_alloc(p));
+	assert_int_equal(b->iova - a->iova, 4096);
+	assert_int_equal(kite_pool_destroy(p), -EBUSY);
+	assert_non_null(strstr(kite_last_error(), "still out"));
+	kite_pkt_free(a);
+	kite_pkt_free(b);
+	kite_pkt_free(b);	/* a double free is refused, not a corruption */
+	assert_int_equal(kite_pool_avail(p), 2);
+	assert_int_equal(kite_pool_destroy(p), 0);
+}
+
+static void test_queue_open_errors(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64, .rx_pool = f->pool };
+	struct kite_queue *q, *q0;
+	struct kite_dev *other;
+
+	assert_int_equal(kite_queue_open(f->dev, 16, &c, &q), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "queue 16 does not exist"));
+	c.port = 2;
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), -EINVAL);
+	c.port = 0;
+	c.tx_ring_size = 1000;
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "TX ring size 1000"));
+	c.tx_ring_size = 4;
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), -EINVAL);
+	c.tx_ring_size = 1u << 16;
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), -EINVAL);
+	c.tx_ring_size = 64;
+	c.rx_pool = NULL;
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), -EINVAL);
+	c.rx_pool = f->pool;
+	q0 = open_q(f, 0, 0, 64, 64);
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), -EBUSY);
+	/* another process (here: another connection) cannot take it */
+	assert_int_equal(kite_open(f->devstr, &other), 0);
+	kite_set_wait_hook(other, step_hook, f->emu);
+	assert_int_equal(kite_pool_create(other, 64, 2048, &c.rx_pool), 0);
+	assert_int_equal(kite_queue_open(other, 0, &c, &q), -EBUSY);
+	assert_non_null(strstr(kite_last_error(), "in use by another process"));
+	assert_int_equal(kite_queue_open(other, 1, &c, &q), 0);
+	kite_close(other);
+	kite_queue_close(q0);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/* ---- data path ------------------------------------------------------------ */
+
+static void test_loopback_one(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_pkt *rx[4];
+	struct kite_queue_stats st;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	assert_int_equal(kite_rx_burst(q, rx, 4), 0);		/* empty ring */
+	assert_int_equal(send_seq(f, q, 64, 42), 1);
+	assert_int_equal(kite_emu_step(f->emu), 1);
+	assert_int_equal(kite_rx_burst(q, rx, 4), 1);
+	assert_int_equal(rx[0]->len, 64);
+	assert_true(frame_check(rx[0]->data, 64, 42));
+	assert_true(rx[0]->flags & KITE_PKT_TS_VALID);
+	assert_int_equal(rx[0]->filter, 0xffff);
+	assert_int_equal(rx[0]->port, 0);
+	kite_pkt_free(rx[0]);
+	assert_int_equal(kite_tx_reap(q), 1);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_pkts, 1);
+	assert_int_equal(st.rx_pkts, 1);
+	assert_int_equal(st.rx_bytes, 64);
+	kite_queue_close(q);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/* Every batch size 1..64 over small rings: the rings wrap thousands of times. */
+static void test_wrap_all_batches(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 3, 0, 64, 64);
+	struct kite_queue_hw_stats hw;
+	struct kite_queue_stats st;
+	uint64_t seq = 0, expect = 0, bytes = 0;
+	unsigned int batch, round;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 3), 0);
+	for (batch = 1; batch <= 64; batch++) {
+		for (round = 0; round < 100; round++) {
+			struct kite_pkt *pk[64];
+			uint16_t i, n, got = 0;
+
+			for (i = 0; i < batch; i++) {
+				uint16_t len = (uint16_t)(60 + (seq + i) % 1400);
+
+				pk[i] = kite_pkt_alloc(f->pool);
+				assert_non_null(pk[i]);
+				frame_fill(pk[i]->data, len, MAC0, MAC0, seq + i);
+				pk[i]->len = len;
+				bytes += len;
+			}
+			assert_int_equal(kite_tx_burst(q, pk, batch), batch);
+			seq += batch;
+			kite_emu_step(f->emu);
+			while (got < batch) {
+				n = kite_rx_burst(q, pk, 64);
+				assert_true(n > 0);
+				for (i = 0; i < n; i++) {
+					if (!frame_check(pk[i]->data, pk[i]->len, expect))
+						fail_msg("frame %llu corrupt or out of order",
+							 (unsigned long long)expect);
+					expect++;
+					kite_pkt_free(pk[i]);
+				}
+				got += n;
+			}
+		}
+	}
+	kite_tx_reap(q);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_pkts, seq);
+	assert_int_equal(st.rx_pkts, seq);
+	assert_int_equal(st.rx_bytes, bytes);
+	assert_true(seq / 64 > 3000);	/* wraps of the 64-entry rings */
+	assert_int_equal(kite_queue_hw_stats(f->dev, 3, &hw), 0);
+	assert_int_equal(hw.tx_pkts, seq);
+	assert_int_equal(hw.rx_pkts, seq);
+	assert_int_equal(hw.rx_bytes, bytes);
+	assert_int_equal(hw.rx_drop_nobuf, 0);
+	kite_queue_close(q);
+}
+
+static void test_full_rings(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 8, 8);
+	struct kite_pkt *pk[32];
+	struct kite_queue_hw_stats hw;
+	uint16_t i, n;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	for (i = 0; i < 16; i++) {
+		pk[i] = kite_pkt_alloc(f->pool);
+		frame_fill(pk[i]->data, 64, MAC0, MAC0, i);
+		pk[i]->len = 64;
+	}
+	/* TX ring of 8 takes 8, the rest stay ours */
+	assert_int_equal(kite_tx_burst(q, pk, 16), 8);
+	assert_int_equal(kite_tx_burst(q, pk + 8, 8), 0);
+	kite_emu_step(f->emu);	/* 8 frames land in the 8 posted RX buffers */
+	assert_int_equal(kite_tx_burst(q, pk + 8, 8), 8);	/* reaped: room again */
+	kite_emu_step(f->emu);	/* no RX buffer free: all 8 dropped, counted */
+	assert_int_equal(kite_queue_hw_stats(f->dev, 0, &hw), 0);
+	assert_int_equal(hw.rx_drop_nobuf, 8);
+	assert_int_equal(hw.rx_pkts, 8);
+	n = kite_rx_burst(q, pk, 32);
+	assert_int_equal(n, 8);
+	for (i = 0; i < n; i++) {
+		assert_true(frame_check(pk[i]->data, 64, i));
+		kite_pkt_free(pk[i]);
+	}
+	kite_queue_close(q);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/* Filters steer frames to four queues; unmatched frames are dropped, counted. */
+static void test_multi_queue_filters(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q[4];
+	struct kite_filter flt = { .type = KITE_FILTER_UDP_DST, .port = 0 };
+	struct kite_port_stats ps;
+	struct kite_pkt *pk[64];
+	uint8_t frame[128];
+	unsigned int i, k, seq = 0;
+	int idx[4];
+
+	for (i = 0; i < 4; i++) {
+		q[i] = open_q(f, 4 + i, 0, 256, 64);
+		flt.queue = 4 + i;
+		flt.key = 5000 + i;
+		flt.type = i == 3 ? KITE_FILTER_IPV4_DST : KITE_FILTER_UDP_DST;
+		if (i == 3)
+			flt.key = 0xa9fe0063;	/* 169.254.0.99 */
+		idx[i] = kite_filter_add(f->dev, &flt);
+		assert_int_equal(idx[i], i);
+	}
+	flt.type = KITE_FILTER_UDP_DST;
+	flt.key = 1ULL << 20;
+	assert_int_equal(kite_filter_add(f->dev, &flt), -EINVAL);	/* key too wide */
+	assert_int_equal(kite_default_queue_set(f->dev, 0, -1), 0);
+	for (k = 0; k < 200; k++) {
+		for (i = 0; i < 5; i++) {	/* i == 4: matches nothing */
+			struct kite_pkt *p = kite_pkt_alloc(f->pool);
+			uint32_t ip = i == 3 ? 0xa9fe0063 : 0xa9fe0002;
+
+			udp_fill(p->data, 100, MAC0, ip, (uint16_t)(5000 + i), seq++);
+			p->len = 100;
+			assert_int_equal(kite_tx_burst(q[0], &p, 1), 1);
+		}
+		kite_emu_step(f->emu);
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(kite_rx_burst(q[i], pk, 64), 1);
+			assert_int_equal(pk[0]->filter, idx[i]);
+			udp_fill(frame, 100, MAC0, i == 3 ? 0xa9fe0063 : 0xa9fe0002,
+				 (uint16_t)(5000 + i), seq - 5 + i);
+			assert_memory_equal(pk[0]->data, frame, 100);
+			kite_pkt_free(pk[0]);
+		}
+	}
+	assert_int_equal(kite_port_stats(f->dev, 0, &ps), 0);
+	assert_int_equal(ps.rx_drop_nomatch, 200);
+	assert_int_equal(ps.rx_pkts, 1000);
+	assert_int_equal(kite_filter_del(f->dev, idx[1]), 0);
+	assert_int_equal(kite_filter_del(f->dev, idx[1]), -ENOENT);
+	for (i = 0; i < 4; i++)
+		kite_queue_close(q[i]);
+}
+
+static void test_mac_filter_pair_wire(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *a = open_q(f, 0, 0, 64, 64), *b = open_q(f, 1, 1, 64, 64);
+	struct kite_filter flt = { .type = KITE_FILTER_DST_MAC, .port = 1, .queue = 1,
+				   .key = MAC0 + 1 };
+	struct kite_pkt *p = kite_pkt_alloc(f->pool);
+
+	assert_true(kite_filter_add(f->dev, &flt) >= 0);
+	frame_fill(p->data, 200, MAC0 + 1, MAC0, 7);
+	p->len = 200;
+	assert_int_equal(kite_tx_burst(a, &p, 1), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_burst(a, &p, 1), 0);	/* pair: not back to port 0 */
+	assert_int_equal(kite_rx_burst(b, &p, 1), 1);
+	assert_int_equal(p->port, 1);
+	assert_true(frame_check(p->data, 200, 7));
+	kite_pkt_free(p);
+	kite_queue_close(a);
+	kite_queue_close(b);
+}
+
+static void test_pio(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 2, 0, 64, 256);
+	struct kite_queue_hw_stats hw;
+	struct kite_tx_report rep[8];
+	struct kite_queue_stats st;
+	struct kite_pkt *p;
+	uint8_t frame[256];
+	unsigned int i, k;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 2), 0);
+	assert_int_equal(kite_pio_send(q, frame, KITE_PIO_MAX_FRAME + 1, 0, 0), -EMSGSIZE);
+	assert_non_null(strstr(kite_last_error(), "PIO frames are 14..248"));
+	assert_int_equal(kite_pio_send(q, frame, 13, 0, 0), -EMSGSIZE);
+	for (i = 0; i < 8; i++) {
+		frame_fill(frame, 64, MAC0, MAC0, i);
+		assert_int_equal(kite_pio_send(q, frame, 64, 0, i), 0);
+	}
+	assert_int_equal(kite_pio_send(q, frame, 64, 0, 8), -EAGAIN);	/* 8 slots in flight */
+	kite_emu_step(f->emu);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(kite_rx_burst(q, &p, 1), 1);
+		assert_true(frame_check(p->data, 64, i));
+		kite_pkt_free(p);
+	}
+	/* thousands more, all sizes, with completion reports */
+	for (k = 0; k < 3000; k++) {
+		uint16_t len = (uint16_t)(22 + k % (KITE_PIO_MAX_FRAME - 21));
+
+		frame_fill(frame, len, MAC0, MAC0, 100 + k);
+		assert_int_equal(kite_pio_send(q, frame, len, KITE_PKT_TX_REPORT, 100 + k), 0);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_rx_burst(q, &p, 1), 1);
+		assert_int_equal(p->len, len);
+		assert_true(frame_check(p->data, len, 100 + k));
+		kite_pkt_free(p);
+	}
+	kite_tx_reap(q);
+	assert_int_equal(kite_tx_reports(q, rep, 8), 8);
+	assert_true(rep[0].pio);
+	assert_int_equal(rep[0].status, 0);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.pio_pkts, 3008);
+	assert_int_equal(kite_queue_hw_stats(f->dev, 2, &hw), 0);
+	assert_int_equal(hw.pio_pkts, 3008);
+	kite_queue_close(q);
+}
+
+static void test_timestamps(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_tx_report rep[64];
+	uint64_t last_rx = 0, t0, t1;
+	struct kite_pkt *p;
+	unsigned int i, n;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_time(f->dev, &t0), 0);
+	for (i = 0; i < 500; i++) {
+		p = kite_pkt_alloc(f->pool);
+		frame_fill(p->data, 64, MAC0, MAC0, i);
+		p->len = 64;
+		p->flags = KITE_PKT_TX_REPORT;
+		p->cookie = i;
+		assert_int_equal(kite_tx_burst(q, &p, 1), 1);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_rx_burst(q, &p, 1), 1);
+		assert_true(p->flags & KITE_PKT_TS_VALID);
+		assert_true(p->ts >= last_rx);	/* monotonic */
+		assert_true(p->ts >= t0);
+		last_rx = p->ts;
+		kite_pkt_free(p);
+		kite_tx_reap(q);
+		n = kite_tx_reports(q, rep, 64);
+		assert_int_equal(n, 1);
+		assert_int_equal(rep[0].cookie, i);
+		assert_true(rep[0].ts <= last_rx);	/* left before it arrived */
+	}
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_time(f->dev, &t1), 0);
+	assert_true(t1 >= last_rx);
+	kite_queue_close(q);
+}
+
+static void test_link_down(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_tx_report rep[8];
+	struct kite_port_stats ps;
+	struct kite_queue_stats st;
+	struct kite_link l;
+	struct kite_pkt *p;
+	unsigned int i;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	kite_emu_set_carrier(f->emu, 0, false);
+	assert_int_equal(kite_link_get(f->dev, 0, &l), 0);
+	assert_false(l.up);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(send_seq(f, q, 64, i), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_burst(q, &p, 1), 0);
+	kite_tx_reap(q);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_errors, 5);	/* not silent: reported and counted */
+	assert_int_equal(kite_tx_reports(q, rep, 8), 5);
+	assert_int_equal(rep[4].status, KITE_CQE_S_LINK_DOWN);
+	assert_int_equal(rep[4].cookie, 4);
+	assert_int_equal(kite_port_stats(f->dev, 0, &ps), 0);
+	assert_int_equal(ps.tx_drop_link, 5);
+	kite_emu_set_carrier(f->emu, 0, true);
+	assert_int_equal(send_seq(f, q, 64, 9), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_burst(q, &p, 1), 1);
+	assert_true(frame_check(p->data, 64, 9));
+	kite_pkt_free(p);
+	kite_queue_close(q);
+}
+
+static void test_mtu(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_tx_report rep[2];
+	struct kite_pkt *p;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	assert_int_equal(kite_mtu_set(f->dev, 0, 20000), -EINVAL);
+	assert_int_equal(kite_mtu_set(f->dev, 0, 1000), 0);
+	assert_int_equal(send_seq(f, q, 1019, 1), 1);	/* over MTU + 18 */
+	assert_int_equal(send_seq(f, q, 1018, 2), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_burst(q, &p, 1), 1);
+	assert_true(frame_check(p->data, 1018, 2));
+	kite_pkt_free(p);
+	kite_tx_reap(q);
+	assert_int_equal(kite_tx_reports(q, rep, 2), 1);
+	assert_int_equal(rep[0].status, KITE_CQE_S_BAD_LEN);
+	assert_int_equal(rep[0].cookie, 1);
+	kite_queue_close(q);
+}
+
+static void test_reset_during_traffic(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 5, 0, 64, 64);
+	struct kite_queue_state qs;
+	struct kite_queue_stats st;
+	struct kite_pkt *p;
+	unsigned int i;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 5), 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(send_seq(f, q, 64, i), 1);
+	assert_int_equal(kite_reset(f->dev), 0);	/* frames still in flight */
+	assert_int_equal(kite_queue_state(q, &qs), 0);
+	assert_int_equal(qs.state, KITE_QUEUE_STOPPED);
+	assert_int_equal(kite_queue_restart(q), 0);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_aborted, 20);	/* accounted, buffers back */
+	assert_int_equal(kite_pool_avail(f->pool), 1024 - 64);
+	/* reset cleared the default queue: traffic needs it again */
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 5), 0);
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(send_seq(f, q, 64, 1000 + i), 1);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_rx_burst(q, &p, 1), 1);
+		assert_true(frame_check(p->data, 64, 1000 + i));
+		kite_pkt_free(p);
+	}
+	kite_queue_close(q);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+static void test_dma_fault(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 6, 0, 64, 64), *other = open_q(f, 7, 0, 64, 64);
+	struct kite_pkt *p = kite_pkt_alloc(f->pool), *good;
+	struct kite_queue_state qs;
+	struct kite_tx_report rep;
+	struct kite_fault flt[2];
+	uint64_t real_iova = p->iova;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 7), 0);
+	p->len = 64;
+	p->iova = 0xdead0000;	/* not mapped for the card */
+	assert_int_equal(kite_tx_burst(q, &p, 1), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_queue_state(q, &qs), 0);
+	assert_int_equal(qs.state, KITE_QUEUE_ERROR);
+	assert_string_equal(qs.cause_name, "DMA_FAULT");
+	kite_tx_reap(q);
+	assert_int_equal(kite_tx_reports(q, &rep, 1), 1);
+	assert_int_equal(rep.status, KITE_CQE_S_DMA_FAULT);
+	assert_int_equal(kite_faults(f->dev, flt, 2), 1);
+	assert_int_equal(flt[0].iova, 0xdead0000);
+	assert_int_equal(flt[0].queue, 6);
+	assert_string_equal(flt[0].source_name, "TX_BUF");
+	p->iova = real_iova;
+	/* the model and the other queue carry on */
+	assert_int_equal(send_seq(f, other, 64, 5), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_burst(other, &good, 1), 1);
+	assert_true(frame_check(good->data, 64, 5));
+	kite_pkt_free(good);
+	/* and the faulted queue restarts */
+	assert_int_equal(kite_queue_restart(q), 0);
+	assert_int_equal(kite_queue_state(q, &qs), 0);
+	assert_int_equal(qs.state, KITE_QUEUE_RUNNING);
+	assert_int_equal(send_seq(f, q, 64, 6), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_burst(other, &good, 1), 1);
+	assert_true(frame_check(good->data, 64, 6));
+	kite_pkt_free(good);
+	kite_queue_close(q);
+	kite_queue_close(other);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test_setup_teardown(test_dev_info, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pool, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_queue_open_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_loopback_one, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_all_batches, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_full_rings, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_multi_queue_filters, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mac_filter_pair_wire, fx_setup_pair, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pio, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_timestamps, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_link_down, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mtu, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reset_during_traffic, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_dma_fault, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("libkite+kite-emu (step mode)", tests, NULL, NULL);
+}

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * kite-pingpong: round-trip latency of small frames through a kite device
+ * (the model's loopback wire, or a cable looped back on a real card), on the
+ * descriptor path and the PIO path; optionally the floor, a raw cache-line
+ * ping-pong between two cores, measured the same way.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kite/kite.h"
+#include "tsc.h"
+
+struct opts {
+	const char *dev;
+	const char *json;
+	unsigned long iters, warmup;
+	unsigned int queue, size;
+	int cpu, peer_cpu;
+	bool desc, pio, floor;
+};
+
+struct result {
+	const char *name;
+	double p50, p99, p999, max, mean;
+	unsigned long n;
+};
+
+static double ticks_per_ns;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct result summarize(const char *name, uint64_t *s, unsigned long n)
+{
+	struct result r = { .name = name, .n = n };
+	double sum = 0;
+	unsigned long i;
+
+	qsort(s, n, sizeof(*s), cmp_u64);
+	for (i = 0; i < n; i++)
+		sum += (double)s[i];
+	r.p50 = (double)s[n / 2] / ticks_per_ns;
+	r.p99 = (double)s[(n * 99) / 100] / ticks_per_ns;
+	r.p999 = (double)s[(n * 999) / 1000] / ticks_per_ns;
+	r.max = (double)s[n - 1] / ticks_per_ns;
+	r.mean = sum / (double)n / ticks_per_ns;
+	return r;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		fprintf(stderr, "kite-pingpong: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+}
+
+/* ---- the floor: one cache line each way between two cores ------------------ */
+
+struct pingpong_line {
+	_Alignas(64) volatile uint64_t ping;
+	_Alignas(64) volatile uint64_t pong;
+	unsigned long n;
+	int cpu;
+};
+
+static void *floor_peer(void *arg)
+{
+	struct pingpong_line *l = arg;
+	uint64_t i;
+
+	pin(l->cpu);
+	for (i = 1; i <= l->n; i++) {
+		while (l->ping != i)
+			;
+		l->pong = i;
+	}
+	return NULL;
+}
+
+static int run_floor(const struct opts *o, uint64_t *s, struct result *r)
+{
+	static struct pingpong_line line;
+	unsigned long total = o->iters + o->warmup, i;
+	pthread_t t;
+
+	line.n = total;
+	line.cpu = o->peer_cpu;
+	if (pthread_create(&t, NULL, floor_peer, &line))
+		return -1;
+	for (i = 1; i <= total; i++) {
+		uint64_t t0 = tsc_now();
+
+		line.ping = i;
+		while (line.pong != i)
+			;
+		if (i > o->warmup)
+			s[i - 1 - o->warmup] = tsc_now() - t0;
+	}
+	pthread_join(t, NULL);
+	*r = summarize("floor", s, o->iters);
+	return 0;
+}
+
+/* ---- kite ------------------------------------------------------------------ */
+
+static void build_frame(uint8_t *f, unsigned int size, const uint8_t mac[6])
+{
+	unsigned int i;
+
+	memcpy(f, mac, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x88;		/* IEEE local experimental ethertype */
+	f[13] = 0xb5;
+	for (i = 14; i < size; i++)
+		f[i] = (uint8_t)i;
+}
+
+static struct kite_pkt *wait_rx(struct kite_queue *q)
+{
+	struct kite_pkt *p;
+	uint64_t start = tsc_now(), limit = (uint64_t)(ticks_per_ns * 1e9);
+
+	while (kite_rx_burst(q, &p, 1) == 0)
+		if (tsc_now() - start > limit)
+			return NULL;
+	return p;
+}
+
+static int lost(struct kite_queue *q, unsigned long i)
+{
+	struct kite_queue_state st;
+
+	kite_queue_state(q, &st);
+	fprintf(stderr, "kite-pingpong: frame %lu did not come back within 1 s (queue %s%s%s)\n",
+		i, st.state == KITE_QUEUE_RUNNING ? "running" :
+		st.state == KITE_QUEUE_ERROR ? "in error: " : "stopped",
+		st.state == KITE_QUEUE_ERROR ? st.cause_name : "", "");
+	return -1;
+}
+
+static int run_kite(const struct opts *o, struct kite_queue *q, struct kite_pool *pool,
+		    const uint8_t *frame, bool pio, uint64_t *s, struct result *r)
+{
+	unsigned long total = o->iters + o->warmup, i;
+
+	for (i = 0; i < total; i++) {
+		struct kite_pkt *p, *rx;
+		uint64_t t0 = tsc_now(), seq = i;
+
+		if (pio) {
+			uint8_t f[256];
+
+			memcpy(f, frame, o->size);
+			memcpy(f + 14, &seq, sizeof(seq));
+			while (kite_pio_send(q, f, (uint16_t)o->size, 0, i) == -EAGAIN)
+				kite_tx_reap(q);
+		} else {
+			p = kite_pkt_alloc(pool);
+			if (!p) {
+				fprintf(stderr, "kite-pingpong: buffer pool empty\n");
+				return -1;
+			}
+			memcpy(p->data, frame, o->size);
+			memcpy(p->data + 14, &seq, sizeof(seq));
+			p->len = (uint16_t)o->size;
+			while (kite_tx_burst(q, &p, 1) == 0)
+				kite_tx_reap(q);
+		}
+		rx = wait_rx(q);
+		if (!rx)
+			return lost(q, i);
+		if (i >= o->warmup)
+			s[i - o->warmup] = tsc_now() - t0;
+		if (rx->len != o->size || memcmp(rx->data + 14, &seq, sizeof(seq))) {
+			fprintf(stderr, "kite-pingpong: frame %lu came back wrong (len %u)\n", i,
+				rx->len);
+			return -1;
+		}
+		kite_pkt_free(rx);
+	}
+	*r = summarize(pio ? "pio" : "descriptor", s, o->iters);
+	return 0;
+}
+
+static int run_device(const struct opts *o, uint64_t *s, struct result *res, int *nres)
+{
+	struct kite_queue_conf qc = { .tx_ring_size = 256, .rx_ring_size = 256 };
+	struct kite_dev *dev;
+	struct kite_pool *pool;
+	struct kite_queue *q;
+	struct kite_link link;
+	uint8_t frame[256];
+	int err;
+
+	err = kite_open(o->dev, &dev);
+	if (err) {
+		fprintf(stderr, "kite-pingpong: %s\n", kite_last_error());
+		return -1;
+	}
+	err = kite_pool_create(dev, 1024, 2048, &pool);
+	if (!err) {
+		qc.rx_pool = pool;
+		err = kite_queue_open(dev, o->queue, &qc, &q);
+	}
+	if (!err)
+		err = kite_default_queue_set(dev, 0, (int)o->queue);
+	if (!err)
+		err = kite_link_get(dev, 0, &link);
+	if (err) {
+		fprintf(stderr, "kite-pingpong: %s\n", kite_last_error());
+		kite_close(dev);
+		return -1;
+	}
+	if (!link.up)
+		fprintf(stderr, "kite-pingpong: warning: port 0 link is down\n");
+	build_frame(frame, o->size, link.mac);
+	if (o->desc && !err)
+		err = run_kite(o, q, pool, frame, false, s, &res[(*nres)++]);
+	if (o->pio && !err)
+		err = run_kite(o, q, pool, frame, true, s, &res[(*nres)++]);
+	kite_close(dev);
+	return err;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kite-pingpong [-d DEV] [-n N] [-w N] [-m desc|pio|both] [-s BYTES]\n"
+		"                     [-q QUEUE] [-c CPU] [--floor [-C CPU]] [--no-device]\n"
+		"                     [--json FILE]\n"
+		"\n"
+		"Round-trip latency of frames sent on port 0 and received back (kite-emu's\n"
+		"loopback wire, or a looped-back cable), timed with rdtsc.\n"
+		"\n"
+		"  -d, --dev DEV      device (default emu:/tmp/kite-emu.sock)\n"
+		"  -n, --iters N      timed round trips per path (default 1000000)\n"
+		"  -w, --warmup N     untimed round trips first (default 10000)\n"
+		"  -m, --mode MODE    desc, pio or both (default both)\n"
+		"  -s, --size BYTES   frame size, 60..248 (default 64)\n"
+		"  -q, --queue Q      queue to use (default 0)\n"
+		"  -c, --cpu CPU      pin this thread\n"
+		"      --floor        also measure a raw cache-line ping-pong with CPU -C\n"
+		"  -C, --peer-cpu CPU peer core of --floor (default 1)\n"
+		"      --no-device    only the floor\n"
+		"      --json FILE    also write the results as JSON\n");
+}
+
+static int parse(int argc, char **argv, struct opts *o, bool *device)
+{
+	static const struct option lo[] = {
+		{ "dev", required_argument, NULL, 'd' }, { "iters", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'w' }, { "mode", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' }, { "queue", required_argument, NULL, 'q' },
+		{ "cpu", required_argument, NULL, 'c' }, { "peer-cpu", required_argument, NULL, 'C' },
+		{ "floor", no_argument, NULL, 'F' }, { "no-device", no_argument, NULL, 'N' },
+		{ "json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:n:w:m:s:q:c:C:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->dev = optarg; break;
+		case 'n': o->iters = strtoul(optarg, NULL, 0); break;
+		case 'w': o->warmup = strtoul(optarg, NULL, 0); break;
+		case 'm':
+			o->desc = !strcmp(optarg, "desc") || !strcmp(optarg, "both");
+			o->pio = !strcmp(optarg, "pio") || !strcmp(optarg, "both");
+			if (!o->desc && !o->pio) {
+				fprintf(stderr, "kite-pingpong: mode is desc, pio or both\n");
+				return -1;
+			}
+			break;
+		case 's': o->size = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'q': o->queue = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'c': o->cpu = atoi(optarg); break;
+		case 'C': o->peer_cpu = atoi(optarg); break;
+		case 'F': o->floor = true; break;
+		case 'N': *device = false; break;
+		case 'j': o->json = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc || o->iters == 0 || o->size < 60 || o->size > 248) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_results(const struct opts *o, const struct result *r, int n)
+{
+	FILE *j = o->json ? fopen(o->json, "w") : NULL;
+	int i;
+
+	printf("%-11s %9s %9s %9s %9s %9s\n", "path", "p50 ns", "p99 ns", "p99.9 ns",
+	       "max ns", "mean ns");
+	for (i = 0; i < n; i++)
+		printf("%-11s %9.0f %9.0f %9.0f %9.0f %9.0f\n", r[i].name, r[i].p50, r[i].p99,
+		       r[i].p999, r[i].max, r[i].mean);
+	if (o->json && !j)
+		fprintf(stderr, "kite-pingpong: cannot write %s: %s\n", o->json, strerror(errno));
+	if (!j)
+		return;
+	fprintf(j, "{\"dev\": \"%s\", \"size\": %u, \"iters\": %lu, \"results\": [", o->dev,
+		o->size, o->iters);
+	for (i = 0; i < n; i++)
+		fprintf(j, "%s{\"path\": \"%s\", \"p50_ns\": %.1f, \"p99_ns\": %.1f, "
+			"\"p999_ns\": %.1f, \"max_ns\": %.1f, \"mean_ns\": %.1f}", i ? ", " : "",
+			r[i].name, r[i].p50, r[i].p99, r[i].p999, r[i].max, r[i].mean);
+	fprintf(j, "]}\n");
+	fclose(j);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .dev = "emu:/tmp/kite-emu.sock", .iters = 1000000, .warmup = 10000,
+			  .size = 64, .cpu = -1, .peer_cpu = 1, .desc = true, .pio = true };
+	struct result res[3];
+	bool device = true;
+	double tsc_ns, clk_ns;
+	uint64_t *s;
+	int n = 0, err = 0;
+
+	if (parse(argc, argv, &o, &device))
+		return 2;
+	pin(o.cpu);
+	ticks_per_ns = tsc_calibrate();
+	tsc_read_cost(ticks_per_ns, &tsc_ns, &clk_ns);
+	s = malloc(sizeof(*s) * o.iters);
+	if (!s)
+		return 1;
+	printf("kite-pingpong: %s, queue %u, %u-byte frames, %lu round trips per path after "
+	       "%lu warm-up, CPU %d\n", device ? o.dev : "(no device)", o.queue, o.size, o.iters,
+	       o.warmup, o.cpu);
+	printf("timing: rdtsc at %.3f ticks/ns, clock source %s; one rdtsc %.1f ns, one "
+	       "clock_gettime %.1f ns\n", ticks_per_ns, clock_source(), tsc_ns, clk_ns);
+	if (o.floor && run_floor(&o, s, &res[n]) == 0)
+		n++;
+	if (device)
+		err = run_device(&o, s, res, &n);
+	print_results(&o, res, n);
+	free(s);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tsc.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+double tsc_calibrate(void)
+{
+	uint64_t t0 = mono_ns(), c0 = tsc_now(), t1, c1;
+
+	do {
+		t1 = mono_ns();
+	} while (t1 - t0 < 100000000ULL);
+	c1 = tsc_now();
+	return (double)(c1 - c0) / (double)(t1 - t0);
+}
+
+void tsc_read_cost(double ticks_per_ns, double *tsc_ns, double *clock_ns)
+{
+	enum { N = 100000 };
+	volatile uint64_t sink = 0;
+	uint64_t c0, c1;
+	int i;
+
+	c0 = tsc_now();
+	for (i = 0; i < N; i++)
+		sink += tsc_now();
+	c1 = tsc_now();
+	*tsc_ns = (double)(c1 - c0) / ticks_per_ns / N;
+	c0 = tsc_now();
+	for (i = 0; i < N; i++)
+		sink += mono_ns();
+	c1 = tsc_now();
+	*clock_ns = (double)(c1 - c0) / ticks_per_ns / N;
+	(void)sink;
+}
+
+const char *clock_source(void)
+{
+	static char name[64];
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+
+	strcpy(name, "unknown");
+	if (f) {
+		if (fgets(name, sizeof(name), f))
+			name[strcspn(name, "\n")] = 0;
+		fclose(f);
+	}
+	return name;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what kite needs on Debian 12 if it is missing, then run "$@".
+#   bash tools/with-deps.sh make demo
+#   bash tools/with-deps.sh make check
+set -eu
+pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "kite: installing ${missing[*]}" >&2
+	if [ "$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else
+		echo "kite: need root to install: apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+cd "$(dirname "$0")/.."
+exec "$@"

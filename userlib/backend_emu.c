@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite emu backend: the device is kite-emu behind a UNIX socket
+ * (include/kite/emu_proto.h). BARs arrive as a memfd; DMA memory is passed to
+ * the model by fd and comes back with an IOVA.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "kite/emu_proto.h"
+#include "internal.h"
+
+struct emu_priv {
+	int sock;
+	void *bars;
+	size_t bars_len;
+	char path[108];
+};
+
+static int rpc(struct kite_dev *dev, struct kite_emu_msg *m, int send_fd, int *recv_fd)
+{
+	struct emu_priv *p = dev->priv;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	m->version = KITE_EMU_PROTO_VERSION;
+	if (send_fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &send_fd, sizeof(int));
+	}
+	if (sendmsg(p->sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(*m))
+		return kite_err(-EPIPE, "emu:%s: kite-emu went away (%s)", p->path, strerror(errno));
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	n = recvmsg(p->sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n != (ssize_t)sizeof(*m))
+		return kite_err(-EPIPE, "emu:%s: no answer from kite-emu (it stopped, or "
+				"has too many clients)", p->path);
+	if (recv_fd) {
+		*recv_fd = -1;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(recv_fd, CMSG_DATA(c), sizeof(int));
+	}
+	return m->status;
+}
+
+static int emu_open(struct kite_dev *dev, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct kite_emu_msg m = { .op = KITE_EMU_HELLO };
+	struct emu_priv *p;
+	int fd = -1, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return kite_err(-ENAMETOOLONG, "emu:%s: socket path longer than %zu bytes", path,
+				sizeof(sa.sun_path) - 1);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return kite_err(-ENOMEM, "emu:%s: out of memory", path);
+	strcpy(p->path, path);
+	strcpy(sa.sun_path, path);
+	dev->priv = p;
+	p->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (p->sock < 0 || connect(p->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = kite_err(-errno, "emu:%s: cannot connect to kite-emu: %s%s", path,
+			       strerror(errno), errno == ENOENT || errno == ECONNREFUSED ?
+			       " (is kite-emu running with -s on this path?)" : "");
+		goto fail;
+	}
+	err = rpc(dev, &m, -1, &fd);
+	if (err || fd < 0) {
+		err = kite_err(err ? err : -EPROTO, "emu:%s: handshake with kite-emu failed",
+			       path);
+		goto fail;
+	}
+	if (m.a != KITE_BAR_CTRL_SIZE || m.b != KITE_BAR_DB_SIZE) {
+		err = kite_err(-ENODEV, "emu:%s: BAR sizes 0x%llx/0x%llx differ from the "
+			       "contract's", path, (unsigned long long)m.a, (unsigned long long)m.b);
+		goto fail;
+	}
+	p->bars_len = m.a + m.b;
+	p->bars = mmap(NULL, p->bars_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p->bars == MAP_FAILED) {
+		err = kite_err(-errno, "emu:%s: cannot map the BARs: %s", path, strerror(errno));
+		p->bars = NULL;
+		goto fail;
+	}
+	close(fd);
+	dev->bar0 = p->bars;
+	dev->bar2 = (uint8_t *)p->bars + KITE_BAR_CTRL_SIZE;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (p->sock >= 0)
+		close(p->sock);
+	free(p);
+	dev->priv = NULL;
+	return err;
+}
+
+static void emu_close(struct kite_dev *dev)
+{
+	struct emu_priv *p = dev->priv;
+
+	if (p->bars)
+		munmap(p->bars, p->bars_len);
+	close(p->sock);	/* kite-emu stops our queues and unmaps our memory */
+	free(p);
+}
+
+static int emu_dma_map(struct kite_dev *dev, struct kite_dma *d)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_DMA_MAP, .a = d->len, .b = 0 };
+	int err = rpc(dev, &m, d->fd, NULL);
+
+	if (err)
+		return kite_err(err, "kite-emu refused to map %zu bytes of DMA memory: %s",
+				d->len, kite_strerror(err));
+	d->iova = m.a;
+	return 0;
+}
+
+static void emu_dma_unmap(struct kite_dev *dev, struct kite_dma *d)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_DMA_UNMAP, .a = d->iova };
+
+	rpc(dev, &m, -1, NULL);
+}
+
+static int emu_queue_claim(struct kite_dev *dev, unsigned int qid)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_QUEUE_CLAIM, .a = qid };
+	int err = rpc(dev, &m, -1, NULL);
+
+	if (err == -EBUSY)
+		return kite_err(err, "queue %u is in use by another process", qid);
+	if (err)
+		return kite_err(err, "cannot claim queue %u: %s", qid, kite_strerror(err));
+	return 0;
+}
+
+static void emu_queue_release(struct kite_dev *dev, unsigned int qid)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_QUEUE_RELEASE, .a = qid };
+
+	rpc(dev, &m, -1, NULL);
+}
+
+static int emu_filter_claim(struct kite_dev *dev, unsigned int *index)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_CLAIM };
+	int err = rpc(dev, &m, -1, NULL);
+
+	if (err == -ENOSPC)
+		return kite_err(err, "kite_filter_add: all %u filter entries are in use",
+				dev->info.num_filters);
+	if (err)
+		return kite_err(err, "kite_filter_add: %s", kite_strerror(err));
+	*index = (unsigned int)m.a;
+	return 0;
+}
+
+static int emu_filter_release(struct kite_dev *dev, unsigned int index)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_RELEASE, .a = index };
+	int err = rpc(dev, &m, -1, NULL);
+
+	if (err == -EPERM)
+		return kite_err(-ENOENT, "filter entry %u is not one of this process's", index);
+	if (err)
+		return kite_err(err, "cannot release filter entry %u: %s", index,
+				kite_strerror(err));
+	return 0;
+}
+
+const struct kite_backend_ops kite_backend_emu = {
+	.name = "emu",
+	.open = emu_open,
+	.close = emu_close,
+	.dma_map = emu_dma_map,
+	.dma_unmap = emu_dma_unmap,
+	.queue_claim = emu_queue_claim,
+	.queue_release = emu_queue_release,
+	.filter_claim = emu_filter_claim,
+	.filter_release = emu_filter_release,
+	.reg_write = kite_reg_write_direct,
+	.db_write_combined = false,
+};

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* libkite control plane: link, MTU, filters (hw-spec §3.8), stats, faults, reset. */
+#include <errno.h>
+#include <string.h>
+
+#include "kite/regtab.h"
+#include "internal.h"
+
+static int check_port(struct kite_dev *dev, const char *fn, unsigned int port)
+{
+	if (port >= dev->info.num_ports)
+		return kite_err(-EINVAL, "%s: port %u does not exist (card has %u)", fn, port,
+				dev->info.num_ports);
+	return 0;
+}
+
+int kite_link_get(struct kite_dev *dev, unsigned int port, struct kite_link *out)
+{
+	static const unsigned int gbps[] = { 0, 10, 25, 100 };
+	uint32_t st;
+	uint64_t mac;
+	int i, err = check_port(dev, "kite_link_get", port);
+
+	if (err)
+		return err;
+	st = kite_rd32(dev, KITE_R_AT(P_STATUS, port));
+	mac = kite_rd64(dev, KITE_R_AT(P_MAC, port));
+	out->up = (int)KITE_FGET(KITE_P_STATUS_LINK_UP, st);
+	out->speed_gbps = KITE_FGET(KITE_P_STATUS_SPEED, st) < 4 ?
+			  gbps[KITE_FGET(KITE_P_STATUS_SPEED, st)] : 0;
+	out->mtu = kite_rd32(dev, KITE_R_AT(P_MTU, port));
+	for (i = 0; i < 6; i++)
+		out->mac[i] = (uint8_t)(mac >> (40 - 8 * i));
+	return 0;
+}
+
+int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
+{
+	int err = check_port(dev, "kite_mtu_set", port);
+
+	if (err)
+		return err;
+	if (mtu < 68 || mtu + KITE_FRAME_OVERHEAD > dev->info.max_frame)
+		return kite_err(-EINVAL, "kite_mtu_set: MTU %u outside 68..%u", mtu,
+				dev->info.max_frame - KITE_FRAME_OVERHEAD);
+	kite_wr32(dev, KITE_R_AT(P_MTU, port), mtu);
+	return kite_commit(dev);
+}
+
+int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
+{
+	uint32_t ctrl;
+	int err = check_port(dev, "kite_default_queue_set", port);
+
+	if (err)
+		return err;
+	if (queue >= (int)dev->info.num_queues)
+		return kite_err(-EINVAL, "kite_default_queue_set: queue %d does not exist", queue);
+	ctrl = kite_rd32(dev, KITE_R_AT(P_CTRL, port));
+	ctrl &= ~(uint32_t)(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
+			    KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE));
+	if (queue >= 0)
+		ctrl |= (uint32_t)(KITE_FPREP(KITE_P_CTRL_DEFAULT_EN, 1) |
+				   KITE_FPREP(KITE_P_CTRL_DEFAULT_QUEUE, queue));
+	kite_wr32(dev, KITE_R_AT(P_CTRL, port), ctrl);
+	return kite_commit(dev);
+}
+
+static int check_filter(struct kite_dev *dev, const struct kite_filter *f)
+{
+	static const unsigned int key_bits[] = { 0, 48, 32, 16 };
+
+	if (!f)
+		return kite_err(-EINVAL, "kite_filter_add: NULL filter");
+	if (f->type < KITE_FILTER_DST_MAC || f->type > KITE_FILTER_UDP_DST)
+		return kite_err(-EINVAL, "kite_filter_add: unknown filter type %d", f->type);
+	if (f->key >> key_bits[f->type])
+		return kite_err(-EINVAL, "kite_filter_add: key 0x%llx wider than %u bits",
+				(unsigned long long)f->key, key_bits[f->type]);
+	if (f->queue >= dev->info.num_queues)
+		return kite_err(-EINVAL, "kite_filter_add: queue %u does not exist", f->queue);
+	return check_port(dev, "kite_filter_add", f->port);
+}
+
+int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f)
+{
+	unsigned int i;
+	int err = check_filter(dev, f);
+
+	if (!err)
+		err = dev->ops->filter_claim(dev, &i);
+	if (err)
+		return err;
+	kite_wr64(dev, KITE_R_AT(F_KEY, i), f->key);
+	kite_wr32(dev, KITE_R_AT(F_CTRL, i),
+		  (uint32_t)(KITE_FPREP(KITE_F_CTRL_VALID, 1) | KITE_FPREP(KITE_F_CTRL_TYPE, f->type) |
+			     KITE_FPREP(KITE_F_CTRL_PORT, f->port) |
+			     KITE_FPREP(KITE_F_CTRL_QUEUE, f->queue)));
+	err = kite_commit(dev);
+	if (err) {
+		dev->ops->filter_release(dev, i);
+		return err;
+	}
+	return (int)i;
+}
+
+int kite_filter_del(struct kite_dev *dev, unsigned int index)
+{
+	int err;
+
+	if (index >= dev->info.num_filters)
+		return kite_err(-EINVAL, "kite_filter_del: entry %u does not exist", index);
+	err = dev->ops->filter_release(dev, index);	/* invalidates the entry */
+	return err ? err : kite_commit(dev);
+}
+
+int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_stats *o)
+{
+	int err = check_port(dev, "kite_port_stats", port);
+
+	if (err)
+		return err;
+	o->rx_pkts = kite_rd64(dev, KITE_R_AT(P_RX_PKTS, port));
+	o->rx_bytes = kite_rd64(dev, KITE_R_AT(P_RX_BYTES, port));
+	o->tx_pkts = kite_rd64(dev, KITE_R_AT(P_TX_PKTS, port));
+	o->tx_bytes = kite_rd64(dev, KITE_R_AT(P_TX_BYTES, port));
+	o->rx_drop_nomatch = kite_rd64(dev, KITE_R_AT(P_RX_DROP_NOMATCH, port));
+	o->rx_drop_mtu = kite_rd64(dev, KITE_R_AT(P_RX_DROP_MTU, port));
+	o->rx_drop_noq = kite_rd64(dev, KITE_R_AT(P_RX_DROP_NOQ, port));
+	o->tx_drop_link = kite_rd64(dev, KITE_R_AT(P_TX_DROP_LINK, port));
+	return 0;
+}
+
+int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid, struct kite_queue_hw_stats *o)
+{
+	if (qid >= dev->info.num_queues)
+		return kite_err(-EINVAL, "kite_queue_hw_stats: queue %u does not exist", qid);
+	o->tx_pkts = kite_rd64(dev, KITE_R_AT(Q_TX_PKTS, qid));
+	o->tx_bytes = kite_rd64(dev, KITE_R_AT(Q_TX_BYTES, qid));
+	o->tx_errors = kite_rd64(dev, KITE_R_AT(Q_TX_ERRORS, qid));
+	o->pio_pkts = kite_rd64(dev, KITE_R_AT(Q_PIO_PKTS, qid));
+	o->rx_pkts = kite_rd64(dev, KITE_R_AT(Q_RX_PKTS, qid));
+	o->rx_bytes = kite_rd64(dev, KITE_R_AT(Q_RX_BYTES, qid));
+	o->rx_drop_nobuf = kite_rd64(dev, KITE_R_AT(Q_RX_DROP_NOBUF, qid));
+	o->rx_drop_bufsz = kite_rd64(dev, KITE_R_AT(Q_RX_DROP_BUFSZ, qid));
+	return 0;
+}
+
+int kite_faults(struct kite_dev *dev, struct kite_fault *out, unsigned int n)
+{
+	uint64_t count = kite_rd64(dev, KITE_R_FAULT_COUNT);
+	unsigned int i;
+
+	for (i = 0; i < n && i < count && i < KITE_FAULT_LOG_LEN; i++) {
+		unsigned int slot = (unsigned int)((count - 1 - i) % KITE_FAULT_LOG_LEN);
+		uint32_t info = kite_rd32(dev, KITE_R_AT(FAULT_INFO, slot));
+
+		out[i].iova = kite_rd64(dev, KITE_R_AT(FAULT_IOVA, slot));
+		out[i].seq = count - i;
+		out[i].queue = KITE_FGET(KITE_FAULT_INFO_QUEUE, info);
+		out[i].source = KITE_FGET(KITE_FAULT_INFO_SOURCE, info);
+		out[i].len = KITE_FGET(KITE_FAULT_INFO_LEN, info);
+		out[i].source_name = kite_enum_name(KITE_FI_FAULT_INFO_SOURCE, out[i].source);
+	}
+	return (int)i;
+}
+
+int kite_time(struct kite_dev *dev, uint64_t *ns)
+{
+	*ns = kite_rd64(dev, KITE_R_TIME);
+	return 0;
+}
+
+int kite_reset(struct kite_dev *dev)
+{
+	kite_wr32(dev, KITE_R_GCTRL, (uint32_t)KITE_FPREP(KITE_GCTRL_RESET, 1));
+	return kite_wait(dev, KITE_R_GCTRL, (uint32_t)KITE_FMASK(KITE_GCTRL_RESET), 0,
+			 "card reset");
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite hot path (hw-spec §6): no system call, lock, allocation, division
+ * or device register read. Descriptors are written to host memory, doorbells
+ * are single stores to BAR2, completions are polled by phase bit.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* The second 8 bytes of a completion: len, index, filter, status, flags. */
+static inline uint64_t cqe_word(const struct kite_cqe *c)
+{
+	return __atomic_load_n((const uint64_t *)((const uint8_t *)c + 8), __ATOMIC_ACQUIRE);
+}
+
+#define CQE_LEN(w)	((uint16_t)(w))
+#define CQE_FILTER(w)	((uint16_t)((w) >> 32))
+#define CQE_STATUS(w)	((uint8_t)((w) >> 48))
+#define CQE_FLAGS(w)	((uint8_t)((w) >> 56))
+
+static inline bool cqe_ready(uint64_t w, uint32_t i, uint32_t log2)
+{
+	return (CQE_FLAGS(w) & KITE_CQE_F_PHASE) == KITE_CQE_PHASE(i, log2);
+}
+
+/* §4.1: descriptor writes are ordered before the doorbell; WC pages flushed. */
+static inline void doorbell(volatile uint32_t *db, uint32_t tail, bool wc)
+{
+	__atomic_store_n(db, tail, __ATOMIC_RELEASE);
+	if (wc)
+		__builtin_ia32_sfence();
+}
+
+void kite_rx_fill(struct kite_queue *q)
+{
+	struct kite_pool *pool = q->rx_pool;
+	uint32_t tail = q->rx_tail;
+	uint32_t want = q->rx_mask + 1 - (tail - q->rx_head);
+	uint32_t n = want < pool->nfree ? want : pool->nfree;
+	uint32_t i;
+
+	if (unlikely(n < want))
+		q->stats.rx_refill_short++;
+	for (i = 0; i < n; i++) {
+		struct kite_pkt *p = pool->stack[--pool->nfree];
+		uint32_t slot = (tail + i) & q->rx_mask;
+
+		q->rx_pkts[slot] = p;
+		q->rxr[slot].addr = p->iova;
+	}
+	if (n) {
+		q->rx_tail = tail + n;
+		doorbell(q->db_rx, q->rx_tail, q->db_wc);
+	}
+}
+
+uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
+{
+	uint32_t head = q->rx_head, log2 = q->rx_log2, mask = q->rx_mask;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct kite_cqe *c = &q->rxcq[head & mask];
+		uint64_t w = cqe_word(c);
+		struct kite_pkt *p;
+
+		if (!cqe_ready(w, head, log2))
+			break;
+		p = q->rx_pkts[head & mask];
+		p->len = CQE_LEN(w);
+		p->filter = CQE_FILTER(w);
+		p->status = CQE_STATUS(w);
+		p->port = (CQE_FLAGS(w) & KITE_CQE_F_PORT1) ? 1 : 0;
+		p->flags = (CQE_FLAGS(w) & KITE_CQE_F_TS) ? KITE_PKT_TS_VALID : 0;
+		p->ts = c->ts;
+		bytes += p->len;
+		pkts[i] = p;
+		head++;
+	}
+	if (i) {
+		q->rx_head = head;
+		q->stats.rx_pkts += i;
+		q->stats.rx_bytes += bytes;
+		/* Post buffers in batches: one doorbell per rx_refill frames. */
+		if (q->rx_mask + 1 - (q->rx_tail - head) >= q->rx_refill)
+			kite_rx_fill(q);
+	}
+	return i;
+}
+
+static void report(struct kite_queue *q, uint64_t cookie, uint64_t ts, uint64_t w, bool pio)
+{
+	struct kite_tx_report *r = &q->reports[q->rep_w++ % KITE_TX_REPORTS];
+
+	if (q->rep_w - q->rep_r > KITE_TX_REPORTS) {
+		q->rep_r = q->rep_w - KITE_TX_REPORTS;
+		q->stats.tx_reports_lost++;
+	}
+	r->cookie = cookie;
+	r->ts = ts;
+	r->status = CQE_STATUS(w);
+	r->len = CQE_LEN(w);
+	r->pio = pio;
+}
+
+static unsigned int pio_reap(struct kite_queue *q)
+{
+	uint32_t clean = q->pio_clean, n = 0;
+
+	while (clean != q->pio_tail) {
+		uint32_t slot = clean % KITE_PIO_SLOTS;
+		const struct kite_cqe *c = &q->piocq[slot];
+		uint64_t w = cqe_word(c);
+
+		if (!cqe_ready(w, clean, 3))
+			break;
+		if (unlikely(CQE_STATUS(w))) {
+			q->stats.tx_errors++;
+			report(q, q->pio_cookie[slot], c->ts, w, true);
+		} else {
+			q->stats.pio_pkts++;
+			q->stats.tx_bytes += CQE_LEN(w);
+			if (q->pio_flags[slot] & KITE_PKT_TX_REPORT)
+				report(q, q->pio_cookie[slot], c->ts, w, true);
+		}
+		clean++;
+		n++;
+	}
+	q->pio_clean = clean;
+	return n;
+}
+
+static unsigned int tx_reap(struct kite_queue *q)
+{
+	uint32_t clean = q->tx_clean, tail = q->tx_tail, mask = q->tx_mask, log2 = q->tx_log2;
+	uint32_t start = clean, errors = 0;
+	uint64_t bytes = 0;
+
+	while (clean != tail) {
+		const struct kite_cqe *c = &q->txcq[clean & mask];
+		uint64_t w = cqe_word(c);
+		struct kite_pkt *p;
+		struct kite_pool *pool;
+
+		if (!cqe_ready(w, clean, log2))
+			break;
+		p = q->tx_pkts[clean & mask];
+		if (unlikely(CQE_STATUS(w) || (p->flags & KITE_PKT_TX_REPORT))) {
+			if (CQE_STATUS(w)) {
+				errors++;
+				bytes -= CQE_LEN(w);	/* not sent: count as error only */
+			}
+			report(q, p->cookie, c->ts, w, false);
+		}
+		bytes += CQE_LEN(w);
+		pool = p->pool;
+		pool->stack[pool->nfree++] = p;
+		clean++;
+	}
+	q->stats.tx_pkts += clean - start - errors;
+	q->stats.tx_errors += errors;
+	q->stats.tx_bytes += bytes;
+	q->tx_clean = clean;
+	return clean - start;
+}
+
+unsigned int kite_tx_reap(struct kite_queue *q)
+{
+	return tx_reap(q) + pio_reap(q);
+}
+
+uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
+{
+	uint32_t tail = q->tx_tail, mask = q->tx_mask, room;
+	uint16_t i;
+
+	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+		tx_reap(q);
+	room = mask + 1 - (tail - q->tx_clean);
+	if (unlikely(room < n))
+		n = (uint16_t)room;
+	for (i = 0; i < n; i++) {
+		struct kite_pkt *p = pkts[i];
+		struct kite_tx_desc *d = &q->txr[(tail + i) & mask];
+
+		q->tx_pkts[(tail + i) & mask] = p;
+		d->addr = p->iova;
+		d->len = p->len;
+		d->flags = 0;
+		d->rsvd = 0;
+	}
+	if (likely(n)) {
+		q->tx_tail = tail + n;
+		doorbell(q->db_tx, q->tx_tail, q->db_wc);
+	}
+	return n;
+}
+
+int kite_pio_send(struct kite_queue *q, const void *frame, uint16_t len, uint16_t flags,
+		  uint64_t cookie)
+{
+	uint32_t tail = q->pio_tail, slot = tail % KITE_PIO_SLOTS;
+	uint8_t *dst = q->pio + slot * KITE_PIO_SLOT_SIZE;
+	uint64_t hdr = len;
+
+	if (unlikely(len < KITE_MIN_FRAME || len > KITE_PIO_MAX_FRAME))
+		return kite_err(-EMSGSIZE, "kite_pio_send: %u bytes: PIO frames are %u..%u bytes",
+				len, KITE_MIN_FRAME, KITE_PIO_MAX_FRAME);
+	if (tail - q->pio_clean >= KITE_PIO_SLOTS && (pio_reap(q) == 0 ||
+						      tail - q->pio_clean >= KITE_PIO_SLOTS))
+		return -EAGAIN;
+	q->pio_cookie[slot] = cookie;
+	q->pio_flags[slot] = flags;
+	/* §4.3: header (len, flags = 0, rsvd = 0) as one store, then the frame. */
+	__atomic_store_n((uint64_t *)dst, hdr, __ATOMIC_RELAXED);
+	memcpy(dst + KITE_PIO_HDR_SIZE, frame, len);
+	q->pio_tail = tail + 1;
+	doorbell(q->db_pio, q->pio_tail, q->db_wc);
+	return 0;
+}
+
+unsigned int kite_tx_reports(struct kite_queue *q, struct kite_tx_report *out, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && q->rep_r != q->rep_w; i++)
+		out[i] = q->reports[q->rep_r++ % KITE_TX_REPORTS];
+	return i;
+}
+
+/* Queue stopped: what was in flight will never complete. */
+void kite_queue_drop_inflight(struct kite_queue *q)
+{
+	tx_reap(q);
+	pio_reap(q);
+	q->stats.tx_aborted += (q->tx_tail - q->tx_clean) + (q->pio_tail - q->pio_clean);
+	while (q->tx_clean != q->tx_tail)
+		kite_pkt_free(q->tx_pkts[q->tx_clean++ & q->tx_mask]);
+	while (q->rx_head != q->rx_tail)
+		kite_pkt_free(q->rx_pkts[q->rx_head++ & q->rx_mask]);
+	q->pio_clean = q->pio_tail;
+}

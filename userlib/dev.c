@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* libkite: opening a device, identity checks (hw-spec §2), waiting for the card. */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define KITE_WAIT_NS	(2 * 1000000000ULL)	/* longest a control step may take */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void kite_reg_write_direct(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
+{
+	if (bits == 64)
+		__atomic_store_n((volatile uint64_t *)(dev->bar0 + off), val, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((volatile uint32_t *)(dev->bar0 + off), (uint32_t)val,
+				 __ATOMIC_RELEASE);
+}
+
+enum wait_cond { WAIT_EQ, WAIT_ANY, WAIT_REACHED };
+
+/* Poll a register (slow path only) until the condition holds or 2 s pass. */
+static int wait_reg(struct kite_dev *dev, uint32_t off, uint32_t mask, uint32_t want,
+		    enum wait_cond cond, const char *what, uint32_t *val)
+{
+	uint64_t deadline = mono_ns() + KITE_WAIT_NS;
+	uint32_t v;
+
+	for (;;) {
+		v = kite_rd32(dev, off);
+		if (cond == WAIT_EQ && (v & mask) == want)
+			break;
+		if (cond == WAIT_ANY && (v & mask))
+			break;
+		/* sequence numbers: reached or passed, modulo 2^32 */
+		if (cond == WAIT_REACHED && (int32_t)(v - want) >= 0)
+			break;
+		if (mono_ns() > deadline)
+			return kite_err(-ETIMEDOUT, "%s: the card did not answer within 2 s "
+					"(register 0x%04x reads 0x%08x)", what, off, v);
+		if (dev->wait_hook)
+			dev->wait_hook(dev->wait_arg);
+		else
+			sched_yield();
+	}
+	if (val)
+		*val = v;
+	return 0;
+}
+
+int kite_wait(struct kite_dev *dev, uint32_t off, uint32_t mask, uint32_t want,
+	      const char *what)
+{
+	return wait_reg(dev, off, mask, want, WAIT_EQ, what, NULL);
+}
+
+int kite_wait_any(struct kite_dev *dev, uint32_t off, uint32_t mask, const char *what,
+		  uint32_t *val)
+{
+	return wait_reg(dev, off, mask, 0, WAIT_ANY, what, val);
+}
+
+/*
+ * §3.3: port and filter writes take effect once CFG_ACK reaches our
+ * CFG_COMMIT value. Other processes may commit concurrently: a later
+ * sequence number acknowledges ours too.
+ */
+int kite_commit(struct kite_dev *dev)
+{
+	uint32_t seq = kite_rd32(dev, KITE_R_CFG_COMMIT) + 1;
+
+	kite_wr32(dev, KITE_R_CFG_COMMIT, seq);
+	return wait_reg(dev, KITE_R_CFG_ACK, 0, seq, WAIT_REACHED, "configuration commit", NULL);
+}
+
+static int identify(struct kite_dev *dev, const char *devstr)
+{
+	uint32_t magic = kite_rd32(dev, KITE_R_ID_MAGIC);
+	uint32_t ver = kite_rd32(dev, KITE_R_ID_VERSION);
+	uint32_t caps = kite_rd32(dev, KITE_R_ID_CAPS);
+	struct kite_dev_info *in = &dev->info;
+
+	if (magic != KITE_MAGIC)
+		return kite_err(-ENODEV, "%s: not a kite card (ID_MAGIC reads 0x%08x, "
+				"expected 0x%08x)", devstr, magic, KITE_MAGIC);
+	in->version_major = KITE_FGET(KITE_ID_VERSION_MAJOR, ver);
+	in->version_minor = KITE_FGET(KITE_ID_VERSION_MINOR, ver);
+	if (in->version_major != KITE_VERSION_MAJOR)
+		return kite_err(-ENODEV, "%s: card speaks contract v%u.%u, this libkite "
+				"speaks v%u.x: update libkite or the card's firmware",
+				devstr, in->version_major, in->version_minor,
+				KITE_VERSION_MAJOR);
+	in->features = kite_rd32(dev, KITE_R_ID_FEATURES);
+	in->num_ports = KITE_FGET(KITE_ID_CAPS_NUM_PORTS, caps);
+	in->num_queues = KITE_FGET(KITE_ID_CAPS_NUM_QUEUES, caps);
+	in->num_filters = KITE_FGET(KITE_ID_CAPS_NUM_FILTERS, caps);
+	in->max_ring_size = 1u << KITE_FGET(KITE_ID_CAPS_MAX_RING_LOG2, caps);
+	in->max_frame = kite_rd32(dev, KITE_R_ID_MAX_FRAME);
+	/* Never trust the card's sizes beyond what this contract allows. */
+	if (in->num_ports > KITE_MAX_PORTS || in->num_queues > KITE_MAX_QUEUES ||
+	    in->num_filters > KITE_MAX_FILTERS || in->max_ring_size > (1u << KITE_MAX_RING_LOG2))
+		return kite_err(-ENODEV, "%s: card reports more ports/queues/filters than "
+				"contract v%u allows (ID_CAPS 0x%08x)", devstr,
+				KITE_VERSION_MAJOR, caps);
+	if (!KITE_FGET(KITE_GSTATUS_READY, kite_rd32(dev, KITE_R_GSTATUS)))
+		return kite_err(-EIO, "%s: card not ready (GSTATUS.READY clear)", devstr);
+	strncpy(in->backend, dev->ops->name, sizeof(in->backend) - 1);
+	return 0;
+}
+
+int kite_open(const char *devstr, struct kite_dev **out)
+{
+	const struct kite_backend_ops *ops;
+	struct kite_dev *dev;
+	const char *arg;
+	int err;
+
+	if (!devstr || !out)
+		return kite_err(-EINVAL, "kite_open: device string and out pointer required");
+	if (!strncmp(devstr, "emu:", 4)) {
+		ops = &kite_backend_emu;
+		arg = devstr + 4;
+	} else if (!strncmp(devstr, "/dev/kite", 9)) {
+		return kite_err(-EPROTONOSUPPORT, "%s: the kmod backend (kite.ko) is not "
+				"built into this libkite yet", devstr);
+	} else if (strchr(devstr, ':')) {
+		return kite_err(-EPROTONOSUPPORT, "%s: PCI devices (vfio-pci, uio_kite) are "
+				"not supported by this libkite yet", devstr);
+	} else {
+		return kite_err(-EINVAL, "'%s': unknown device; use emu:PATH, /dev/kiteN or "
+				"a PCI address", devstr);
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return kite_err(-ENOMEM, "kite_open: out of memory");
+	dev->ops = ops;
+	err = ops->open(dev, arg);
+	if (err) {
+		free(dev);
+		return err;
+	}
+	err = identify(dev, devstr);
+	if (err) {
+		ops->close(dev);
+		free(dev);
+		return err;
+	}
+	*out = dev;
+	return 0;
+}
+
+void kite_close(struct kite_dev *dev)
+{
+	unsigned int i;
+
+	if (!dev)
+		return;
+	for (i = 0; i < KITE_MAX_QUEUES; i++)
+		if (dev->queues[i])
+			kite_queue_close(dev->queues[i]);
+	while (dev->pools)
+		kite_pool_free(dev->pools);
+	dev->ops->close(dev);
+	free(dev);
+}
+
+int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info)
+{
+	if (!dev || !info)
+		return kite_err(-EINVAL, "kite_dev_info: NULL argument");
+	*info = dev->info;
+	return 0;
+}
+
+void kite_set_wait_hook(struct kite_dev *dev, void (*fn)(void *), void *arg)
+{
+	dev->wait_hook = fn;
+	dev->wait_arg = arg;
+}

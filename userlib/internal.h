@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* libkite internals: device, backend interface, queue and pool layouts. */
+#ifndef KITE_LIB_INTERNAL_H
+#define KITE_LIB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kite/hw.h"
+#include "kite/kite.h"
+
+#define KITE_HIDDEN __attribute__((visibility("hidden")))
+
+_Static_assert(sizeof(struct kite_pkt) == 64, "one packet's metadata is one cache line");
+
+/* DMA memory: a memfd mapped here and, by the backend, for the card. */
+struct kite_dma {
+	void *va;
+	size_t len;
+	int fd;
+	uint64_t iova;
+	bool huge;
+};
+
+struct kite_dev;
+
+/*
+ * What a backend provides (ixy's device ops, STYLE.md 1). BAR0 is always
+ * mapped readable; registers are written through reg_write so a backend
+ * whose BAR0 is read-only (kmod) can route writes through the kernel.
+ */
+struct kite_backend_ops {
+	const char *name;
+	int (*open)(struct kite_dev *dev, const char *arg);
+	void (*close)(struct kite_dev *dev);
+	int (*dma_map)(struct kite_dev *dev, struct kite_dma *m);
+	void (*dma_unmap)(struct kite_dev *dev, struct kite_dma *m);
+	int (*queue_claim)(struct kite_dev *dev, unsigned int qid);
+	void (*queue_release)(struct kite_dev *dev, unsigned int qid);
+	/* a free filter entry, owned until released or the process ends */
+	int (*filter_claim)(struct kite_dev *dev, unsigned int *index);
+	int (*filter_release)(struct kite_dev *dev, unsigned int index);
+	void (*reg_write)(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
+	bool db_write_combined;	/* doorbell page is WC: flush after doorbells */
+};
+
+struct kite_dev {
+	const struct kite_backend_ops *ops;
+	void *priv;			/* backend state */
+	volatile uint8_t *bar0;
+	volatile uint8_t *bar2;
+	struct kite_dev_info info;
+	void (*wait_hook)(void *);
+	void *wait_arg;
+	struct kite_queue *queues[KITE_MAX_QUEUES];
+	struct kite_pool *pools;	/* all pools, destroyed by kite_close */
+};
+
+struct kite_pool {
+	struct kite_dev *dev;
+	struct kite_pkt **stack;	/* free buffers */
+	uint32_t nfree;
+	uint32_t nbufs;
+	uint32_t buf_size;
+	struct kite_pkt *meta;		/* nbufs entries, ordinary memory */
+	struct kite_dma mem;
+	struct kite_pool *next;
+};
+
+#define KITE_TX_REPORTS 256
+
+/* Hot fields first, RX then TX: the burst calls touch 2-3 lines of this. */
+struct kite_queue {
+	/* RX */
+	struct kite_cqe *rxcq;
+	struct kite_rx_desc *rxr;
+	struct kite_pkt **rx_pkts;
+	volatile uint32_t *db_rx;
+	struct kite_pool *rx_pool;
+	uint32_t rx_head, rx_tail, rx_mask, rx_log2;
+	uint32_t rx_refill;		/* post buffers when this many slots are free */
+	uint32_t rsvd0;
+	/* TX */
+	struct kite_tx_desc *txr __attribute__((aligned(64)));
+	struct kite_cqe *txcq;
+	struct kite_pkt **tx_pkts;
+	volatile uint32_t *db_tx;
+	uint32_t tx_tail, tx_clean, tx_mask, tx_log2;
+	uint32_t tx_reap;		/* reap once this many are in flight */
+	bool db_wc;
+	/* PIO */
+	uint8_t *pio __attribute__((aligned(64)));
+	struct kite_cqe *piocq;
+	volatile uint32_t *db_pio;
+	uint32_t pio_tail, pio_clean;
+	uint64_t pio_cookie[KITE_PIO_SLOTS];
+	uint16_t pio_flags[KITE_PIO_SLOTS];
+
+	struct kite_queue_stats stats;
+	struct kite_tx_report reports[KITE_TX_REPORTS];
+	uint32_t rep_w, rep_r;
+
+	/* cold */
+	struct kite_dev *dev;
+	unsigned int qid, port;
+	struct kite_dma rings;
+	size_t off_txcq, off_rxr, off_rxcq, off_piocq;
+};
+
+/* error.c */
+KITE_HIDDEN int kite_err(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* regnames.c: names of field values, from the register table */
+KITE_HIDDEN const char *kite_enum_name(unsigned int field, unsigned int value);
+
+/* dev.c */
+KITE_HIDDEN int kite_wait(struct kite_dev *dev, uint32_t off, uint32_t mask,
+			  uint32_t want, const char *what);
+KITE_HIDDEN int kite_wait_any(struct kite_dev *dev, uint32_t off, uint32_t mask,
+			      const char *what, uint32_t *val);
+KITE_HIDDEN int kite_commit(struct kite_dev *dev);
+
+static inline uint32_t kite_rd32(struct kite_dev *dev, uint32_t off)
+{
+	return __atomic_load_n((volatile uint32_t *)(dev->bar0 + off), __ATOMIC_RELAXED);
+}
+
+static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
+{
+	return __atomic_load_n((volatile uint64_t *)(dev->bar0 + off), __ATOMIC_RELAXED);
+}
+
+static inline void kite_wr32(struct kite_dev *dev, uint32_t off, uint32_t v)
+{
+	dev->ops->reg_write(dev, off, v, 32);
+}
+
+static inline void kite_wr64(struct kite_dev *dev, uint32_t off, uint64_t v)
+{
+	dev->ops->reg_write(dev, off, v, 64);
+}
+
+/* Direct BAR0 store, for backends that map BAR0 writable. */
+KITE_HIDDEN void kite_reg_write_direct(struct kite_dev *dev, uint32_t off, uint64_t val,
+				       unsigned int bits);
+
+/* mem.c */
+KITE_HIDDEN int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma *m);
+KITE_HIDDEN void kite_dma_free(struct kite_dev *dev, struct kite_dma *m);
+KITE_HIDDEN void kite_pool_free(struct kite_pool *pool);
+
+/* datapath.c */
+KITE_HIDDEN void kite_queue_drop_inflight(struct kite_queue *q);
+KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
+
+/* backends */
+extern KITE_HIDDEN const struct kite_backend_ops kite_backend_emu;
+
+#endif /* KITE_LIB_INTERNAL_H */

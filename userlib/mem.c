@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite DMA memory and packet buffer pools. Memory is a memfd (2 MiB
+ * hugepages when reserved) so every backend can map it: emu by fd, kmod and
+ * vfio by address, uio by physical address.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/memfd.h>
+
+#include "internal.h"
+
+#define HUGE_2M (2UL << 20)
+
+static int map_memfd(struct kite_dma *m, size_t len, bool huge)
+{
+	unsigned int flags = MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
+	size_t align = huge ? HUGE_2M : 4096;
+
+	m->len = (len + align - 1) & ~(align - 1);
+	m->fd = memfd_create("kite-dma", flags);
+	if (m->fd < 0)
+		return -errno;
+	if (ftruncate(m->fd, (off_t)m->len) < 0)
+		goto fail;
+	/* MAP_POPULATE: fault everything in now, never on the hot path. */
+	m->va = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, m->fd, 0);
+	if (m->va == MAP_FAILED)
+		goto fail;
+	m->huge = huge;
+	return 0;
+fail:
+	close(m->fd);
+	m->fd = -1;
+	return -errno;
+}
+
+int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma *m)
+{
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	err = map_memfd(m, len, true);
+	if (err) {
+		static atomic_flag warned = ATOMIC_FLAG_INIT;	/* once per process */
+
+		if (!atomic_flag_test_and_set(&warned))
+			fprintf(stderr, "libkite: no free 2 MiB hugepages (reserve some: echo 64 "
+				"> /proc/sys/vm/nr_hugepages); using 4 KiB pages\n");
+		err = map_memfd(m, len, false);
+		if (err)
+			return kite_err(err, "cannot allocate %zu bytes of DMA memory: %s",
+					len, strerror(-err));
+	}
+	err = dev->ops->dma_map(dev, m);
+	if (err) {
+		munmap(m->va, m->len);
+		close(m->fd);
+		m->va = NULL;
+		return err;
+	}
+	return 0;
+}
+
+void kite_dma_free(struct kite_dev *dev, struct kite_dma *m)
+{
+	if (!m->va)
+		return;
+	dev->ops->dma_unmap(dev, m);
+	munmap(m->va, m->len);
+	close(m->fd);
+	m->va = NULL;
+}
+
+int kite_pool_create(struct kite_dev *dev, unsigned int nbufs, unsigned int buf_size,
+		     struct kite_pool **out)
+{
+	struct kite_pool *p;
+	unsigned int i;
+	int err;
+
+	if (!dev || !out)
+		return kite_err(-EINVAL, "kite_pool_create: NULL argument");
+	if (buf_size < 256 || buf_size > KITE_RX_BUF_MAX || (buf_size & (buf_size - 1)))
+		return kite_err(-EINVAL, "kite_pool_create: buffer size %u must be a power "
+				"of two from 256 to %u", buf_size, KITE_RX_BUF_MAX);
+	if (nbufs == 0 || nbufs > (1u << 20))
+		return kite_err(-EINVAL, "kite_pool_create: %u buffers: need 1 to %u",
+				nbufs, 1u << 20);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return kite_err(-ENOMEM, "kite_pool_create: out of memory");
+	p->meta = aligned_alloc(64, sizeof(*p->meta) * nbufs);
+	p->stack = malloc(sizeof(*p->stack) * nbufs);
+	if (!p->meta || !p->stack) {
+		err = kite_err(-ENOMEM, "kite_pool_create: out of memory for %u buffers", nbufs);
+		goto fail;
+	}
+	err = kite_dma_alloc(dev, (size_t)nbufs * buf_size, &p->mem);
+	if (err)
+		goto fail;
+	p->dev = dev;
+	p->nbufs = nbufs;
+	p->buf_size = buf_size;
+	for (i = 0; i < nbufs; i++) {
+		struct kite_pkt *k = &p->meta[i];
+
+		memset(k, 0, sizeof(*k));
+		k->data = (uint8_t *)p->mem.va + (size_t)i * buf_size;
+		k->iova = p->mem.iova + (uint64_t)i * buf_size;
+		k->pool = p;
+		k->buf_size = buf_size;
+		k->index = i;
+		k->filter = KITE_CQE_NO_FILTER;
+		p->stack[nbufs - 1 - i] = k;	/* buffer 0 comes out first */
+	}
+	p->nfree = nbufs;
+	p->next = dev->pools;
+	dev->pools = p;
+	*out = p;
+	return 0;
+fail:
+	free(p->meta);
+	free(p->stack);
+	free(p);
+	return err;
+}
+
+void kite_pool_free(struct kite_pool *pool)
+{
+	struct kite_pool **pp;
+
+	for (pp = &pool->dev->pools; *pp; pp = &(*pp)->next) {
+		if (*pp == pool) {
+			*pp = pool->next;
+			break;
+		}
+	}
+	kite_dma_free(pool->dev, &pool->mem);
+	free(pool->meta);
+	free(pool->stack);
+	free(pool);
+}
+
+int kite_pool_destroy(struct kite_pool *pool)
+{
+	unsigned int i;
+
+	if (!pool)
+		return 0;
+	if (pool->nfree != pool->nbufs)
+		return kite_err(-EBUSY, "kite_pool_destroy: %u of %u buffers are still out "
+				"(in a queue or held by the application)",
+				pool->nbufs - pool->nfree, pool->nbufs);
+	for (i = 0; i < KITE_MAX_QUEUES; i++)
+		if (pool->dev->queues[i] && pool->dev->queues[i]->rx_pool == pool)
+			return kite_err(-EBUSY, "kite_pool_destroy: queue %u receives into "
+					"this pool", i);
+	kite_pool_free(pool);
+	return 0;
+}
+
+struct kite_pkt *kite_pkt_alloc(struct kite_pool *pool)
+{
+	struct kite_pkt *p;
+
+	if (__builtin_expect(pool->nfree == 0, 0))
+		return NULL;
+	p = pool->stack[--pool->nfree];
+	p->flags = 0;
+	return p;
+}
+
+void kite_pkt_free(struct kite_pkt *pkt)
+{
+	struct kite_pool *pool = pkt->pool;
+
+	/* A double free would overrun the stack: refuse it instead. */
+	if (__builtin_expect(pool->nfree < pool->nbufs, 1))
+		pool->stack[pool->nfree++] = pkt;
+}
+
+unsigned int kite_pool_avail(const struct kite_pool *pool)
+{
+	return pool->nfree;
+}

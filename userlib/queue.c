@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* libkite queues: claim, ring memory, start/stop (hw-spec §6.1), state, restart. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "kite/regtab.h"
+
+static unsigned int ring_log2(unsigned int size)
+{
+	return (unsigned int)__builtin_ctz(size);
+}
+
+static int check_ring_size(struct kite_dev *dev, const char *which, unsigned int size)
+{
+	if (size < (1u << KITE_MIN_RING_LOG2) || size > dev->info.max_ring_size ||
+	    (size & (size - 1)))
+		return kite_err(-EINVAL, "kite_queue_open: %s ring size %u must be a power "
+				"of two from %u to %u", which, size, 1u << KITE_MIN_RING_LOG2,
+				dev->info.max_ring_size);
+	return 0;
+}
+
+static int check_conf(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *c)
+{
+	int err;
+
+	if (qid >= dev->info.num_queues)
+		return kite_err(-EINVAL, "kite_queue_open: queue %u does not exist (card has %u)",
+				qid, dev->info.num_queues);
+	if (dev->queues[qid])
+		return kite_err(-EBUSY, "kite_queue_open: queue %u is already open here", qid);
+	if (c->port >= dev->info.num_ports)
+		return kite_err(-EINVAL, "kite_queue_open: port %u does not exist (card has %u)",
+				c->port, dev->info.num_ports);
+	err = check_ring_size(dev, "TX", c->tx_ring_size);
+	if (!err)
+		err = check_ring_size(dev, "RX", c->rx_ring_size);
+	if (err)
+		return err;
+	if (!c->rx_pool || c->rx_pool->dev != dev)
+		return kite_err(-EINVAL, "kite_queue_open: rx_pool must be a pool of this device");
+	return 0;
+}
+
+static int queue_stop_hw(struct kite_queue *q)
+{
+	struct kite_dev *dev = q->dev;
+
+	kite_wr32(dev, KITE_R_AT(Q_CTRL, q->qid), 0);
+	return kite_wait(dev, KITE_R_AT(Q_STATUS, q->qid),
+			 (uint32_t)(KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR)),
+			 0, "queue stop");
+}
+
+/* §6.1: rings zeroed, bases and sizes written, then ENABLE; wait for RUNNING. */
+static int queue_start_hw(struct kite_queue *q)
+{
+	struct kite_dev *dev = q->dev;
+	unsigned int qid = q->qid;
+	uint32_t st, mask = (uint32_t)(KITE_FMASK(KITE_Q_STATUS_RUNNING) |
+				       KITE_FMASK(KITE_Q_STATUS_ERROR));
+	int err;
+
+	if (kite_rd32(dev, KITE_R_AT(Q_STATUS, qid)) & mask) {
+		err = queue_stop_hw(q);	/* left running by a previous owner */
+		if (err)
+			return err;
+	}
+	memset(q->rings.va, 0, q->rings.len);
+	q->rx_head = q->rx_tail = q->tx_tail = q->tx_clean = 0;
+	q->pio_tail = q->pio_clean = 0;
+	kite_wr64(dev, KITE_R_AT(Q_TX_RING, qid), q->rings.iova);
+	kite_wr64(dev, KITE_R_AT(Q_TX_CQ, qid), q->rings.iova + q->off_txcq);
+	kite_wr64(dev, KITE_R_AT(Q_RX_RING, qid), q->rings.iova + q->off_rxr);
+	kite_wr64(dev, KITE_R_AT(Q_RX_CQ, qid), q->rings.iova + q->off_rxcq);
+	kite_wr64(dev, KITE_R_AT(Q_PIO_CQ, qid), q->rings.iova + q->off_piocq);
+	kite_wr32(dev, KITE_R_AT(Q_RX_BUF_SIZE, qid), q->rx_pool->buf_size);
+	kite_wr32(dev, KITE_R_AT(Q_CTRL, qid),
+		  (uint32_t)(KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, q->port) |
+			     KITE_FPREP(KITE_Q_CTRL_TX_LOG2, q->tx_log2) |
+			     KITE_FPREP(KITE_Q_CTRL_RX_LOG2, q->rx_log2)));
+	err = kite_wait_any(dev, KITE_R_AT(Q_STATUS, qid), mask, "queue start", &st);
+	if (err)
+		return err;
+	if (KITE_FGET(KITE_Q_STATUS_ERROR, st)) {
+		unsigned int cause = KITE_FGET(KITE_Q_STATUS_CAUSE, st);
+
+		kite_wr32(dev, KITE_R_AT(Q_CTRL, qid), 0);
+		return kite_err(-EIO, "queue %u: the card refused to start it: %s", qid,
+				kite_enum_name(KITE_FI_Q_STATUS_CAUSE, cause));
+	}
+	kite_rx_fill(q);
+	return 0;
+}
+
+static void queue_free(struct kite_queue *q)
+{
+	kite_dma_free(q->dev, &q->rings);
+	free(q->rx_pkts);
+	free(q->tx_pkts);
+	free(q);
+}
+
+int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
+		    struct kite_queue **out)
+{
+	struct kite_queue *q;
+	size_t off;
+	int err;
+
+	if (!dev || !conf || !out)
+		return kite_err(-EINVAL, "kite_queue_open: NULL argument");
+	err = check_conf(dev, qid, conf);
+	if (err)
+		return err;
+	q = aligned_alloc(64, sizeof(*q));
+	if (!q)
+		return kite_err(-ENOMEM, "kite_queue_open: out of memory");
+	memset(q, 0, sizeof(*q));
+	q->dev = dev;
+	q->qid = qid;
+	q->port = conf->port;
+	q->rx_pool = conf->rx_pool;
+	q->tx_log2 = ring_log2(conf->tx_ring_size);
+	q->rx_log2 = ring_log2(conf->rx_ring_size);
+	q->tx_mask = conf->tx_ring_size - 1;
+	q->rx_mask = conf->rx_ring_size - 1;
+	q->rx_refill = conf->rx_ring_size / 4 < 32 ? conf->rx_ring_size / 4 : 32;
+	q->tx_reap = conf->tx_ring_size / 2 < 32 ? conf->tx_ring_size / 2 : 32;
+	q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
+	q->tx_pkts = calloc(conf->tx_ring_size, sizeof(*q->tx_pkts));
+	if (!q->rx_pkts || !q->tx_pkts) {
+		queue_free(q);
+		return kite_err(-ENOMEM, "kite_queue_open: out of memory for ring state");
+	}
+	/* One DMA area: TX ring, TX CQ, RX ring, RX CQ, PIO CQ, all 64-byte aligned. */
+	off = sizeof(struct kite_tx_desc) << q->tx_log2;
+	q->off_txcq = off;
+	off += sizeof(struct kite_cqe) << q->tx_log2;
+	q->off_rxr = off;
+	off += sizeof(struct kite_rx_desc) << q->rx_log2;
+	q->off_rxcq = off;
+	off += sizeof(struct kite_cqe) << q->rx_log2;
+	q->off_piocq = off;
+	off += sizeof(struct kite_cqe) * KITE_PIO_SLOTS;
+	err = kite_dma_alloc(dev, off, &q->rings);
+	if (err) {
+		queue_free(q);
+		return err;
+	}
+	q->txr = q->rings.va;
+	q->txcq = (void *)((uint8_t *)q->rings.va + q->off_txcq);
+	q->rxr = (void *)((uint8_t *)q->rings.va + q->off_rxr);
+	q->rxcq = (void *)((uint8_t *)q->rings.va + q->off_rxcq);
+	q->piocq = (void *)((uint8_t *)q->rings.va + q->off_piocq);
+	q->db_tx = (volatile uint32_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_DB_TX_TAIL);
+	q->db_rx = (volatile uint32_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_DB_RX_TAIL);
+	q->db_pio = (volatile uint32_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_DB_PIO_TAIL);
+	q->pio = (uint8_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_PIO_WINDOW);
+	q->db_wc = dev->ops->db_write_combined;
+	err = dev->ops->queue_claim(dev, qid);
+	if (err) {
+		queue_free(q);
+		return err;
+	}
+	err = queue_start_hw(q);
+	if (err) {
+		dev->ops->queue_release(dev, qid);
+		queue_free(q);
+		return err;
+	}
+	dev->queues[qid] = q;
+	*out = q;
+	return 0;
+}
+
+void kite_queue_close(struct kite_queue *q)
+{
+	struct kite_dev *dev;
+
+	if (!q)
+		return;
+	dev = q->dev;
+	queue_stop_hw(q);	/* on timeout the backend's release still stops it */
+	kite_queue_drop_inflight(q);
+	dev->ops->queue_release(dev, q->qid);
+	dev->queues[q->qid] = NULL;
+	queue_free(q);
+}
+
+int kite_queue_restart(struct kite_queue *q)
+{
+	int err = queue_stop_hw(q);
+
+	if (err)
+		return err;
+	kite_queue_drop_inflight(q);
+	return queue_start_hw(q);
+}
+
+int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st)
+{
+	uint32_t v = kite_rd32(q->dev, KITE_R_AT(Q_STATUS, q->qid));
+
+	st->cause = KITE_FGET(KITE_Q_STATUS_CAUSE, v);
+	st->cause_name = kite_enum_name(KITE_FI_Q_STATUS_CAUSE, st->cause);
+	if (KITE_FGET(KITE_Q_STATUS_ERROR, v))
+		st->state = KITE_QUEUE_ERROR;
+	else if (KITE_FGET(KITE_Q_STATUS_RUNNING, v))
+		st->state = KITE_QUEUE_RUNNING;
+	else
+		st->state = KITE_QUEUE_STOPPED;
+	return 0;
+}
+
+void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out)
+{
+	*out = q->stats;
+}
