@@ -15,9 +15,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -MMD -MP $(CFLAGS)
 LDLIBS  := -pthread -lm
+SANFLAGS := -fsanitize=address,undefined
 ifneq ($(SAN),)
-ALLCFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+ALLCFLAGS += -O1 $(SANFLAGS) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += $(SANFLAGS)
 endif
 
 LIB_SRCS := $(wildcard userlib/*.c)
@@ -27,6 +28,7 @@ EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc
 TESTS    := test_regtab test_emu test_lib e2e_client
 
+VERSION  := 0.1.0
 SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
 LIBSO    := $(BUILD)/libkite.so.$(SOVER)
@@ -59,7 +61,7 @@ $(BUILD)/libkite-emu.a: $(EMU_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/kite.pc: userlib/kite.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 $(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -84,10 +86,10 @@ $(BUILD)/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA
 
 # ---- tests ---------------------------------------------------------------
 test: all
-	BUILD=$(BUILD) bash tests/run.sh
+	BUILD=$(BUILD) APP_CFLAGS="$(if $(SAN),$(SANFLAGS))" bash tests/run.sh
 
 check: docs-check
-	$(MAKE) BUILD=build test
+	HUGEPAGES=256 $(MAKE) BUILD=build test
 	$(MAKE) BUILD=build-san SAN=1 test
 	bash tests/summary.sh build build-san
 
@@ -112,7 +114,8 @@ install: all
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libkite.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libkite.so
 	install -m 644 include/kite/*.h include/kite/regs.def $(DESTDIR)$(PREFIX)/include/kite/
-	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' userlib/kite.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kite.pc
 	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(DESTDIR)$(PREFIX)/bin/
 
 clean:

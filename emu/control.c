@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "kite/regtab.h"
-#include "internal.h"
+#include "emu_internal.h"
 
 uint64_t emu_clock(struct kite_emu *e)
 {

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "emu_internal.h"
 
 static inline uint32_t db_load(const struct emu_queue *q, unsigned int off)
 {

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "emu_internal.h"
 
 #define IOVA_BASE	0x100000000ULL	/* 4 GiB: IOVA 0 is never valid */
 #define IOVA_ALIGN	0x200000ULL	/* 2 MiB, a hugepage */

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "emu_internal.h"
 
 #define SCAN_EVERY	64	/* poll passes between control scans */
 #define STEP_MAX_PASSES	4096

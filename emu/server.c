@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "kite/emu_proto.h"
-#include "internal.h"
+#include "emu_internal.h"
 
 static int send_reply(int fd, struct kite_emu_msg *m, int pass_fd)
 {

@@ -70,6 +70,18 @@ else
 	cat "$dir/hog" >&2
 fi
 
+# Packaging: install, build an app with pkg-config against the shared library.
+inst=$dir/inst
+check "make install; an app builds with pkg-config and runs on libkite.so" bash -c "
+	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite >/dev/null &&
+	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
+	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
+	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.0, 16 queues' &&
+	! LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app emu:/nonexistent"
+check "libkite.so exports only kite_* symbols, soname libkite.so.0" bash -c "
+	! nm -D --defined-only $B/libkite.so.0 | awk '{print \$3}' | grep -v '^kite_' &&
+	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
+
 check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -w 100
 
 kill -TERM "$emu_pid"

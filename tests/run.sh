@@ -7,6 +7,16 @@ BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
 pass=0 fail=0
 
+# HUGEPAGES=N: run this build's tests with N 2 MiB pages reserved (root only),
+# so the hugepage path is tested; the other build tests the 4 KiB fallback.
+hp=/proc/sys/vm/nr_hugepages
+if [ -n "${HUGEPAGES:-}" ] && [ -w "$hp" ]; then
+	old_hp=$(cat "$hp")
+	trap 'echo "$old_hp" > "$hp"' EXIT
+	echo "$HUGEPAGES" >"$hp"
+	echo "$BUILD: $(cat "$hp") hugepages reserved for this run"
+fi
+
 for t in test_regtab test_emu test_lib; do
 	out=$(mktemp)
 	timeout 600 "$BUILD/$t" >"$out" 2>&1

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "emu_internal.h"
 #include "kite/regtab.h"
 
 struct mfx {

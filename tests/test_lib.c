@@ -12,11 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "emu.h"
 #include "harness.h"
+#include "lib_internal.h"
 #include "kite/hw.h"
 #include "kite/kite.h"
 
@@ -146,6 +154,20 @@ static void test_dev_info(void **state)
 	assert_int_equal(kite_link_get(f->dev, 2, &l), -EINVAL);
 }
 
+static long hugepages_free(void)
+{
+	FILE *m = fopen("/proc/meminfo", "r");
+	char line[128];
+	long n = 0;
+
+	while (m && fgets(line, sizeof(line), m))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (m)
+		fclose(m);
+	return n;
+}
+
 static void test_pool(void **state)
 {
 	struct fx *f = *state;
@@ -155,7 +177,12 @@ static void test_pool(void **state)
 	assert_int_equal(kite_pool_create(f->dev, 16, 1000, &p), -EINVAL);
 	assert_non_null(strstr(kite_last_error(), "power of two"));
 	assert_int_equal(kite_pool_create(f->dev, 0, 2048, &p), -EINVAL);
+	bool huge = hugepages_free() > 0;
+
 	assert_int_equal(kite_pool_create(f->dev, 2, 4096, &p), 0);
+	/* 2 MiB pages when the system has some free, 4 KiB pages otherwise */
+	assert_int_equal(p->mem.huge, huge);
+	assert_int_equal(p->mem.len, huge ? 2u << 20 : 8192);
 	a = kite_pkt_alloc(p);
 	b = kite_pkt_alloc(p);
 	assert_non_null(a);
@@ -626,6 +653,102 @@ static void test_dma_fault(void **state)
 	assert_int_equal(kite_pool_avail(f->pool), 1024);
 }
 
+/*
+ * The hot path's promise, enforced: with the model polling on its own
+ * thread, this thread loses all access to BAR0 (any register read or write
+ * faults) and enters seccomp strict mode (any system call but read/write/exit
+ * kills it), then moves frames on the descriptor and PIO paths.
+ */
+struct hot_args {
+	struct fx *f;
+	struct kite_queue *q;
+	int pipe;
+};
+
+static void *hot_thread(void *arg)
+{
+	struct hot_args *a = arg;
+	struct kite_pkt *p;
+	unsigned int i, ok = 0;
+	uint8_t frame[64];
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0)
+		return NULL;
+	for (i = 0; i < 20000; i++) {
+		if (i % 2) {
+			frame_fill(frame, 64, MAC0, MAC0, i);
+			while (kite_pio_send(a->q, frame, 64, 0, i) == -EAGAIN)
+				kite_tx_reap(a->q);
+		} else {
+			p = kite_pkt_alloc(a->f->pool);
+			frame_fill(p->data, 64, MAC0, MAC0, i);
+			p->len = 64;
+			while (kite_tx_burst(a->q, &p, 1) == 0)
+				;
+		}
+		while (kite_rx_burst(a->q, &p, 1) == 0)
+			;
+		ok += frame_check(p->data, 64, i);
+		kite_pkt_free(p);
+	}
+	if (write(a->pipe, &ok, sizeof(ok)) != sizeof(ok))
+		ok = 0;
+	syscall(SYS_exit, 0);	/* strict mode allows exit, not exit_group */
+	return NULL;
+}
+
+static void *model_thread(void *emu)
+{
+	static volatile sig_atomic_t never;
+
+	kite_emu_run(emu, &never);
+	return NULL;
+}
+
+/* In a child process of its own: fixture, model thread, then the hot thread. */
+static void hot_path_child(int out)
+{
+	struct hot_args a = { .pipe = out };
+	pthread_t model, hot;
+	void *st;
+
+	if (fx_setup(&st))
+		_exit(2);
+	a.f = st;
+	kite_set_wait_hook(a.f->dev, NULL, NULL);	/* the model runs by itself */
+	if (pthread_create(&model, NULL, model_thread, a.f->emu))
+		_exit(3);
+	a.q = open_q(a.f, 0, 0, 256, 256);
+	if (kite_default_queue_set(a.f->dev, 0, 0))
+		_exit(4);
+	if (mprotect((void *)a.f->dev->bar0, KITE_BAR_CTRL_SIZE, PROT_NONE))
+		_exit(5);
+	if (pthread_create(&hot, NULL, hot_thread, &a))
+		_exit(6);
+	pthread_join(hot, NULL);
+	_exit(0);
+}
+
+static void test_hot_path_no_syscall_no_register_access(void **state)
+{
+	unsigned int ok = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		hot_path_child(fds[1]);
+	close(fds[1]);
+	/* EOF without a count: the child was killed (syscall or BAR0 access) */
+	assert_int_equal(read(fds[0], &ok, sizeof(ok)), sizeof(ok));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	assert_int_equal(ok, 20000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mtu, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_during_traffic, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_dma_fault, fx_setup, fx_teardown),
+		cmocka_unit_test(test_hot_path_no_syscall_no_register_access),
 	};
 
 	return cmocka_run_group_tests_name("libkite+kite-emu (step mode)", tests, NULL, NULL);

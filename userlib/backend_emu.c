@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "kite/emu_proto.h"
-#include "internal.h"
+#include "lib_internal.h"
 
 struct emu_priv {
 	int sock;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "kite/regtab.h"
-#include "internal.h"
+#include "lib_internal.h"
 
 static int check_port(struct kite_dev *dev, const char *fn, unsigned int port)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "lib_internal.h"
 
 #define KITE_WAIT_NS	(2 * 1000000000ULL)	/* longest a control step may take */
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "lib_internal.h"
 
 static _Thread_local char last_error[512];
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <linux/memfd.h>
 
-#include "internal.h"
+#include "lib_internal.h"
 
 #define HUGE_2M (2UL << 20)
 

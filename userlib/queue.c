@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "lib_internal.h"
 #include "kite/regtab.h"
 
 static unsigned int ring_log2(unsigned int size)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Names of register field values, taken from the contract's register table. */
-#include "internal.h"
+#include "lib_internal.h"
 #include "kite/regtab.h"
 
 const char *kite_enum_name(unsigned int field, unsigned int value)
