@@ -91,7 +91,8 @@ test: all
 check: docs-check
 	HUGEPAGES=256 $(MAKE) BUILD=build test
 	$(MAKE) BUILD=build-san SAN=1 test
-	bash tests/summary.sh build build-san
+	bash tests/kernel.sh build-kernel
+	bash tests/summary.sh build build-san build-kernel
 
 docs: $(BUILD)/regdoc
 	$(BUILD)/regdoc --update docs/hw-spec.md
@@ -104,7 +105,7 @@ demo: all
 	bash tools/demo.sh $(BUILD)
 
 # ---- kernel module (issue: kite.ko) ----------------------------------------
-KDIR ?= /lib/modules/$(shell uname -r)/build
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) $(wildcard /usr/src/linux-headers-*-amd64))
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
@@ -119,8 +120,12 @@ install: all
 	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(DESTDIR)$(PREFIX)/bin/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-kernel
 
-.PHONY: all test check docs docs-check demo modules install clean
+.PHONY: all test check kernel-check docs docs-check demo modules install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# kite.ko: W=1, sparse, checkpatch, KUnit (UML), QEMU guest; part of `make check`
+kernel-check:
+	bash tests/kernel.sh build-kernel

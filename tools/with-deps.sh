@@ -3,7 +3,9 @@
 #   bash tools/with-deps.sh make demo
 #   bash tools/with-deps.sh make check
 set -eu
-pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3)
+pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
+	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
+	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

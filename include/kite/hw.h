@@ -102,6 +102,7 @@ struct kite_tx_desc {
 	__le16 flags;		/* KITE_TXD_F_* */
 	__le32 rsvd;		/* must be zero */
 };
+
 #define KITE_TXD_F_TS		0x0001	/* timestamp requested (always given in v1.0) */
 
 /* §5.2 RX descriptor: 8 bytes, a buffer of Q_RX_BUF_SIZE bytes */
@@ -123,6 +124,7 @@ struct kite_cqe {
 	__u8 status;		/* KITE_CQE_S_* */
 	__u8 flags;		/* KITE_CQE_F_* */
 };
+
 #define KITE_CQE_NO_FILTER	0xffff
 #define KITE_CQE_F_PHASE	0x80
 #define KITE_CQE_F_TS		0x01	/* ts valid */

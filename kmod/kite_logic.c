@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kite.ko: argument checks and bookkeeping (see kite_logic.h). Every value
+ * here comes from userspace: check sizes, ranges, alignment and overflow
+ * before anything else looks at it.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+
+#include "kite_logic.h"
+
+void kite_maps_init(struct kite_maps *m, u64 limit)
+{
+	INIT_LIST_HEAD(&m->list);
+	m->pinned = 0;
+	m->limit = limit;
+}
+
+static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* A DMA_MAP request: page-aligned, non-empty, no wrap, under the limit, new VA. */
+int kite_dma_map_check(const struct kite_maps *m, const struct kite_ioc_dma_map *req)
+{
+	struct kite_mapping *map;
+
+	if (req->size != sizeof(*req) || req->flags)
+		return -EINVAL;
+	if (!req->length || !PAGE_ALIGNED(req->vaddr) || !PAGE_ALIGNED(req->length))
+		return -EINVAL;
+	if (req->vaddr + req->length < req->vaddr || req->vaddr + req->length > TASK_SIZE)
+		return -EFAULT;
+	if (req->length > m->limit || m->pinned > m->limit - req->length)
+		return -ENOSPC;
+	list_for_each_entry(map, &m->list, node)
+		if (ranges_overlap(req->vaddr, req->length, map->vaddr, map->len))
+			return -EEXIST;
+	return 0;
+}
+
+void kite_maps_add(struct kite_maps *m, struct kite_mapping *map)
+{
+	list_add_tail(&map->node, &m->list);
+	m->pinned += map->len;
+}
+
+/* Remove and return the mapping that starts at iova, or NULL. */
+struct kite_mapping *kite_maps_take(struct kite_maps *m, u64 iova)
+{
+	struct kite_mapping *map;
+
+	list_for_each_entry(map, &m->list, node) {
+		if (map->iova == iova) {
+			list_del(&map->node);
+			m->pinned -= map->len;
+			return map;
+		}
+	}
+	return NULL;
+}
+
+/* Does [iova, iova + len) lie inside one of the file's mappings? */
+bool kite_maps_cover(const struct kite_maps *m, u64 iova, u64 len)
+{
+	struct kite_mapping *map;
+
+	list_for_each_entry(map, &m->list, node) {
+		u64 off = iova - map->iova;	/* wraps when iova < map->iova */
+
+		if (off < map->len && len <= map->len - off)
+			return true;
+	}
+	return false;
+}
+
+int kite_mmap_decode(u64 offset, u64 len, unsigned int nqueues, enum kite_region *region,
+		     unsigned int *qid)
+{
+	if (!len || !PAGE_ALIGNED(offset))
+		return -EINVAL;
+	if (offset == KITE_MMAP_BAR0) {
+		if (len > KITE_BAR_CTRL_SIZE)
+			return -EINVAL;
+		*region = KITE_REGION_BAR0;
+		return 0;
+	}
+	if (offset < KITE_MMAP_DB_BASE || (offset - KITE_MMAP_DB_BASE) % KITE_DB_PAGE_SIZE)
+		return -EINVAL;
+	if ((offset - KITE_MMAP_DB_BASE) / KITE_DB_PAGE_SIZE >= nqueues)
+		return -EINVAL;
+	if (len > KITE_DB_PAGE_SIZE)
+		return -EINVAL;
+	*region = KITE_REGION_DB;
+	*qid = (offset - KITE_MMAP_DB_BASE) / KITE_DB_PAGE_SIZE;
+	return 0;
+}
+
+int kite_queue_claim(struct kite_owners *o, unsigned int qid, const void *who)
+{
+	if (qid >= o->nqueues)
+		return -EINVAL;
+	if (o->queue[qid])
+		return o->queue[qid] == who ? -EALREADY : -EBUSY;
+	o->queue[qid] = who;
+	return 0;
+}
+
+int kite_queue_release(struct kite_owners *o, unsigned int qid, const void *who)
+{
+	if (qid >= o->nqueues)
+		return -EINVAL;
+	if (o->queue[qid] != who)
+		return -EPERM;
+	o->queue[qid] = NULL;
+	return 0;
+}
+
+bool kite_queue_owned(const struct kite_owners *o, unsigned int qid, const void *who)
+{
+	return qid < o->nqueues && o->queue[qid] == who;
+}
+
+int kite_filter_claim(struct kite_owners *o, const void *who, unsigned int *index)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nfilters; i++) {
+		if (!o->filter[i]) {
+			o->filter[i] = who;
+			*index = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int kite_filter_release(struct kite_owners *o, unsigned int index, const void *who)
+{
+	if (index >= o->nfilters)
+		return -EINVAL;
+	if (o->filter[index] != who)
+		return -EPERM;
+	o->filter[index] = NULL;
+	return 0;
+}
+
+static bool ring_ok(const struct kite_maps *m, u64 iova, u64 bytes)
+{
+	return IS_ALIGNED(iova, KITE_RING_ALIGN) && kite_maps_cover(m, iova, bytes);
+}
+
+/* hw-spec §6.1: the module programs rings only inside the caller's own memory. */
+int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct kite_limits *lim,
+			   const struct kite_owners *o, const struct kite_maps *m,
+			   const void *who)
+{
+	if (qs->size != sizeof(*qs))
+		return -EINVAL;
+	if (!kite_queue_owned(o, qs->qid, who))
+		return qs->qid < lim->nqueues ? -EPERM : -EINVAL;
+	if (qs->port >= lim->nports)
+		return -EINVAL;
+	if (qs->tx_log2 < KITE_MIN_RING_LOG2 || qs->tx_log2 > lim->max_ring_log2 ||
+	    qs->rx_log2 < KITE_MIN_RING_LOG2 || qs->rx_log2 > lim->max_ring_log2)
+		return -EINVAL;
+	if (qs->rx_buf_size < KITE_RX_BUF_MIN || qs->rx_buf_size > KITE_RX_BUF_MAX ||
+	    qs->rx_buf_size % 64)
+		return -EINVAL;
+	if (!ring_ok(m, qs->tx_ring, (u64)sizeof(struct kite_tx_desc) << qs->tx_log2) ||
+	    !ring_ok(m, qs->tx_cq, (u64)sizeof(struct kite_cqe) << qs->tx_log2) ||
+	    !ring_ok(m, qs->rx_ring, (u64)sizeof(struct kite_rx_desc) << qs->rx_log2) ||
+	    !ring_ok(m, qs->rx_cq, (u64)sizeof(struct kite_cqe) << qs->rx_log2) ||
+	    !ring_ok(m, qs->pio_cq, (u64)sizeof(struct kite_cqe) * KITE_PIO_SLOTS))
+		return -EFAULT;
+	return 0;
+}
+
+int kite_filter_check(const struct kite_ioc_filter *f, const struct kite_limits *lim,
+		      const struct kite_owners *o, const void *who)
+{
+	static const unsigned int key_bits[] = { 0, 48, 32, 16 };
+
+	if (f->size != sizeof(*f) || f->rsvd)
+		return -EINVAL;
+	if (f->type < KITE_F_CTRL_TYPE_DST_MAC || f->type > KITE_F_CTRL_TYPE_UDP_DST)
+		return -EINVAL;
+	if (f->key >> key_bits[f->type] || f->port >= lim->nports)
+		return -EINVAL;
+	/* a file may only steer traffic to its own queues */
+	if (!kite_queue_owned(o, f->queue, who))
+		return f->queue < lim->nqueues ? -EPERM : -EINVAL;
+	return 0;
+}
+
+int kite_port_check(const struct kite_ioc_port *p, const struct kite_limits *lim)
+{
+	if (p->size != sizeof(*p) || p->port >= lim->nports)
+		return -EINVAL;
+	if (p->mtu && (p->mtu < 68 || p->mtu > KITE_MAX_FRAME - KITE_FRAME_OVERHEAD))
+		return -EINVAL;
+	if (p->default_queue < -2 || p->default_queue >= (int)lim->nqueues)
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kite.ko: PCI driver for the kite NIC. Binds the card, checks and resets it,
+ * and exposes it as /dev/kiteN for libkite (kite_fops.c). The data path runs
+ * entirely in userspace; this module only hands out mappings and guards them.
+ */
+#include <linux/delay.h>
+#include <linux/idr.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/iommu.h>
+#include <linux/iopoll.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "kite_core.h"
+
+bool kite_bar0_writable;
+module_param_named(bar0_writable, kite_bar0_writable, bool, 0644);
+MODULE_PARM_DESC(bar0_writable, "Let every user of /dev/kiteN map BAR0 writable (default: CAP_SYS_RAWIO only)");
+
+bool kite_allow_unsafe_noiommu;
+module_param_named(allow_unsafe_noiommu, kite_allow_unsafe_noiommu, bool, 0444);
+MODULE_PARM_DESC(allow_unsafe_noiommu, "Allow DMA mapping without an IOMMU: users can then make the card access any memory (taints the kernel)");
+
+unsigned int kite_max_pinned_mb = 4096;
+module_param_named(max_pinned_mb, kite_max_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_pinned_mb, "Most memory one open file may pin for DMA, in MiB (default 4096)");
+
+/*
+ * Where the register and doorbell windows sit. A real kite has them in BAR0
+ * and BAR2; kite-emu behind QEMU's ivshmem has both in the shared BAR2, and
+ * is bound with: echo "1af4 1110 0 0 0 0 1" > /sys/bus/pci/drivers/kite/new_id
+ */
+struct kite_board {
+	int regs_bar, db_bar;
+	resource_size_t regs_off, db_off;
+};
+
+enum { KITE_BOARD_NATIVE, KITE_BOARD_SHMEM };
+
+static const struct kite_board kite_boards[] = {
+	[KITE_BOARD_NATIVE] = { .regs_bar = 0, .db_bar = 2 },
+	[KITE_BOARD_SHMEM] = { .regs_bar = 2, .db_bar = 2, .db_off = KITE_BAR_CTRL_SIZE },
+};
+
+#define KITE_PCI_DEVICE_ID_SHMEM 0x4b0e	/* placeholder: layout entry for new_id */
+
+static const struct pci_device_id kite_ids[] = {
+	{ PCI_DEVICE(KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID), .driver_data = KITE_BOARD_NATIVE },
+	{ PCI_DEVICE(KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID_SHMEM),
+	  .driver_data = KITE_BOARD_SHMEM },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, kite_ids);
+
+static DEFINE_IDA(kite_ida);
+
+void kite_wr64(struct kite_dev *kd, u32 off, u64 v)
+{
+	if (!kd->dead)
+		lo_hi_writeq(v, kd->regs + off);
+}
+
+/* Slow path only: poll a register until (value & mask) == want, up to 1 s. */
+int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what)
+{
+	u32 v;
+	int err;
+
+	if (kd->dead)	/* the windows may be unmapped already */
+		return -ENODEV;
+	err = readx_poll_timeout(readl, kd->regs + off, v, (v & mask) == want || v == ~0U,
+				 10, USEC_PER_SEC);
+	if (v == ~0U && mask != ~0U)
+		err = kite_rd32(kd, off) == ~0U ? -ENODEV : err;
+	if (err)
+		dev_warn(&kd->pdev->dev, "%s: no answer from the card (reg 0x%04x = 0x%08x)\n",
+			 what, off, v);
+	return err;
+}
+
+/* hw-spec §3.3: apply port and filter writes. */
+int kite_commit(struct kite_dev *kd)
+{
+	u32 seq = ++kd->cfg_seq, v;
+
+	if (kd->dead)
+		return -ENODEV;
+	kite_wr32(kd, KITE_R_CFG_COMMIT, seq);
+	return readx_poll_timeout(readl, kd->regs + KITE_R_CFG_ACK, v, (s32)(v - seq) >= 0,
+				  10, USEC_PER_SEC);
+}
+
+/* hw-spec §6.1: stop a queue and wait until the card no longer touches it. */
+void kite_hw_queue_stop(struct kite_dev *kd, unsigned int qid)
+{
+	kite_wr32(kd, KITE_R_AT(Q_CTRL, qid), 0);
+	kite_wait_reg(kd, KITE_R_AT(Q_STATUS, qid),
+		      KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR), 0,
+		      "queue stop");
+}
+
+static void kite_dev_free(struct kref *ref)
+{
+	struct kite_dev *kd = container_of(ref, struct kite_dev, ref);
+
+	pci_dev_put(kd->pdev);
+	kfree(kd);
+}
+
+void kite_dev_put(struct kite_dev *kd)
+{
+	kref_put(&kd->ref, kite_dev_free);
+}
+
+/* ---- sysfs: /sys/class/misc/kiteN/ ---------------------------------------- */
+
+static struct kite_dev *to_kite(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct kite_dev, misc);
+}
+
+static ssize_t fw_version_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct kite_dev *kd = to_kite(dev);
+
+	return sysfs_emit(buf, "%u.%u\n", (u32)KITE_FGET(KITE_ID_VERSION_MAJOR, kd->version),
+			  (u32)KITE_FGET(KITE_ID_VERSION_MINOR, kd->version));
+}
+static DEVICE_ATTR_RO(fw_version);
+
+static ssize_t link_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	static const char * const speed[] = { "none", "10G", "25G", "100G" };
+	struct kite_dev *kd = to_kite(dev);
+	unsigned int p;
+	int n = 0;
+
+	for (p = 0; p < kd->lim.nports; p++) {
+		u32 st = kite_rd32(kd, KITE_R_AT(P_STATUS, p));
+		unsigned int s = KITE_FGET(KITE_P_STATUS_SPEED, st);
+
+		n += sysfs_emit_at(buf, n, "port%u %s %s\n", p,
+				   KITE_FGET(KITE_P_STATUS_LINK_UP, st) ? "up" : "down",
+				   s < ARRAY_SIZE(speed) ? speed[s] : "?");
+	}
+	return n;
+}
+static DEVICE_ATTR_RO(link);
+
+static ssize_t mac_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct kite_dev *kd = to_kite(dev);
+	unsigned int p;
+	int n = 0;
+
+	for (p = 0; p < kd->lim.nports; p++) {
+		u64 mac = lo_hi_readq(kd->regs + KITE_R_AT(P_MAC, p));
+		u8 b[6];
+		int i;
+
+		for (i = 0; i < 6; i++)
+			b[i] = mac >> (40 - 8 * i);
+		n += sysfs_emit_at(buf, n, "port%u %pM\n", p, b);
+	}
+	return n;
+}
+static DEVICE_ATTR_RO(mac);
+
+static ssize_t num_queues_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_kite(dev)->lim.nqueues);
+}
+static DEVICE_ATTR_RO(num_queues);
+
+static ssize_t pinned_bytes_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&to_kite(dev)->pinned));
+}
+static DEVICE_ATTR_RO(pinned_bytes);
+
+static ssize_t queues_owned_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct kite_dev *kd = to_kite(dev);
+	unsigned int q;
+	int n = 0;
+
+	mutex_lock(&kd->lock);
+	for (q = 0; q < kd->lim.nqueues; q++)
+		if (kd->owners.queue[q])
+			n += sysfs_emit_at(buf, n, "%s%u", n ? " " : "", q);
+	mutex_unlock(&kd->lock);
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+static DEVICE_ATTR_RO(queues_owned);
+
+static struct attribute *kite_attrs[] = {
+	&dev_attr_fw_version.attr,
+	&dev_attr_link.attr,
+	&dev_attr_mac.attr,
+	&dev_attr_num_queues.attr,
+	&dev_attr_pinned_bytes.attr,
+	&dev_attr_queues_owned.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(kite);
+
+/* ---- probe and remove ---------------------------------------------------- */
+
+/* hw-spec §2: magic, then major version; never trust sizes beyond the contract. */
+static int kite_identify(struct kite_dev *kd)
+{
+	struct device *dev = &kd->pdev->dev;
+	u32 magic = readl(kd->regs + KITE_R_ID_MAGIC);
+	u32 caps = readl(kd->regs + KITE_R_ID_CAPS);
+	unsigned int major;
+
+	if (magic != KITE_MAGIC) {
+		dev_err(dev, "not a kite card: ID_MAGIC reads 0x%08x, expected 0x%08x\n",
+			magic, KITE_MAGIC);
+		return -ENODEV;
+	}
+	kd->version = readl(kd->regs + KITE_R_ID_VERSION);
+	major = KITE_FGET(KITE_ID_VERSION_MAJOR, kd->version);
+	if (major != KITE_VERSION_MAJOR) {
+		dev_err(dev, "card speaks contract v%u.%u; this driver speaks v%u.x: refusing it\n",
+			major, (u32)KITE_FGET(KITE_ID_VERSION_MINOR, kd->version),
+			KITE_VERSION_MAJOR);
+		return -ENODEV;
+	}
+	kd->lim.nports = min_t(u32, KITE_FGET(KITE_ID_CAPS_NUM_PORTS, caps), KITE_MAX_PORTS);
+	kd->lim.nqueues = min_t(u32, KITE_FGET(KITE_ID_CAPS_NUM_QUEUES, caps), KITE_MAX_QUEUES);
+	kd->lim.max_ring_log2 = min_t(u32, KITE_FGET(KITE_ID_CAPS_MAX_RING_LOG2, caps),
+				      KITE_MAX_RING_LOG2);
+	kd->owners.nqueues = kd->lim.nqueues;
+	kd->owners.nfilters = min_t(u32, KITE_FGET(KITE_ID_CAPS_NUM_FILTERS, caps),
+				    KITE_MAX_FILTERS);
+	return 0;
+}
+
+/* hw-spec §3.3 */
+static int kite_reset(struct kite_dev *kd)
+{
+	kite_wr32(kd, KITE_R_GCTRL, KITE_FPREP(KITE_GCTRL_RESET, 1));
+	kd->cfg_seq = 0;
+	return kite_wait_reg(kd, KITE_R_GCTRL, KITE_FMASK(KITE_GCTRL_RESET), 0, "reset");
+}
+
+static int kite_map_windows(struct kite_dev *kd, const struct kite_board *b)
+{
+	struct pci_dev *pdev = kd->pdev;
+	void __iomem * const *table;
+	int err;
+
+	if (pci_resource_len(pdev, b->regs_bar) < b->regs_off + KITE_BAR_CTRL_SIZE ||
+	    pci_resource_len(pdev, b->db_bar) < b->db_off + KITE_BAR_DB_SIZE) {
+		dev_err(&pdev->dev, "BARs too small for the register and doorbell windows\n");
+		return -ENODEV;
+	}
+	err = pcim_iomap_regions(pdev, BIT(b->regs_bar) | BIT(b->db_bar), KBUILD_MODNAME);
+	if (err)
+		return err;
+	table = pcim_iomap_table(pdev);
+	kd->regs = table[b->regs_bar] + b->regs_off;
+	kd->db = table[b->db_bar] + b->db_off;
+	kd->regs_phys = pci_resource_start(pdev, b->regs_bar) + b->regs_off;
+	kd->db_phys = pci_resource_start(pdev, b->db_bar) + b->db_off;
+	return 0;
+}
+
+/**
+ * kite_probe() - bind a kite card
+ * @pdev: the PCI device
+ * @id: its entry in kite_ids; driver_data selects the board layout
+ *
+ * Enables the device, maps its windows, checks identity and version, resets
+ * it and creates /dev/kiteN. Managed resources undo themselves on failure.
+ *
+ * Return: 0 or a negative errno.
+ */
+static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct kite_dev *kd;
+	int err;
+
+	if (id->driver_data >= ARRAY_SIZE(kite_boards))
+		return -EINVAL;
+	err = pcim_enable_device(pdev);
+	if (err)
+		return err;
+	kd = kzalloc(sizeof(*kd), GFP_KERNEL);
+	if (!kd)
+		return -ENOMEM;
+	kd->pdev = pci_dev_get(pdev);
+	kref_init(&kd->ref);
+	mutex_init(&kd->lock);
+	err = kite_map_windows(kd, &kite_boards[id->driver_data]);
+	if (err)
+		goto err_put;
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (err)
+		err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	if (err)
+		goto err_put;
+	pci_set_master(pdev);
+	err = kite_identify(kd);
+	if (!err)
+		err = kite_reset(kd);
+	if (err)
+		goto err_put;
+	kd->no_iommu = !device_iommu_mapped(&pdev->dev);
+	kd->id = ida_alloc(&kite_ida, GFP_KERNEL);
+	if (kd->id < 0) {
+		err = kd->id;
+		goto err_put;
+	}
+	snprintf(kd->name, sizeof(kd->name), "kite%d", kd->id);
+	kd->misc.minor = MISC_DYNAMIC_MINOR;
+	kd->misc.name = kd->name;
+	kd->misc.fops = &kite_fops;
+	kd->misc.groups = kite_groups;
+	kd->misc.parent = &pdev->dev;
+	kd->misc.mode = 0660;
+	pci_set_drvdata(pdev, kd);
+	err = misc_register(&kd->misc);
+	if (err)
+		goto err_ida;
+	dev_info(&pdev->dev, "%s: kite v%u.%u, %u ports, %u queues%s\n", kd->name,
+		 (u32)KITE_FGET(KITE_ID_VERSION_MAJOR, kd->version),
+		 (u32)KITE_FGET(KITE_ID_VERSION_MINOR, kd->version), kd->lim.nports,
+		 kd->lim.nqueues, kd->no_iommu ? ", no IOMMU" : "");
+	return 0;
+
+err_ida:
+	ida_free(&kite_ida, kd->id);
+err_put:
+	kite_dev_put(kd);
+	return err;
+}
+
+/**
+ * kite_remove() - unbind a kite card
+ * @pdev: the PCI device
+ *
+ * The reverse of kite_probe(). Open files keep the device structure alive but
+ * find it dead: their queues are stopped here, their memory is unpinned when
+ * they close. (rmmod itself is refused while a file is open.)
+ */
+static void kite_remove(struct pci_dev *pdev)
+{
+	struct kite_dev *kd = pci_get_drvdata(pdev);
+	unsigned int q;
+
+	misc_deregister(&kd->misc);
+	mutex_lock(&kd->lock);
+	for (q = 0; q < kd->lim.nqueues; q++)
+		kite_hw_queue_stop(kd, q);
+	kd->dead = true;
+	mutex_unlock(&kd->lock);
+	ida_free(&kite_ida, kd->id);
+	kite_dev_put(kd);
+}
+
+static struct pci_driver kite_driver = {
+	.name = KBUILD_MODNAME,
+	.id_table = kite_ids,
+	.probe = kite_probe,
+	.remove = kite_remove,
+};
+module_pci_driver(kite_driver);
+
+MODULE_DESCRIPTION("kite low-latency NIC: kernel-bypass access for libkite");
+MODULE_AUTHOR("kite developers");
+MODULE_LICENSE("GPL");
