@@ -125,9 +125,11 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(kite_last_error(), "unknown device"));
 	assert_true(kite_open("emu:/nonexistent/kite.sock", &d) < 0);
 	assert_non_null(strstr(kite_last_error(), "cannot connect to kite-emu"));
-	assert_int_equal(kite_open("/dev/kite0", &d), -EPROTONOSUPPORT);
-	assert_non_null(strstr(kite_last_error(), "kmod backend"));
-	assert_int_equal(kite_open("0000:01:00.0", &d), -EPROTONOSUPPORT);
+	assert_int_equal(kite_open("/dev/kite-nosuch", &d), -ENOENT);
+	assert_non_null(strstr(kite_last_error(), "is kite.ko loaded"));
+	assert_int_equal(kite_open("0000:7f:1f.7", &d), -ENODEV);
+	assert_non_null(strstr(kite_last_error(), "no such PCI device"));
+	assert_int_equal(kite_open("0000:7f:1f.7/../x", &d), -EINVAL);
 	assert_null(d);
 	assert_string_equal(kite_strerror(-EBUSY), "resource in use by another owner");
 }

@@ -147,7 +147,7 @@ static void emu_dma_unmap(struct kite_dev *dev, struct kite_dma *d)
 	rpc(dev, &m, -1, NULL);
 }
 
-static int emu_queue_claim(struct kite_dev *dev, unsigned int qid)
+static int emu_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
 {
 	struct kite_emu_msg m = { .op = KITE_EMU_QUEUE_CLAIM, .a = qid };
 	int err = rpc(dev, &m, -1, NULL);
@@ -156,6 +156,7 @@ static int emu_queue_claim(struct kite_dev *dev, unsigned int qid)
 		return kite_err(err, "queue %u is in use by another process", qid);
 	if (err)
 		return kite_err(err, "cannot claim queue %u: %s", qid, kite_strerror(err));
+	*db = dev->bar2 + (size_t)qid * KITE_DB_PAGE_SIZE;
 	return 0;
 }
 
@@ -166,7 +167,8 @@ static void emu_queue_release(struct kite_dev *dev, unsigned int qid)
 	rpc(dev, &m, -1, NULL);
 }
 
-static int emu_filter_claim(struct kite_dev *dev, unsigned int *index)
+/* kite-emu's bus arbitrates filter entries between processes; we write them. */
+static int emu_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
 {
 	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_CLAIM };
 	int err = rpc(dev, &m, -1, NULL);
@@ -177,10 +179,15 @@ static int emu_filter_claim(struct kite_dev *dev, unsigned int *index)
 	if (err)
 		return kite_err(err, "kite_filter_add: %s", kite_strerror(err));
 	*index = (unsigned int)m.a;
-	return 0;
+	err = kite_direct_filter_write(dev, *index, f);
+	if (err) {
+		m = (struct kite_emu_msg){ .op = KITE_EMU_FILTER_RELEASE, .a = *index };
+		rpc(dev, &m, -1, NULL);
+	}
+	return err;
 }
 
-static int emu_filter_release(struct kite_dev *dev, unsigned int index)
+static int emu_filter_del(struct kite_dev *dev, unsigned int index)
 {
 	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_RELEASE, .a = index };
 	int err = rpc(dev, &m, -1, NULL);
@@ -190,7 +197,7 @@ static int emu_filter_release(struct kite_dev *dev, unsigned int index)
 	if (err)
 		return kite_err(err, "cannot release filter entry %u: %s", index,
 				kite_strerror(err));
-	return 0;
+	return 0;	/* the bus invalidated the entry and applied that */
 }
 
 const struct kite_backend_ops kite_backend_emu = {
@@ -201,8 +208,11 @@ const struct kite_backend_ops kite_backend_emu = {
 	.dma_unmap = emu_dma_unmap,
 	.queue_claim = emu_queue_claim,
 	.queue_release = emu_queue_release,
-	.filter_claim = emu_filter_claim,
-	.filter_release = emu_filter_release,
-	.reg_write = kite_reg_write_direct,
+	.queue_start = kite_direct_queue_start,
+	.queue_stop = kite_direct_queue_stop,
+	.filter_add = emu_filter_add,
+	.filter_del = emu_filter_del,
+	.port_set = kite_direct_port_set,
+	.reset = kite_direct_reset,
 	.db_write_combined = false,
 };

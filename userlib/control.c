@@ -43,27 +43,18 @@ int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
 	if (mtu < 68 || mtu + KITE_FRAME_OVERHEAD > dev->info.max_frame)
 		return kite_err(-EINVAL, "kite_mtu_set: MTU %u outside 68..%u", mtu,
 				dev->info.max_frame - KITE_FRAME_OVERHEAD);
-	kite_wr32(dev, KITE_R_AT(P_MTU, port), mtu);
-	return kite_commit(dev);
+	return dev->ops->port_set(dev, port, mtu, KITE_LEAVE);
 }
 
 int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
 {
-	uint32_t ctrl;
 	int err = check_port(dev, "kite_default_queue_set", port);
 
 	if (err)
 		return err;
 	if (queue >= (int)dev->info.num_queues)
 		return kite_err(-EINVAL, "kite_default_queue_set: queue %d does not exist", queue);
-	ctrl = kite_rd32(dev, KITE_R_AT(P_CTRL, port));
-	ctrl &= ~(uint32_t)(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
-			    KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE));
-	if (queue >= 0)
-		ctrl |= (uint32_t)(KITE_FPREP(KITE_P_CTRL_DEFAULT_EN, 1) |
-				   KITE_FPREP(KITE_P_CTRL_DEFAULT_QUEUE, queue));
-	kite_wr32(dev, KITE_R_AT(P_CTRL, port), ctrl);
-	return kite_commit(dev);
+	return dev->ops->port_set(dev, port, 0, queue < 0 ? -1 : queue);
 }
 
 static int check_filter(struct kite_dev *dev, const struct kite_filter *f)
@@ -88,30 +79,15 @@ int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f)
 	int err = check_filter(dev, f);
 
 	if (!err)
-		err = dev->ops->filter_claim(dev, &i);
-	if (err)
-		return err;
-	kite_wr64(dev, KITE_R_AT(F_KEY, i), f->key);
-	kite_wr32(dev, KITE_R_AT(F_CTRL, i),
-		  (uint32_t)(KITE_FPREP(KITE_F_CTRL_VALID, 1) | KITE_FPREP(KITE_F_CTRL_TYPE, f->type) |
-			     KITE_FPREP(KITE_F_CTRL_PORT, f->port) |
-			     KITE_FPREP(KITE_F_CTRL_QUEUE, f->queue)));
-	err = kite_commit(dev);
-	if (err) {
-		dev->ops->filter_release(dev, i);
-		return err;
-	}
-	return (int)i;
+		err = dev->ops->filter_add(dev, f, &i);
+	return err ? err : (int)i;
 }
 
 int kite_filter_del(struct kite_dev *dev, unsigned int index)
 {
-	int err;
-
 	if (index >= dev->info.num_filters)
 		return kite_err(-EINVAL, "kite_filter_del: entry %u does not exist", index);
-	err = dev->ops->filter_release(dev, index);	/* invalidates the entry */
-	return err ? err : kite_commit(dev);
+	return dev->ops->filter_del(dev, index);
 }
 
 int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_stats *o)
@@ -173,7 +149,5 @@ int kite_time(struct kite_dev *dev, uint64_t *ns)
 
 int kite_reset(struct kite_dev *dev)
 {
-	kite_wr32(dev, KITE_R_GCTRL, (uint32_t)KITE_FPREP(KITE_GCTRL_RESET, 1));
-	return kite_wait(dev, KITE_R_GCTRL, (uint32_t)KITE_FMASK(KITE_GCTRL_RESET), 0,
-			 "card reset");
+	return dev->ops->reset(dev);
 }

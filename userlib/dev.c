@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* libkite: opening a device, identity checks (hw-spec §2), waiting for the card. */
 #include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +20,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void kite_reg_write_direct(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
-{
-	if (bits == 64)
-		__atomic_store_n((volatile uint64_t *)(dev->bar0 + off), val, __ATOMIC_RELEASE);
-	else
-		__atomic_store_n((volatile uint32_t *)(dev->bar0 + off), (uint32_t)val,
-				 __ATOMIC_RELEASE);
 }
 
 enum wait_cond { WAIT_EQ, WAIT_ANY, WAIT_REACHED };
@@ -70,17 +65,10 @@ int kite_wait_any(struct kite_dev *dev, uint32_t off, uint32_t mask, const char 
 	return wait_reg(dev, off, mask, 0, WAIT_ANY, what, val);
 }
 
-/*
- * §3.3: port and filter writes take effect once CFG_ACK reaches our
- * CFG_COMMIT value. Other processes may commit concurrently: a later
- * sequence number acknowledges ours too.
- */
-int kite_commit(struct kite_dev *dev)
+/* Wait until a sequence-number register reaches seq (modulo 2^32). */
+int kite_wait_seq(struct kite_dev *dev, uint32_t off, uint32_t seq, const char *what)
 {
-	uint32_t seq = kite_rd32(dev, KITE_R_CFG_COMMIT) + 1;
-
-	kite_wr32(dev, KITE_R_CFG_COMMIT, seq);
-	return wait_reg(dev, KITE_R_CFG_ACK, 0, seq, WAIT_REACHED, "configuration commit", NULL);
+	return wait_reg(dev, off, 0, seq, WAIT_REACHED, what, NULL);
 }
 
 static int identify(struct kite_dev *dev, const char *devstr)
@@ -118,10 +106,49 @@ static int identify(struct kite_dev *dev, const char *devstr)
 	return 0;
 }
 
+/*
+ * A PCI address: whichever driver the card is bound to picks the backend.
+ * kite.ko puts /dev/kiteN under the PCI device in sysfs (misc/kiteN).
+ */
+static int kite_pci_resolve(const char *addr, char *path, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX], pattern[PATH_MAX];
+	const char *drv;
+	glob_t g;
+	ssize_t n;
+
+	if (strlen(addr) > 32 || strchr(addr, '/'))
+		return kite_err(-EINVAL, "'%s': not a PCI address (like 0000:01:00.0)", addr);
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0) {
+		snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s", addr);
+		if (access(pattern, F_OK))
+			return kite_err(-ENODEV, "%s: no such PCI device", addr);
+		return kite_err(-ENODEV, "%s: not bound to any driver (bind it to kite.ko: "
+				"kite-bind %s kite)", addr, addr);
+	}
+	target[n] = 0;
+	drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	if (strcmp(drv, "kite"))
+		return kite_err(-EPROTONOSUPPORT, "%s is bound to %s: this libkite reaches "
+				"cards through kite.ko (the vfio and uio backends are not "
+				"written yet)", addr, drv);
+	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s/misc/kite*", addr);
+	if (glob(pattern, 0, NULL, &g) || g.gl_pathc != 1) {
+		globfree(&g);
+		return kite_err(-ENODEV, "%s: bound to kite but no /dev/kiteN found", addr);
+	}
+	snprintf(path, len, "/dev/%s", strrchr(g.gl_pathv[0], '/') + 1);
+	globfree(&g);
+	return 0;
+}
+
 int kite_open(const char *devstr, struct kite_dev **out)
 {
 	const struct kite_backend_ops *ops;
 	struct kite_dev *dev;
+	char kpath[64];
 	const char *arg;
 	int err;
 
@@ -130,12 +157,15 @@ int kite_open(const char *devstr, struct kite_dev **out)
 	if (!strncmp(devstr, "emu:", 4)) {
 		ops = &kite_backend_emu;
 		arg = devstr + 4;
-	} else if (!strncmp(devstr, "/dev/kite", 9)) {
-		return kite_err(-EPROTONOSUPPORT, "%s: the kmod backend (kite.ko) is not "
-				"built into this libkite yet", devstr);
+	} else if (!strncmp(devstr, "/dev/", 5)) {
+		ops = &kite_backend_kmod;
+		arg = devstr;
 	} else if (strchr(devstr, ':')) {
-		return kite_err(-EPROTONOSUPPORT, "%s: PCI devices (vfio-pci, uio_kite) are "
-				"not supported by this libkite yet", devstr);
+		err = kite_pci_resolve(devstr, kpath, sizeof(kpath));
+		if (err)
+			return err;
+		ops = &kite_backend_kmod;
+		arg = kpath;
 	} else {
 		return kite_err(-EINVAL, "'%s': unknown device; use emu:PATH, /dev/kiteN or "
 				"a PCI address", devstr);

@@ -25,10 +25,18 @@ struct kite_dma {
 
 struct kite_dev;
 
+/* What queue start programs (hw-spec §6.1). */
+struct kite_ring_cfg {
+	unsigned int qid, port, tx_log2, rx_log2, rx_buf_size;
+	uint64_t tx_ring, tx_cq, rx_ring, rx_cq, pio_cq;
+};
+
+#define KITE_LEAVE (-2)	/* port_set: leave the default queue as it is */
+
 /*
  * What a backend provides (ixy's device ops, STYLE.md 1). BAR0 is always
- * mapped readable; registers are written through reg_write so a backend
- * whose BAR0 is read-only (kmod) can route writes through the kernel.
+ * mapped readable; changes to the card go through these operations, so a
+ * backend whose BAR0 is read-only (kmod) has the kernel check and apply them.
  */
 struct kite_backend_ops {
 	const char *name;
@@ -36,12 +44,18 @@ struct kite_backend_ops {
 	void (*close)(struct kite_dev *dev);
 	int (*dma_map)(struct kite_dev *dev, struct kite_dma *m);
 	void (*dma_unmap)(struct kite_dev *dev, struct kite_dma *m);
-	int (*queue_claim)(struct kite_dev *dev, unsigned int qid);
+	/* exclusive use of a queue; *db gets its doorbell page */
+	int (*queue_claim)(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db);
 	void (*queue_release)(struct kite_dev *dev, unsigned int qid);
-	/* a free filter entry, owned until released or the process ends */
-	int (*filter_claim)(struct kite_dev *dev, unsigned int *index);
-	int (*filter_release)(struct kite_dev *dev, unsigned int index);
-	void (*reg_write)(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
+	int (*queue_start)(struct kite_dev *dev, const struct kite_ring_cfg *cfg);
+	int (*queue_stop)(struct kite_dev *dev, unsigned int qid);
+	/* a filter entry of this process's, valid until deleted or the process ends */
+	int (*filter_add)(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index);
+	int (*filter_del)(struct kite_dev *dev, unsigned int index);
+	/* mtu 0 / default_queue KITE_LEAVE: unchanged; default_queue -1: drop */
+	int (*port_set)(struct kite_dev *dev, unsigned int port, unsigned int mtu,
+			int default_queue);
+	int (*reset)(struct kite_dev *dev);
 	bool db_write_combined;	/* doorbell page is WC: flush after doorbells */
 };
 
@@ -49,7 +63,7 @@ struct kite_dev {
 	const struct kite_backend_ops *ops;
 	void *priv;			/* backend state */
 	volatile uint8_t *bar0;
-	volatile uint8_t *bar2;
+	volatile uint8_t *bar2;		/* all doorbell pages, where the backend maps them */
 	struct kite_dev_info info;
 	void (*wait_hook)(void *);
 	void *wait_arg;
@@ -120,7 +134,8 @@ KITE_HIDDEN int kite_wait(struct kite_dev *dev, uint32_t off, uint32_t mask,
 			  uint32_t want, const char *what);
 KITE_HIDDEN int kite_wait_any(struct kite_dev *dev, uint32_t off, uint32_t mask,
 			      const char *what, uint32_t *val);
-KITE_HIDDEN int kite_commit(struct kite_dev *dev);
+KITE_HIDDEN int kite_wait_seq(struct kite_dev *dev, uint32_t off, uint32_t seq,
+			      const char *what);
 
 static inline uint32_t kite_rd32(struct kite_dev *dev, uint32_t off)
 {
@@ -132,19 +147,14 @@ static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
 	return __atomic_load_n((volatile uint64_t *)(dev->bar0 + off), __ATOMIC_RELAXED);
 }
 
-static inline void kite_wr32(struct kite_dev *dev, uint32_t off, uint32_t v)
-{
-	dev->ops->reg_write(dev, off, v, 32);
-}
-
-static inline void kite_wr64(struct kite_dev *dev, uint32_t off, uint64_t v)
-{
-	dev->ops->reg_write(dev, off, v, 64);
-}
-
-/* Direct BAR0 store, for backends that map BAR0 writable. */
-KITE_HIDDEN void kite_reg_write_direct(struct kite_dev *dev, uint32_t off, uint64_t val,
-				       unsigned int bits);
+/* direct.c: for backends with a writable BAR0 */
+KITE_HIDDEN int kite_direct_queue_start(struct kite_dev *dev, const struct kite_ring_cfg *c);
+KITE_HIDDEN int kite_direct_queue_stop(struct kite_dev *dev, unsigned int qid);
+KITE_HIDDEN int kite_direct_port_set(struct kite_dev *dev, unsigned int port, unsigned int mtu,
+				     int default_queue);
+KITE_HIDDEN int kite_direct_filter_write(struct kite_dev *dev, unsigned int i,
+					 const struct kite_filter *f);
+KITE_HIDDEN int kite_direct_reset(struct kite_dev *dev);
 
 /* mem.c */
 KITE_HIDDEN int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma *m);
@@ -157,5 +167,6 @@ KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
 
 /* backends */
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_emu;
+extern KITE_HIDDEN const struct kite_backend_ops kite_backend_kmod;
 
 #endif /* KITE_LIB_INTERNAL_H */

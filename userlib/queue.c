@@ -46,51 +46,27 @@ static int check_conf(struct kite_dev *dev, unsigned int qid, const struct kite_
 
 static int queue_stop_hw(struct kite_queue *q)
 {
-	struct kite_dev *dev = q->dev;
-
-	kite_wr32(dev, KITE_R_AT(Q_CTRL, q->qid), 0);
-	return kite_wait(dev, KITE_R_AT(Q_STATUS, q->qid),
-			 (uint32_t)(KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR)),
-			 0, "queue stop");
+	return q->dev->ops->queue_stop(q->dev, q->qid);
 }
 
-/* §6.1: rings zeroed, bases and sizes written, then ENABLE; wait for RUNNING. */
+/* §6.1: rings zeroed, then the backend programs and enables; RX gets buffers. */
 static int queue_start_hw(struct kite_queue *q)
 {
-	struct kite_dev *dev = q->dev;
-	unsigned int qid = q->qid;
-	uint32_t st, mask = (uint32_t)(KITE_FMASK(KITE_Q_STATUS_RUNNING) |
-				       KITE_FMASK(KITE_Q_STATUS_ERROR));
+	struct kite_ring_cfg c = {
+		.qid = q->qid, .port = q->port, .tx_log2 = q->tx_log2, .rx_log2 = q->rx_log2,
+		.rx_buf_size = q->rx_pool->buf_size,
+		.tx_ring = q->rings.iova, .tx_cq = q->rings.iova + q->off_txcq,
+		.rx_ring = q->rings.iova + q->off_rxr, .rx_cq = q->rings.iova + q->off_rxcq,
+		.pio_cq = q->rings.iova + q->off_piocq,
+	};
 	int err;
 
-	if (kite_rd32(dev, KITE_R_AT(Q_STATUS, qid)) & mask) {
-		err = queue_stop_hw(q);	/* left running by a previous owner */
-		if (err)
-			return err;
-	}
 	memset(q->rings.va, 0, q->rings.len);
 	q->rx_head = q->rx_tail = q->tx_tail = q->tx_clean = 0;
 	q->pio_tail = q->pio_clean = 0;
-	kite_wr64(dev, KITE_R_AT(Q_TX_RING, qid), q->rings.iova);
-	kite_wr64(dev, KITE_R_AT(Q_TX_CQ, qid), q->rings.iova + q->off_txcq);
-	kite_wr64(dev, KITE_R_AT(Q_RX_RING, qid), q->rings.iova + q->off_rxr);
-	kite_wr64(dev, KITE_R_AT(Q_RX_CQ, qid), q->rings.iova + q->off_rxcq);
-	kite_wr64(dev, KITE_R_AT(Q_PIO_CQ, qid), q->rings.iova + q->off_piocq);
-	kite_wr32(dev, KITE_R_AT(Q_RX_BUF_SIZE, qid), q->rx_pool->buf_size);
-	kite_wr32(dev, KITE_R_AT(Q_CTRL, qid),
-		  (uint32_t)(KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, q->port) |
-			     KITE_FPREP(KITE_Q_CTRL_TX_LOG2, q->tx_log2) |
-			     KITE_FPREP(KITE_Q_CTRL_RX_LOG2, q->rx_log2)));
-	err = kite_wait_any(dev, KITE_R_AT(Q_STATUS, qid), mask, "queue start", &st);
+	err = q->dev->ops->queue_start(q->dev, &c);
 	if (err)
 		return err;
-	if (KITE_FGET(KITE_Q_STATUS_ERROR, st)) {
-		unsigned int cause = KITE_FGET(KITE_Q_STATUS_CAUSE, st);
-
-		kite_wr32(dev, KITE_R_AT(Q_CTRL, qid), 0);
-		return kite_err(-EIO, "queue %u: the card refused to start it: %s", qid,
-				kite_enum_name(KITE_FI_Q_STATUS_CAUSE, cause));
-	}
 	kite_rx_fill(q);
 	return 0;
 }
@@ -106,6 +82,7 @@ static void queue_free(struct kite_queue *q)
 int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
 		    struct kite_queue **out)
 {
+	volatile uint8_t *db;
 	struct kite_queue *q;
 	size_t off;
 	int err;
@@ -155,16 +132,16 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	q->rxr = (void *)((uint8_t *)q->rings.va + q->off_rxr);
 	q->rxcq = (void *)((uint8_t *)q->rings.va + q->off_rxcq);
 	q->piocq = (void *)((uint8_t *)q->rings.va + q->off_piocq);
-	q->db_tx = (volatile uint32_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_DB_TX_TAIL);
-	q->db_rx = (volatile uint32_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_DB_RX_TAIL);
-	q->db_pio = (volatile uint32_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_DB_PIO_TAIL);
-	q->pio = (uint8_t *)(dev->bar2 + qid * KITE_DB_PAGE_SIZE + KITE_PIO_WINDOW);
-	q->db_wc = dev->ops->db_write_combined;
-	err = dev->ops->queue_claim(dev, qid);
+	err = dev->ops->queue_claim(dev, qid, &db);
 	if (err) {
 		queue_free(q);
 		return err;
 	}
+	q->db_tx = (volatile uint32_t *)(db + KITE_DB_TX_TAIL);
+	q->db_rx = (volatile uint32_t *)(db + KITE_DB_RX_TAIL);
+	q->db_pio = (volatile uint32_t *)(db + KITE_DB_PIO_TAIL);
+	q->pio = (uint8_t *)(db + KITE_PIO_WINDOW);
+	q->db_wc = dev->ops->db_write_combined;
 	err = queue_start_hw(q);
 	if (err) {
 		dev->ops->queue_release(dev, qid);

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite kmod backend: the card bound to kite.ko, reached through /dev/kiteN
+ * (include/kite/uapi.h). BAR0 is mapped read-only; every change to the card is
+ * an ioctl that the module checks (rings inside our own DMA mappings, queues
+ * and filters ours). Doorbell pages are mapped write-combined, one per queue.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kite/uapi.h"
+#include "lib_internal.h"
+#include "kite/regtab.h"
+
+struct kmod_priv {
+	int fd;
+	char path[64];
+	void *bar0;
+	void *db[KITE_MAX_QUEUES];
+};
+
+static struct kmod_priv *priv(struct kite_dev *dev)
+{
+	return dev->priv;
+}
+
+static int kmod_open(struct kite_dev *dev, const char *path)
+{
+	struct kite_ioc_info in = { .size = sizeof(in) };
+	struct kmod_priv *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return kite_err(-ENOMEM, "%s: out of memory", path);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (p->fd < 0) {
+		err = -errno;
+		free(p);
+		if (err == -ENOENT)
+			return kite_err(err, "%s: no such device (is kite.ko loaded and the card "
+					"bound to it? see kite-bind --status)", path);
+		if (err == -EACCES)
+			return kite_err(err, "%s: permission denied (add the user to group 'kite'; "
+					"README: running as a normal user)", path);
+		return kite_err(err, "%s: %s", path, strerror(-err));
+	}
+	if (ioctl(p->fd, KITE_IOC_INFO, &in) < 0 || in.abi_version != KITE_ABI_VERSION) {
+		err = kite_err(-EPROTO, "%s: kite.ko speaks ABI v%u, this libkite v%u: update "
+			       "one of them", path, in.abi_version, KITE_ABI_VERSION);
+		goto fail;
+	}
+	p->bar0 = mmap(NULL, KITE_BAR_CTRL_SIZE, PROT_READ, MAP_SHARED, p->fd, KITE_MMAP_BAR0);
+	if (p->bar0 == MAP_FAILED) {
+		err = kite_err(-errno, "%s: cannot map BAR0: %s", path, strerror(errno));
+		goto fail;
+	}
+	dev->priv = p;
+	dev->bar0 = p->bar0;
+	return 0;
+fail:
+	close(p->fd);
+	free(p);
+	return err;
+}
+
+static void kmod_close(struct kite_dev *dev)
+{
+	struct kmod_priv *p = priv(dev);
+
+	munmap(p->bar0, KITE_BAR_CTRL_SIZE);
+	close(p->fd);	/* kite.ko stops our queues, drops our filters, unpins */
+	free(p);
+}
+
+static int kmod_dma_map(struct kite_dev *dev, struct kite_dma *m)
+{
+	struct kite_ioc_dma_map req = { .size = sizeof(req), .vaddr = (uintptr_t)m->va,
+					.length = m->len };
+	int err;
+
+	if (ioctl(priv(dev)->fd, KITE_IOC_DMA_MAP, &req) == 0) {
+		m->iova = req.iova;
+		return 0;
+	}
+	err = -errno;
+	switch (err) {
+	case -EPERM:
+		return kite_err(err, "kite.ko refuses DMA: this card has no IOMMU; load kite.ko "
+				"with allow_unsafe_noiommu=1 if every user of it is trusted");
+	case -ENOMEM:
+		return kite_err(err, "cannot pin %zu bytes: the memlock limit is too low "
+				"(ulimit -l must allow at least %zu KiB more)", m->len, m->len >> 10);
+	case -ENOSPC:
+		return kite_err(err, "cannot pin %zu bytes: over kite.ko's max_pinned_mb per file",
+				m->len);
+	case -EINVAL:
+		return kite_err(err, "kite.ko cannot give the card one contiguous range for %zu "
+				"bytes%s", m->len, m->huge ? "" : ": without an IOMMU, reserve "
+				"hugepages (echo 64 > /proc/sys/vm/nr_hugepages)");
+	default:
+		return kite_err(err, "DMA_MAP of %zu bytes failed: %s", m->len, strerror(-err));
+	}
+}
+
+static void kmod_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
+{
+	struct kite_ioc_dma_unmap req = { .size = sizeof(req), .iova = m->iova };
+
+	ioctl(priv(dev)->fd, KITE_IOC_DMA_UNMAP, &req);
+}
+
+static int queue_ioctl(struct kite_dev *dev, unsigned long cmd, unsigned int qid)
+{
+	struct kite_ioc_queue q = { .size = sizeof(q), .qid = qid };
+
+	return ioctl(priv(dev)->fd, cmd, &q) < 0 ? -errno : 0;
+}
+
+static int kmod_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
+{
+	struct kmod_priv *p = priv(dev);
+	int err = queue_ioctl(dev, KITE_IOC_QUEUE_CLAIM, qid);
+
+	if (err == -EBUSY)
+		return kite_err(err, "queue %u is in use by another process", qid);
+	if (err)
+		return kite_err(err, "cannot claim queue %u: %s", qid, strerror(-err));
+	p->db[qid] = mmap(NULL, KITE_DB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
+			  (off_t)KITE_MMAP_DB(qid));
+	if (p->db[qid] == MAP_FAILED) {
+		err = kite_err(-errno, "cannot map queue %u's doorbell page: %s", qid,
+			       strerror(errno));
+		p->db[qid] = NULL;
+		queue_ioctl(dev, KITE_IOC_QUEUE_RELEASE, qid);
+		return err;
+	}
+	*db = p->db[qid];
+	return 0;
+}
+
+static void kmod_queue_release(struct kite_dev *dev, unsigned int qid)
+{
+	struct kmod_priv *p = priv(dev);
+
+	if (p->db[qid])
+		munmap(p->db[qid], KITE_DB_PAGE_SIZE);
+	p->db[qid] = NULL;
+	queue_ioctl(dev, KITE_IOC_QUEUE_RELEASE, qid);
+}
+
+static int kmod_queue_start(struct kite_dev *dev, const struct kite_ring_cfg *c)
+{
+	struct kite_ioc_queue_start qs = {
+		.size = sizeof(qs), .qid = c->qid, .port = c->port, .tx_log2 = c->tx_log2,
+		.rx_log2 = c->rx_log2, .rx_buf_size = c->rx_buf_size, .tx_ring = c->tx_ring,
+		.tx_cq = c->tx_cq, .rx_ring = c->rx_ring, .rx_cq = c->rx_cq, .pio_cq = c->pio_cq,
+	};
+	uint32_t st;
+
+	if (ioctl(priv(dev)->fd, KITE_IOC_QUEUE_START, &qs) == 0)
+		return 0;
+	if (errno != EIO)
+		return kite_err(-errno, "kite.ko refused to start queue %u: %s", c->qid,
+				strerror(errno));
+	st = kite_rd32(dev, KITE_R_AT(Q_STATUS, c->qid));
+	return kite_err(-EIO, "queue %u: the card refused to start it: %s", c->qid,
+			kite_enum_name(KITE_FI_Q_STATUS_CAUSE,
+				       (unsigned int)KITE_FGET(KITE_Q_STATUS_CAUSE, st)));
+}
+
+static int kmod_queue_stop(struct kite_dev *dev, unsigned int qid)
+{
+	int err = queue_ioctl(dev, KITE_IOC_QUEUE_STOP, qid);
+
+	return err ? kite_err(err, "cannot stop queue %u: %s", qid, strerror(-err)) : 0;
+}
+
+static int kmod_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
+{
+	struct kite_ioc_filter req = { .size = sizeof(req), .type = f->type, .port = f->port,
+				       .queue = f->queue, .key = f->key };
+
+	if (ioctl(priv(dev)->fd, KITE_IOC_FILTER_ADD, &req) < 0) {
+		if (errno == EPERM)
+			return kite_err(-EPERM, "kite_filter_add: queue %u is not this process's",
+					f->queue);
+		if (errno == ENOSPC)
+			return kite_err(-ENOSPC, "kite_filter_add: all %u filter entries are in use",
+					dev->info.num_filters);
+		return kite_err(-errno, "kite_filter_add: %s", strerror(errno));
+	}
+	*index = req.index;
+	return 0;
+}
+
+static int kmod_filter_del(struct kite_dev *dev, unsigned int index)
+{
+	struct kite_ioc_filter req = { .size = sizeof(req), .index = index };
+
+	if (ioctl(priv(dev)->fd, KITE_IOC_FILTER_DEL, &req) == 0)
+		return 0;
+	if (errno == EPERM)
+		return kite_err(-ENOENT, "filter entry %u is not one of this process's", index);
+	return kite_err(-errno, "kite_filter_del: %s", strerror(errno));
+}
+
+static int kmod_port_set(struct kite_dev *dev, unsigned int port, unsigned int mtu,
+			 int default_queue)
+{
+	struct kite_ioc_port req = { .size = sizeof(req), .port = port, .mtu = mtu,
+				     .default_queue = default_queue };
+
+	if (ioctl(priv(dev)->fd, KITE_IOC_PORT_SET, &req) == 0)
+		return 0;
+	if (errno == EPERM)
+		return kite_err(-EPERM, "changing port %u's MTU or default queue needs "
+				"CAP_NET_ADMIN", port);
+	return kite_err(-errno, "port %u: %s", port, strerror(errno));
+}
+
+static int kmod_reset(struct kite_dev *dev)
+{
+	if (ioctl(priv(dev)->fd, KITE_IOC_RESET) == 0)
+		return 0;
+	if (errno == EPERM)
+		return kite_err(-EPERM, "resetting the card needs CAP_SYS_ADMIN");
+	return kite_err(-errno, "reset: %s", strerror(errno));
+}
+
+const struct kite_backend_ops kite_backend_kmod = {
+	.name = "kmod",
+	.open = kmod_open,
+	.close = kmod_close,
+	.dma_map = kmod_dma_map,
+	.dma_unmap = kmod_dma_unmap,
+	.queue_claim = kmod_queue_claim,
+	.queue_release = kmod_queue_release,
+	.queue_start = kmod_queue_start,
+	.queue_stop = kmod_queue_stop,
+	.filter_add = kmod_filter_add,
+	.filter_del = kmod_filter_del,
+	.port_set = kmod_port_set,
+	.reset = kmod_reset,
+	.db_write_combined = true,
+};
