@@ -84,12 +84,28 @@ $(BUILD)/test_lib: $(BUILD)/tests/test_lib.o $(BUILD)/tests/harness.o $(LIBA) $(
 $(BUILD)/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# Static programs for the QEMU guest's initramfs (tests/qemu.sh)
+GUEST_BINS := kite-pingpong e2e_client kmod_client
+guest: $(GUEST_BINS:%=$(BUILD)/guest/%)
+
+$(BUILD)/guest/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -static $^ -o $@ $(LDLIBS)
+
+$(BUILD)/guest/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -static $^ -o $@ $(LDLIBS)
+
+$(BUILD)/guest/kmod_client: $(BUILD)/tests/kmod_client.o
+	@mkdir -p $(@D)
+	$(CC) -static $^ -o $@ $(LDLIBS)
+
 # ---- tests ---------------------------------------------------------------
 test: all
 	BUILD=$(BUILD) APP_CFLAGS="$(if $(SAN),$(SANFLAGS))" bash tests/run.sh
 
 check: docs-check
-	HUGEPAGES=256 $(MAKE) BUILD=build test
+	HUGEPAGES=256 $(MAKE) BUILD=build test	# also builds what the QEMU guest runs
 	$(MAKE) BUILD=build-san SAN=1 test
 	bash tests/kernel.sh build-kernel
 	bash tests/summary.sh build build-san build-kernel
@@ -122,7 +138,7 @@ install: all
 clean:
 	rm -rf build build-san build-kernel
 
-.PHONY: all test check kernel-check docs docs-check demo modules install clean
+.PHONY: all guest test check kernel-check docs docs-check demo modules install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

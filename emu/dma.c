@@ -4,7 +4,12 @@
  * access bounds-checked (hw-spec §7). A refused access is a DMA fault.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emu_internal.h"
 
@@ -106,6 +111,37 @@ void emu_dma_unmap_owner(struct kite_emu *e, int owner)
 	for (i = 0; i < EMU_MAX_REGIONS; i++)
 		if (e->region[i].used && e->region[i].owner == owner)
 			region_release(e, &e->region[i]);
+}
+
+/*
+ * A VM's RAM file as one region at IOVA 0: without an IOMMU in the guest a
+ * DMA address is a guest physical address, which is the file offset for RAM
+ * below the PCI hole (QEMU -machine pc with under 3 GiB).
+ */
+int emu_dma_attach_guest(struct kite_emu *e, const char *path, char *msg, size_t msglen)
+{
+	struct emu_region *r = &e->region[0];
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
+		snprintf(msg, msglen, "guest RAM file %s: %s", path,
+			 fd < 0 ? strerror(errno) : "empty");
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	r->va = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (r->va == MAP_FAILED) {
+		snprintf(msg, msglen, "cannot map guest RAM %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	r->iova = 0;
+	r->len = (uint64_t)st.st_size;
+	r->owner = EMU_OWNER_GUEST;
+	r->used = true;
+	return 0;
 }
 
 void emu_dma_init(struct kite_emu *e)

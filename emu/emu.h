@@ -24,6 +24,14 @@ enum kite_emu_wire {
 struct kite_emu_config {
 	const char *socket_path;	/* where clients connect (kite_emu_serve) */
 	enum kite_emu_wire wire;
+	/*
+	 * Attached to a virtual machine (QEMU): the BARs live in this file (an
+	 * ivshmem-plain device's shared memory: BAR0 window, then the doorbell
+	 * pages), and the guest's RAM file is DMA memory with IOVA = guest
+	 * physical address = file offset. NULL: a private memfd / no guest.
+	 */
+	const char *bar_file;
+	const char *guest_ram_file;
 };
 
 struct kite_emu;

@@ -17,6 +17,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define EMU_MAX_REGIONS		64
 #define EMU_MAX_CLIENTS		32
 #define EMU_NO_OWNER		(-1)
+#define EMU_OWNER_GUEST		(-2)	/* the attached VM's RAM: never unmapped */
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
 
 /* A client's DMA memory: what an IOMMU mapping is to a real card. */
@@ -128,6 +129,7 @@ int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t of
 int emu_dma_unmap(struct kite_emu *e, int owner, uint64_t iova);
 void emu_dma_unmap_owner(struct kite_emu *e, int owner);
 void emu_dma_init(struct kite_emu *e);
+int emu_dma_attach_guest(struct kite_emu *e, const char *path, char *msg, size_t msglen);
 void emu_fault(struct kite_emu *e, unsigned int qid, unsigned int source,
 	       uint64_t iova, uint64_t len);
 

@@ -29,6 +29,8 @@ static void usage(FILE *f)
 		"  -w, --wire WIRE    loopback: each port receives what it sends (default)\n"
 		"                     pair: port 0 and port 1 cabled back to back\n"
 		"  -c, --cpu CPU      pin the polling thread to CPU\n"
+		"      --bar-file F   keep the BARs in file F (QEMU: ivshmem-plain's memdev)\n"
+		"      --guest-ram F  DMA into a VM's RAM file F (IOVA = guest physical address)\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"The model polls doorbells on its thread without sleeping (one full core).\n"
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "wire", required_argument, NULL, 'w' },
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "bar-file", required_argument, NULL, 'B' },
+		{ "guest-ram", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -68,6 +72,12 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			cpu = atoi(optarg);
+			break;
+		case 'B':
+			cfg.bar_file = optarg;
+			break;
+		case 'G':
+			cfg.guest_ram_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* kite-emu: model life cycle, step mode and the polling loop. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,14 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	for (i = 0; i < EMU_MAX_CLIENTS; i++)
 		e->client_fd[i] = -1;
 	e->bar_len = KITE_BAR_CTRL_SIZE + KITE_BAR_DB_SIZE;
-	e->bar_fd = memfd_create("kite-emu-bars", MFD_CLOEXEC);
+	if (cfg->bar_file)
+		e->bar_fd = open(cfg->bar_file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	else
+		e->bar_fd = memfd_create("kite-emu-bars", MFD_CLOEXEC);
 	if (e->bar_fd < 0 || ftruncate(e->bar_fd, (off_t)e->bar_len) < 0) {
 		err = -errno;
-		snprintf(msg, msglen, "cannot create the BAR memfd: %s", strerror(errno));
+		snprintf(msg, msglen, "cannot create the BAR memory %s: %s",
+			 cfg->bar_file ? cfg->bar_file : "(memfd)", strerror(errno));
 		goto fail;
 	}
 	e->bar = mmap(NULL, e->bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, e->bar_fd, 0);
@@ -46,6 +51,11 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	pthread_mutex_init(&e->lock, NULL);
 	atomic_init(&e->ctl_wants, 0);
 	emu_dma_init(e);
+	if (cfg->guest_ram_file) {
+		err = emu_dma_attach_guest(e, cfg->guest_ram_file, msg, msglen);
+		if (err)
+			goto fail_unmap;
+	}
 	for (i = 0; i < KITE_MAX_QUEUES; i++) {
 		e->q[i].db = e->bar + KITE_BAR_CTRL_SIZE + i * KITE_DB_PAGE_SIZE;
 		e->q[i].owner = EMU_NO_OWNER;
@@ -57,6 +67,8 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1));
 	*out = e;
 	return 0;
+fail_unmap:
+	munmap(e->bar, e->bar_len);
 fail:
 	if (e->bar_fd >= 0)
 		close(e->bar_fd);

@@ -29,7 +29,8 @@ MODULE_PARM_DESC(max_pinned_mb, "Most memory one open file may pin for DMA, in M
 /*
  * Where the register and doorbell windows sit. A real kite has them in BAR0
  * and BAR2; kite-emu behind QEMU's ivshmem has both in the shared BAR2, and
- * is bound with: echo "1af4 1110 0 0 0 0 1" > /sys/bus/pci/drivers/kite/new_id
+ * is bound with:
+ *   echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id
  */
 struct kite_board {
 	int regs_bar, db_bar;

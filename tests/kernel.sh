@@ -10,12 +10,20 @@ mkdir -p "$OUT"
 pass=0 fail=0
 log=$OUT/log
 
-result() {	# name rc logfile
+# name rc logfile [suite]: a suite's own "N passed, N failed" counts test by test
+result() {
+	local p=1 f=0 counts
+	if [ -n "${4:-}" ]; then
+		counts=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$3" | tail -1)
+		p=$(echo "$counts" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+		f=$(echo "$counts" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+		p=${p:-0} f=${f:-0}
+	fi
+	[ "$2" -ne 0 ] && [ "$f" -eq 0 ] && f=1 && p=0
+	pass=$((pass + p)) fail=$((fail + f))
 	if [ "$2" -eq 0 ]; then
-		pass=$((pass + 1))
 		echo "ok - $1 ($SECONDS s so far)"
 	else
-		fail=$((fail + 1))
 		echo "FAIL - $1"
 		sed 's/^/    /' "$3" | tail -60
 	fi
@@ -65,7 +73,17 @@ if [ -n "$src" ]; then
 else
 	rc=1
 fi
-result "KUnit under UML: $(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)" $rc "$log"
+result "KUnit under UML: $(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)" $rc "$log" suite
+
+if [ -f "$OUT/kite.ko" ]; then
+	bash tests/qemu.sh "$OUT/kite.ko" "${USERSPACE_BUILD:-build}" >"$log" 2>&1
+	rc=$?
+else
+	echo "kite.ko did not build" >"$log"
+	rc=1
+fi
+result "QEMU guest: insmod, sysfs, ioctls, mmap rules, traffic, kill -9, rmmod: $(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)" $rc "$log" suite
+grep -E "^    (path|descriptor|pio) " "$log" | sed 's/^    /    guest /'
 
 echo "$pass $fail" >"$OUT/test-counts"
 echo "kernel: $pass passed, $fail failed"

@@ -183,8 +183,9 @@ static void test_pool(void **state)
 
 	assert_int_equal(kite_pool_create(f->dev, 2, 4096, &p), 0);
 	/* 2 MiB pages when the system has some free, 4 KiB pages otherwise */
-	assert_int_equal(p->mem.huge, huge);
-	assert_int_equal(p->mem.len, huge ? 2u << 20 : 8192);
+	assert_int_equal(p->nchunks, 1);
+	assert_int_equal(p->chunks[0].huge, huge);
+	assert_int_equal(p->chunks[0].len, huge ? 2u << 20 : 8192);
 	a = kite_pkt_alloc(p);
 	b = kite_pkt_alloc(p);
 	assert_non_null(a);
@@ -197,6 +198,13 @@ static void test_pool(void **state)
 	kite_pkt_free(b);
 	kite_pkt_free(b);	/* a double free is refused, not a corruption */
 	assert_int_equal(kite_pool_avail(p), 2);
+	assert_int_equal(kite_pool_destroy(p), 0);
+	/* 5 MiB of buffers: three chunks, each contiguous for the card */
+	assert_int_equal(kite_pool_create(f->dev, 2560, 2048, &p), 0);
+	assert_int_equal(p->nchunks, 3);
+	assert_int_equal(p->meta[1023].iova + 2048, p->chunks[0].iova + (2u << 20));
+	assert_int_equal(p->meta[1024].iova, p->chunks[1].iova);
+	assert_int_equal(p->meta[2559].data, (uint8_t *)p->chunks[2].va + 511 * 2048);
 	assert_int_equal(kite_pool_destroy(p), 0);
 }
 

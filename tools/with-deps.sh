@@ -5,7 +5,9 @@
 set -eu
 pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
-	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils)
+	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils
+	# the QEMU guest: Debian's kernel, a static busybox initramfs
+	qemu-system-x86 linux-image-amd64 busybox-static cpio file kmod)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

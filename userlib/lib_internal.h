@@ -78,10 +78,16 @@ struct kite_pool {
 	uint32_t nbufs;
 	uint32_t buf_size;
 	struct kite_pkt *meta;		/* nbufs entries, ordinary memory */
-	struct kite_dma mem;
+	/*
+	 * Buffers live in 2 MiB chunks, each mapped on its own: without an
+	 * IOMMU the card can only be given physically contiguous ranges.
+	 */
+	struct kite_dma *chunks;
+	unsigned int nchunks;
 	struct kite_pool *next;
 };
 
+#define KITE_CHUNK (2UL << 20)
 #define KITE_TX_REPORTS 256
 
 /* Hot fields first, RX then TX: the burst calls touch 2-3 lines of this. */

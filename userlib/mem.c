@@ -80,8 +80,8 @@ void kite_dma_free(struct kite_dev *dev, struct kite_dma *m)
 int kite_pool_create(struct kite_dev *dev, unsigned int nbufs, unsigned int buf_size,
 		     struct kite_pool **out)
 {
+	unsigned int i, per_chunk;
 	struct kite_pool *p;
-	unsigned int i;
 	int err;
 
 	if (!dev || !out)
@@ -101,18 +101,31 @@ int kite_pool_create(struct kite_dev *dev, unsigned int nbufs, unsigned int buf_
 		err = kite_err(-ENOMEM, "kite_pool_create: out of memory for %u buffers", nbufs);
 		goto fail;
 	}
-	err = kite_dma_alloc(dev, (size_t)nbufs * buf_size, &p->mem);
-	if (err)
-		goto fail;
 	p->dev = dev;
 	p->nbufs = nbufs;
 	p->buf_size = buf_size;
+	per_chunk = KITE_CHUNK / buf_size;
+	p->chunks = calloc((nbufs + per_chunk - 1) / per_chunk, sizeof(*p->chunks));
+	if (!p->chunks) {
+		err = kite_err(-ENOMEM, "kite_pool_create: out of memory");
+		goto fail;
+	}
+	for (i = 0; i < nbufs; i += per_chunk) {
+		unsigned int n = nbufs - i < per_chunk ? nbufs - i : per_chunk;
+
+		err = kite_dma_alloc(dev, (size_t)n * buf_size, &p->chunks[p->nchunks]);
+		if (err)
+			goto fail;
+		p->nchunks++;
+	}
 	for (i = 0; i < nbufs; i++) {
 		struct kite_pkt *k = &p->meta[i];
+		const struct kite_dma *c = &p->chunks[i / per_chunk];
+		size_t off = (size_t)(i % per_chunk) * buf_size;
 
 		memset(k, 0, sizeof(*k));
-		k->data = (uint8_t *)p->mem.va + (size_t)i * buf_size;
-		k->iova = p->mem.iova + (uint64_t)i * buf_size;
+		k->data = (uint8_t *)c->va + off;
+		k->iova = c->iova + off;
 		k->pool = p;
 		k->buf_size = buf_size;
 		k->index = i;
@@ -125,6 +138,9 @@ int kite_pool_create(struct kite_dev *dev, unsigned int nbufs, unsigned int buf_
 	*out = p;
 	return 0;
 fail:
+	while (p->nchunks)
+		kite_dma_free(dev, &p->chunks[--p->nchunks]);
+	free(p->chunks);
 	free(p->meta);
 	free(p->stack);
 	free(p);
@@ -141,7 +157,9 @@ void kite_pool_free(struct kite_pool *pool)
 			break;
 		}
 	}
-	kite_dma_free(pool->dev, &pool->mem);
+	while (pool->nchunks)
+		kite_dma_free(pool->dev, &pool->chunks[--pool->nchunks]);
+	free(pool->chunks);
 	free(pool->meta);
 	free(pool->stack);
 	free(pool);

@@ -1,0 +1,63 @@
+#!/bin/busybox sh
+# /init of the QEMU guest (tests/qemu.sh): kite.ko against kite-emu on the host.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+pass=0
+fail=0
+k=/sys/class/misc/kite0
+
+t() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then
+		pass=$((pass + 1))
+		echo "ok - $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL - $name"
+		sed 's/^/    /' /tmp/out
+	fi
+}
+
+t "insmod kite.ko" insmod /kite.ko allow_unsafe_noiommu=1
+t "bind the ivshmem board via new_id; /dev/kite0 appears" sh -c \
+	'echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id &&
+	 [ -c /dev/kite0 ]'
+t "sysfs fw_version 1.0" sh -c "[ \"\$(cat $k/fw_version)\" = 1.0 ]"
+t "sysfs link: port0 up 10G" grep -q "port0 up 10G" $k/link
+t "sysfs mac: port1 02:6b:69:74:65:01" grep -q "port1 02:6b:69:74:65:01" $k/mac
+t "sysfs num_queues 16" sh -c "[ \"\$(cat $k/num_queues)\" = 16 ]"
+t "/dev/kite0 is 0660" sh -c "ls -l /dev/kite0 | grep -q '^crw-rw----'"
+t "every ioctl with bad arguments" /kmod_client ioctls /dev/kite0
+chgrp 1000 /dev/kite0
+t "mmap and ioctl rules for a group member" /kmod_client perms /dev/kite0
+t "outsiders cannot open /dev/kite0" /kmod_client denied /dev/kite0
+t "kite-pingpong over /dev/kite0, both paths" /kite-pingpong -d /dev/kite0 -n 2000 -w 100
+sed 's/^/    /' /tmp/out	# guest latencies under TCG: a function check, not a benchmark
+t "3000 frames byte-exact through kite.ko" /e2e_client traffic /dev/kite0 1 3000 32
+
+base=$(cat $k/pinned_bytes)
+/e2e_client hog /dev/kite0 3 >/tmp/hog 2>&1 &
+hog=$!
+i=0
+while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t "an app under traffic pins memory and owns queue 3" sh -c \
+	"[ \$(cat $k/pinned_bytes) -gt $base ] && grep -qw 3 $k/queues_owned"
+kill -9 $hog
+wait $hog 2>/dev/null
+t "after kill -9: pinned memory back to $base bytes" sh -c "[ \$(cat $k/pinned_bytes) = $base ]"
+t "after kill -9: no queue owned" sh -c "[ -z \"\$(cat $k/queues_owned)\" ]"
+t "after kill -9: queue 3 stopped, then reusable" /e2e_client check-idle /dev/kite0 3
+
+t "rmmod refused while /dev/kite0 is open" sh -c 'exec 3</dev/kite0 && ! rmmod kite'
+t "rmmod" rmmod kite
+t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'
+dmesg >/tmp/dmesg
+t "kernel log: no WARN, BUG, oops" sh -c \
+	'! grep -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace" /tmp/dmesg'
+echo "KITE-GUEST: $pass passed, $fail failed"
+grep -i kite /tmp/dmesg
+poweroff -f
