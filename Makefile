@@ -26,6 +26,7 @@ EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc
+BENCH    := udp-pingpong kite-throughput kite-ipp
 TESTS    := test_regtab test_emu test_lib e2e_client
 
 VERSION  := 0.1.0
@@ -34,7 +35,7 @@ LIBA     := $(BUILD)/libkite.a
 LIBSO    := $(BUILD)/libkite.so.$(SOVER)
 
 all: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
-     $(TESTS:%=$(BUILD)/%)
+     $(TESTS:%=$(BUILD)/%) $(BENCH:%=$(BUILD)/%)
 
 $(BUILD)/userlib/%.o: userlib/%.c
 	@mkdir -p $(@D)
@@ -67,6 +68,15 @@ $(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/udp-pingpong: $(BUILD)/bench/udp-pingpong.o $(BUILD)/tools/tsc.o
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/kite-throughput: $(BUILD)/bench/kite-throughput.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/kite-ipp: $(BUILD)/bench/kite-ipp.o $(LIBA) $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/regdoc: $(BUILD)/tools/regdoc.o
@@ -116,6 +126,10 @@ docs: $(BUILD)/regdoc
 docs-check: $(BUILD)/regdoc
 	$(BUILD)/regdoc --check docs/hw-spec.md
 
+# ---- benchmarks: one table, side by side on the same two cores --------------
+bench: all
+	bash bench/run.sh $(BUILD)
+
 # ---- demo: kite-pingpong on kite-emu (README's first command) --------------
 demo: all
 	bash tools/demo.sh $(BUILD)
@@ -138,7 +152,7 @@ install: all
 clean:
 	rm -rf build build-san build-kernel
 
-.PHONY: all guest test check kernel-check docs docs-check demo modules install clean
+.PHONY: all bench guest test check kernel-check docs docs-check demo modules install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

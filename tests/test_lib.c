@@ -261,9 +261,10 @@ static void test_loopback_one(void **state)
 	assert_int_equal(kite_rx_burst(q, rx, 4), 1);
 	assert_int_equal(rx[0]->len, 64);
 	assert_true(frame_check(rx[0]->data, 64, 42));
-	assert_true(rx[0]->flags & KITE_PKT_TS_VALID);
+	assert_true(rx[0]->rx_flags & KITE_RX_TS_VALID);
 	assert_int_equal(rx[0]->filter, 0xffff);
-	assert_int_equal(rx[0]->port, 0);
+	assert_int_equal(kite_pkt_port(rx[0]), 0);
+	assert_int_equal(rx[0]->rx_index, 0);
 	kite_pkt_free(rx[0]);
 	assert_int_equal(kite_tx_reap(q), 1);
 	kite_queue_stats(q, &st);
@@ -432,7 +433,7 @@ static void test_mac_filter_pair_wire(void **state)
 	kite_emu_step(f->emu);
 	assert_int_equal(kite_rx_burst(a, &p, 1), 0);	/* pair: not back to port 0 */
 	assert_int_equal(kite_rx_burst(b, &p, 1), 1);
-	assert_int_equal(p->port, 1);
+	assert_int_equal(kite_pkt_port(p), 1);
 	assert_true(frame_check(p->data, 200, 7));
 	kite_pkt_free(p);
 	kite_queue_close(a);
@@ -509,7 +510,7 @@ static void test_timestamps(void **state)
 		assert_int_equal(kite_tx_burst(q, &p, 1), 1);
 		kite_emu_step(f->emu);
 		assert_int_equal(kite_rx_burst(q, &p, 1), 1);
-		assert_true(p->flags & KITE_PKT_TS_VALID);
+		assert_true(p->rx_flags & KITE_RX_TS_VALID);
 		assert_true(p->ts >= last_rx);	/* monotonic */
 		assert_true(p->ts >= t0);
 		last_rx = p->ts;

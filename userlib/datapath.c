@@ -46,12 +46,17 @@ void kite_rx_fill(struct kite_queue *q)
 
 	if (unlikely(n < want))
 		q->stats.rx_refill_short++;
-	for (i = 0; i < n; i++) {
-		struct kite_pkt *p = pool->stack[--pool->nfree];
-		uint32_t slot = (tail + i) & q->rx_mask;
+	struct kite_pkt **stack = pool->stack + pool->nfree - n, **ring = q->rx_pkts;
+	struct kite_rx_desc *rxr = q->rxr;
+	uint32_t mask = q->rx_mask;
 
-		q->rx_pkts[slot] = p;
-		q->rxr[slot].addr = p->iova;
+	pool->nfree -= n;
+	for (i = 0; i < n; i++) {
+		struct kite_pkt *p = stack[n - 1 - i];
+		uint32_t slot = (tail + i) & mask;
+
+		ring[slot] = p;
+		rxr[slot].addr = p->iova;
 	}
 	if (n) {
 		q->rx_tail = tail + n;
@@ -59,36 +64,48 @@ void kite_rx_fill(struct kite_queue *q)
 	}
 }
 
+/* The RX completion word is the packet's len..rx_flags word (kite.h), less PHASE. */
+_Static_assert(__builtin_offsetof(struct kite_pkt, len) == 16 &&
+	       __builtin_offsetof(struct kite_pkt, rx_index) == 18 &&
+	       __builtin_offsetof(struct kite_pkt, filter) == 20 &&
+	       __builtin_offsetof(struct kite_pkt, status) == 22 &&
+	       __builtin_offsetof(struct kite_pkt, rx_flags) == 23, "packet metadata word");
+_Static_assert(KITE_RX_TS_VALID == KITE_CQE_F_TS && KITE_RX_PORT1 == KITE_CQE_F_PORT1,
+	       "rx_flags are the completion's flags");
+#define CQE_PHASE_BIT	((uint64_t)KITE_CQE_F_PHASE << 56)
+
 uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 {
-	uint32_t head = q->rx_head, log2 = q->rx_log2, mask = q->rx_mask;
+	const struct kite_cqe *cq = q->rxcq;
+	struct kite_pkt **ring = q->rx_pkts;
+	uint32_t head = q->rx_head, mask = q->rx_mask;
+	uint64_t phase = (uint64_t)KITE_CQE_PHASE(head, q->rx_log2) << 56;
 	uint64_t bytes = 0;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		const struct kite_cqe *c = &q->rxcq[head & mask];
+		uint32_t slot = head & mask;
+		const struct kite_cqe *c = &cq[slot];
 		uint64_t w = cqe_word(c);
 		struct kite_pkt *p;
 
-		if (!cqe_ready(w, head, log2))
+		if ((w & CQE_PHASE_BIT) != phase)
 			break;
-		p = q->rx_pkts[head & mask];
-		p->len = CQE_LEN(w);
-		p->filter = CQE_FILTER(w);
-		p->status = CQE_STATUS(w);
-		p->port = (CQE_FLAGS(w) & KITE_CQE_F_PORT1) ? 1 : 0;
-		p->flags = (CQE_FLAGS(w) & KITE_CQE_F_TS) ? KITE_PKT_TS_VALID : 0;
+		p = ring[slot];
+		*(uint64_t *)&p->len = w & ~CQE_PHASE_BIT;
 		p->ts = c->ts;
-		bytes += p->len;
+		bytes += (uint16_t)w;
 		pkts[i] = p;
 		head++;
+		if (unlikely(!(head & mask)))
+			phase ^= CQE_PHASE_BIT;	/* the card flips it each wrap */
 	}
 	if (i) {
 		q->rx_head = head;
 		q->stats.rx_pkts += i;
 		q->stats.rx_bytes += bytes;
 		/* Post buffers in batches: one doorbell per rx_refill frames. */
-		if (q->rx_mask + 1 - (q->rx_tail - head) >= q->rx_refill)
+		if (mask + 1 - (q->rx_tail - head) >= q->rx_refill)
 			kite_rx_fill(q);
 	}
 	return i;
@@ -136,33 +153,49 @@ static unsigned int pio_reap(struct kite_queue *q)
 	return n;
 }
 
+/* A completion's status byte and PHASE bit: one compare tells "done, OK". */
+#define CQE_DONE_OK_MASK	(0xffULL << 48 | CQE_PHASE_BIT)
+
 static unsigned int tx_reap(struct kite_queue *q)
 {
-	uint32_t clean = q->tx_clean, tail = q->tx_tail, mask = q->tx_mask, log2 = q->tx_log2;
+	const struct kite_cqe *cq = q->txcq;
+	struct kite_pkt **ring = q->tx_pkts;
+	uint32_t clean = q->tx_clean, tail = q->tx_tail, mask = q->tx_mask;
+	uint64_t phase = (uint64_t)KITE_CQE_PHASE(clean, q->tx_log2) << 56;
 	uint32_t start = clean, errors = 0;
+	struct kite_pool *pool = NULL;
+	uint32_t nfree = 0;
 	uint64_t bytes = 0;
 
-	while (clean != tail) {
-		const struct kite_cqe *c = &q->txcq[clean & mask];
+	for (; clean != tail; clean++) {
+		uint32_t slot = clean & mask;
+		const struct kite_cqe *c = &cq[slot];
 		uint64_t w = cqe_word(c);
-		struct kite_pkt *p;
-		struct kite_pool *pool;
+		struct kite_pkt *p = ring[slot];
 
-		if (!cqe_ready(w, clean, log2))
-			break;
-		p = q->tx_pkts[clean & mask];
-		if (unlikely(CQE_STATUS(w) || (p->flags & KITE_PKT_TX_REPORT))) {
+		/* one compare: done (PHASE) and sent (status 0) */
+		if (unlikely((w & CQE_DONE_OK_MASK) != phase || (p->flags & KITE_PKT_TX_REPORT))) {
+			if ((w & CQE_PHASE_BIT) != phase)
+				break;
 			if (CQE_STATUS(w)) {
 				errors++;
 				bytes -= CQE_LEN(w);	/* not sent: count as error only */
 			}
 			report(q, p->cookie, c->ts, w, false);
 		}
-		bytes += CQE_LEN(w);
-		pool = p->pool;
-		pool->stack[pool->nfree++] = p;
-		clean++;
+		bytes += (uint16_t)w;
+		if (unlikely(p->pool != pool)) {	/* frames mostly share one pool */
+			if (pool)
+				pool->nfree = nfree;
+			pool = p->pool;
+			nfree = pool->nfree;
+		}
+		pool->stack[nfree++] = p;
+		if (unlikely(!((clean + 1) & mask)))
+			phase ^= CQE_PHASE_BIT;
 	}
+	if (pool)
+		pool->nfree = nfree;
 	q->stats.tx_pkts += clean - start - errors;
 	q->stats.tx_errors += errors;
 	q->stats.tx_bytes += bytes;
@@ -178,6 +211,8 @@ unsigned int kite_tx_reap(struct kite_queue *q)
 uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 {
 	uint32_t tail = q->tx_tail, mask = q->tx_mask, room;
+	struct kite_tx_desc *txr = q->txr;
+	struct kite_pkt **ring = q->tx_pkts;
 	uint16_t i;
 
 	if (q->tx_tail - q->tx_clean >= q->tx_reap)
@@ -187,13 +222,11 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		n = (uint16_t)room;
 	for (i = 0; i < n; i++) {
 		struct kite_pkt *p = pkts[i];
-		struct kite_tx_desc *d = &q->txr[(tail + i) & mask];
+		struct kite_tx_desc *d = &txr[(tail + i) & mask];
 
-		q->tx_pkts[(tail + i) & mask] = p;
+		ring[(tail + i) & mask] = p;
 		d->addr = p->iova;
-		d->len = p->len;
-		d->flags = 0;
-		d->rsvd = 0;
+		*(uint64_t *)&d->len = p->len;	/* len; flags and rsvd zero */
 	}
 	if (likely(n)) {
 		q->tx_tail = tail + n;

@@ -40,25 +40,39 @@ struct kite_dev;
 struct kite_queue;
 struct kite_pool;
 
-/** A packet buffer. Metadata lives outside DMA memory; data points into it. */
+/**
+ * A packet buffer: one cache line of metadata outside DMA memory (the card
+ * cannot corrupt it); data points into DMA memory. Bytes 16..23 are the
+ * card's RX completion word as it wrote it (hw-spec §5.3), so receiving a
+ * frame costs one 8-byte copy.
+ */
 struct kite_pkt {
 	uint8_t *data;		/**< frame bytes (DMA memory) */
 	uint64_t iova;		/**< device address of data */
 	uint16_t len;		/**< frame length: set before TX, set by RX */
-	uint16_t flags;		/**< KITE_PKT_* */
+	uint16_t rx_index;	/**< RX: the descriptor's ring count, modulo 2^16 */
 	uint16_t filter;	/**< RX: filter entry that matched, 0xffff none */
 	uint8_t status;		/**< RX: 0 */
-	uint8_t port;		/**< RX: port it arrived on */
+	uint8_t rx_flags;	/**< RX: KITE_RX_TS_VALID, KITE_RX_PORT1 */
 	uint64_t ts;		/**< RX: card clock (ns) at arrival */
 	uint64_t cookie;	/**< yours: reported back with TX timestamps/errors */
 	struct kite_pool *pool;	/**< owner */
 	uint32_t buf_size;	/**< capacity of data */
 	uint32_t index;		/**< buffer number in its pool */
-	uint64_t rsvd;
+	uint16_t flags;		/**< TX: KITE_PKT_TX_REPORT; cleared by kite_pkt_alloc */
+	uint16_t rsvd16;
+	uint32_t rsvd32;
 };
 
-#define KITE_PKT_TS_VALID	0x0001	/**< RX: ts is valid */
-#define KITE_PKT_TX_REPORT	0x0002	/**< TX: report completion time (kite_tx_reports) */
+#define KITE_RX_TS_VALID	0x01	/**< rx_flags: ts is valid */
+#define KITE_RX_PORT1		0x02	/**< rx_flags: arrived on port 1 (else port 0) */
+#define KITE_PKT_TX_REPORT	0x0002	/**< flags: report completion time (kite_tx_reports) */
+
+/** \brief Port a received frame arrived on. */
+static inline unsigned int kite_pkt_port(const struct kite_pkt *p)
+{
+	return (p->rx_flags & KITE_RX_PORT1) ? 1 : 0;
+}
 
 /* ---- device ---------------------------------------------------------- */
 
