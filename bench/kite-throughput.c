@@ -15,6 +15,14 @@
 #include "kite/kite.h"
 
 #define IN_FLIGHT 512
+#define RUNS 5
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static double now(void)
 {
@@ -31,7 +39,8 @@ int main(int argc, char **argv)
 	struct kite_queue_conf qc = { .tx_ring_size = 1024, .rx_ring_size = 1024 };
 	struct kite_queue_hw_stats hw;
 	struct kite_pkt *pk[IN_FLIGHT];
-	unsigned int batch = 32, i;
+	unsigned int batch = 32, i, r;
+	double mpps[RUNS];
 	unsigned long frames = 0;
 	double secs = 2, t0, t1;
 	struct kite_dev *dev;
@@ -81,24 +90,30 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < IN_FLIGHT; i += kite_tx_burst(q, pk + i, (uint16_t)(IN_FLIGHT - i)))
 		;
-	t0 = now();
-	do {
-		for (i = 0; i < 4096; i++) {
-			uint16_t n = kite_rx_burst(q, pk, (uint16_t)batch), sent = 0;
+	/* Timings here are noisy: several intervals, report the median. */
+	for (r = 0; r < RUNS; r++) {
+		frames = 0;
+		t0 = now();
+		do {
+			for (i = 0; i < 4096; i++) {
+				uint16_t n = kite_rx_burst(q, pk, (uint16_t)batch), sent = 0;
 
-			while (sent < n)
-				sent += kite_tx_burst(q, pk + sent, (uint16_t)(n - sent));
-			frames += n;
-		}
-		t1 = now();
-	} while (t1 - t0 < secs);
+				while (sent < n)
+					sent += kite_tx_burst(q, pk + sent, (uint16_t)(n - sent));
+				frames += n;
+			}
+			t1 = now();
+		} while (t1 - t0 < secs / RUNS);
+		mpps[r] = (double)frames / (t1 - t0) / 1e6;
+	}
+	qsort(mpps, RUNS, sizeof(double), cmp_double);
 	kite_queue_hw_stats(dev, 0, &hw);
-	printf("batch %2u: %6.2f Mpps (%lu frames in %.2f s; drops: no buffer %llu)\n", batch,
-	       (double)frames / (t1 - t0) / 1e6, frames, t1 - t0,
+	printf("batch %2u: %6.2f Mpps (median of %d runs of %.2f s, range %.2f..%.2f; drops: no "
+	       "buffer %llu)\n", batch, mpps[RUNS / 2], RUNS, secs / RUNS, mpps[0], mpps[RUNS - 1],
 	       (unsigned long long)hw.rx_drop_nobuf);
 	if (json && (j = fopen(json, "w"))) {
-		fprintf(j, "{\"batch\": %u, \"mpps\": %.3f}\n", batch,
-			(double)frames / (t1 - t0) / 1e6);
+		fprintf(j, "{\"batch\": %u, \"mpps\": %.3f, \"min\": %.3f, \"max\": %.3f}\n",
+			batch, mpps[RUNS / 2], mpps[0], mpps[RUNS - 1]);
 		fclose(j);
 	}
 	kite_close(dev);

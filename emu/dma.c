@@ -16,21 +16,41 @@
 #define IOVA_BASE	0x100000000ULL	/* 4 GiB: IOVA 0 is never valid */
 #define IOVA_ALIGN	0x200000ULL	/* 2 MiB, a hugepage */
 
+static inline bool region_has(const struct emu_region *r, uint64_t iova, uint64_t len)
+{
+	uint64_t off = iova - r->iova;	/* wraps when iova < r->iova */
+
+	return off < r->len && len <= r->len - off;
+}
+
 void *emu_dma_ptr(struct kite_emu *e, uint64_t iova, uint64_t len)
 {
-	unsigned int i, n;
+	unsigned int i;
 
 	/* Most accesses hit the region of the previous one. */
-	for (n = 0, i = e->region_hint; n < EMU_MAX_REGIONS; n++, i = (i + 1) % EMU_MAX_REGIONS) {
-		struct emu_region *r = &e->region[i];
-		uint64_t off = iova - r->iova;	/* wraps when iova < r->iova */
+	if (e->hint && region_has(e->hint, iova, len))
+		return e->hint->va + (iova - e->hint->iova);
+	for (i = 0; i < e->nactive; i++) {
+		struct emu_region *r = e->active[i];
 
-		if (!r->used || off >= r->len || len > r->len - off)
-			continue;
-		e->region_hint = i;
-		return r->va + off;
+		if (region_has(r, iova, len)) {
+			e->hint = r;
+			return r->va + (iova - r->iova);
+		}
 	}
 	return NULL;
+}
+
+/* Rebuild the lookup list after a map or unmap. */
+static void regions_changed(struct kite_emu *e)
+{
+	unsigned int i;
+
+	e->nactive = 0;
+	e->hint = NULL;
+	for (i = 0; i < EMU_MAX_REGIONS; i++)
+		if (e->region[i].used)
+			e->active[e->nactive++] = &e->region[i];
 }
 
 int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t off,
@@ -58,6 +78,7 @@ int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t of
 	/* Leave an unmapped guard after each region so overruns fault. */
 	e->next_iova += (len + 2 * IOVA_ALIGN - 1) & ~(IOVA_ALIGN - 1);
 	*iova = r->iova;
+	regions_changed(e);
 	return 0;
 }
 
@@ -87,6 +108,7 @@ static void region_release(struct kite_emu *e, struct emu_region *r)
 	stop_queues_using(e, r);
 	munmap(r->va, r->len);
 	r->used = false;
+	regions_changed(e);
 }
 
 int emu_dma_unmap(struct kite_emu *e, int owner, uint64_t iova)
@@ -141,6 +163,7 @@ int emu_dma_attach_guest(struct kite_emu *e, const char *path, char *msg, size_t
 	r->len = (uint64_t)st.st_size;
 	r->owner = EMU_OWNER_GUEST;
 	r->used = true;
+	regions_changed(e);
 	return 0;
 }
 

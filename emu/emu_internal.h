@@ -79,7 +79,9 @@ struct kite_emu {
 	uint32_t cfg_commit;
 
 	struct emu_region region[EMU_MAX_REGIONS];
-	unsigned int region_hint;
+	struct emu_region *active[EMU_MAX_REGIONS];	/* the used ones, for lookups */
+	unsigned int nactive;
+	struct emu_region *hint;			/* last region a lookup hit */
 	uint64_t next_iova;
 	int64_t clock_offset;
 	uint64_t now;		/* card clock at the start of this step */

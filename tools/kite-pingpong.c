@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kite/kite.h"
 #include "tsc.h"
@@ -23,7 +24,7 @@ struct opts {
 	unsigned long iters, warmup;
 	unsigned int queue, size;
 	int cpu, peer_cpu;
-	bool desc, pio, floor;
+	bool desc, pio, floor, breakdown;
 };
 
 struct result {
@@ -198,6 +199,102 @@ static int run_kite(const struct opts *o, struct kite_queue *q, struct kite_pool
 	return 0;
 }
 
+/* ---- --breakdown: one round trip split by the card's own timestamps ------- */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * card clock - CLOCK_MONOTONIC. A TIME read may be older than the moment it
+ * returns (the model refreshes it between polls), so every sample is a lower
+ * bound: keep the largest.
+ */
+static int64_t card_offset(struct kite_dev *dev)
+{
+	int64_t best = INT64_MIN;
+	uint64_t card;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		kite_time(dev, &card);
+		int64_t est = (int64_t)card - mono_ns();
+
+		if (est > best)
+			best = est;
+	}
+	return best;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite_queue *q,
+			 struct kite_pool *pool, const uint8_t *frame, bool pio)
+{
+	static const char *const part[4] = {
+		"software to doorbell", "doorbell to wire (TX ts)", "wire (TX ts to RX ts)",
+		"RX ts to the app seeing it",
+	};
+	unsigned long n = o->iters < 100000 ? o->iters : 100000, i, k;
+	int64_t *d[4], off = card_offset(dev);
+	struct kite_tx_report rep;
+	int err = 0;
+
+	for (k = 0; k < 4; k++)
+		d[k] = malloc(sizeof(int64_t) * n);
+	for (i = 0; i < n && !err; i++) {
+		int64_t t0 = mono_ns(), tdb, t1;
+		struct kite_pkt *p, *rx;
+
+		if (pio) {
+			while (kite_pio_send(q, frame, (uint16_t)o->size, KITE_PKT_TX_REPORT, i) ==
+			       -EAGAIN)
+				kite_tx_reap(q);
+		} else {
+			p = kite_pkt_alloc(pool);
+			memcpy(p->data, frame, o->size);
+			p->len = (uint16_t)o->size;
+			p->flags = KITE_PKT_TX_REPORT;
+			while (kite_tx_burst(q, &p, 1) == 0)
+				kite_tx_reap(q);
+		}
+		tdb = mono_ns();
+		rx = wait_rx(q);
+		t1 = mono_ns();
+		if (!rx)
+			return lost(q, i);
+		for (k = 0; k < 1000000 && !kite_tx_reports(q, &rep, 1); k++)
+			kite_tx_reap(q);
+		if (k == 1000000) {
+			fprintf(stderr, "kite-pingpong: no TX completion for frame %lu\n", i);
+			err = -1;
+		}
+		d[0][i] = tdb - t0;
+		d[1][i] = (int64_t)rep.ts - off - tdb;
+		d[2][i] = (int64_t)rx->ts - (int64_t)rep.ts;
+		d[3][i] = t1 - ((int64_t)rx->ts - off);
+		kite_pkt_free(rx);
+	}
+	printf("breakdown, %s path (p50 / p99 ns over %lu round trips; card clock offset %lld ns):\n",
+	       pio ? "PIO" : "descriptor", n, (long long)off);
+	for (k = 0; k < 4; k++) {
+		qsort(d[k], n, sizeof(int64_t), cmp_i64);
+		printf("  %-28s %8lld %8lld\n", part[k], (long long)d[k][n / 2],
+		       (long long)d[k][n * 99 / 100]);
+		free(d[k]);
+	}
+	return err;
+}
+
 static int run_device(const struct opts *o, uint64_t *s, struct result *res, int *nres)
 {
 	struct kite_queue_conf qc = { .tx_ring_size = 256, .rx_ring_size = 256 };
@@ -234,6 +331,10 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 		err = run_kite(o, q, pool, frame, false, s, &res[(*nres)++]);
 	if (o->pio && !err)
 		err = run_kite(o, q, pool, frame, true, s, &res[(*nres)++]);
+	if (o->breakdown && o->desc && !err)
+		err = run_breakdown(o, dev, q, pool, frame, false);
+	if (o->breakdown && o->pio && !err)
+		err = run_breakdown(o, dev, q, pool, frame, true);
 	kite_close(dev);
 	return err;
 }
@@ -258,7 +359,9 @@ static void usage(FILE *f)
 		"      --floor        also measure a raw cache-line ping-pong with CPU -C\n"
 		"  -C, --peer-cpu CPU peer core of --floor (default 1)\n"
 		"      --no-device    only the floor\n"
-		"      --json FILE    also write the results as JSON\n");
+		"      --json FILE    also write the results as JSON\n"
+		"      --breakdown    split round trips by the card's TX and RX timestamps:\n"
+		"                     software to doorbell, doorbell to wire, wire, RX to app\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o, bool *device)
@@ -270,6 +373,7 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 		{ "cpu", required_argument, NULL, 'c' }, { "peer-cpu", required_argument, NULL, 'C' },
 		{ "floor", no_argument, NULL, 'F' }, { "no-device", no_argument, NULL, 'N' },
 		{ "json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "breakdown", no_argument, NULL, 'b' },
 		{ 0 }
 	};
 	int c;
@@ -294,6 +398,7 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 		case 'F': o->floor = true; break;
 		case 'N': *device = false; break;
 		case 'j': o->json = optarg; break;
+		case 'b': o->breakdown = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}

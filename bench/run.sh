@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# make bench: every figure of bench/README.md from one run, side by side on
+# the same two cores (the app on CPU 0, its peer: the model, the echo thread
+# or the floor's partner, on CPU 1). Prints one table, writes it as JSON.
+set -u
+B=${1:-build}
+cd "$(dirname "$0")/.."
+N=${KITE_BENCH_ITERS:-1000000}
+out=$B/bench
+json=$B/bench.json
+mkdir -p "$out"
+rm -f "$out"/*.json
+emu=
+sock=$out/emu.sock
+cleanup() { [ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null && wait "$emu" 2>/dev/null; }
+trap cleanup EXIT
+peer=$(($(nproc) > 1 ? 1 : 0))
+
+echo "kite bench, $(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, app on CPU 0, peer on CPU $peer"
+echo "round trips per latency figure: $N (after warm-up)"
+"$B/kite-pingpong" --no-device --floor -c 0 -C "$peer" -n "$N" --json "$out/floor1.json" | sed -n 2p
+
+"$B/kite-emu" -s "$sock" -c "$peer" 2>"$out/emu.log" &
+emu=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+"$B/kite-pingpong" -d "emu:$sock" -c 0 -n "$N" --json "$out/kite.json" --breakdown 2>/dev/null \
+	>"$out/kite.txt" || { cat "$out/kite.txt"; exit 1; }
+for b in 1 8 32 64; do
+	"$B/kite-throughput" -d "emu:$sock" -b "$b" -t 2 -c 0 --json "$out/tput$b.json" \
+		2>/dev/null >"$out/tput$b.txt"
+done
+kill -TERM "$emu"
+wait "$emu"
+emu=
+# the floor again, right after: noise only ever inflates it, the lower run counts
+"$B/kite-pingpong" --no-device --floor -c 0 -C "$peer" -n "$N" --json "$out/floor2.json" >/dev/null
+
+"$B/udp-pingpong" -c 0 -C "$peer" -n "$((N / 4))" --json "$out/udp-block.json" >/dev/null
+"$B/udp-pingpong" -c 0 -C "$peer" -n "$N" --busy --json "$out/udp-busy.json" >/dev/null
+for b in 1 32; do
+	bash bench/ipp.sh "$B" "$b" >"$out/ipp$b.txt"
+done
+
+python3 - "$out" "$json" <<'PY'
+import json, sys, re
+out, dst = sys.argv[1], sys.argv[2]
+def load(name): return json.load(open(f"{out}/{name}.json"))
+floors = [load(f"floor{i}")["results"][0] for i in (1, 2)]
+lat = {r["path"]: r for r in [min(floors, key=lambda f: f["p50_ns"])] + load("kite")["results"]}
+for n in ("udp-block", "udp-busy"):
+    r = load(n); lat[r["path"]] = r
+tput = {b: load(f"tput{b}")["mpps"] for b in (1, 8, 32, 64)}
+ipp = {}
+for b in (1, 32):
+    m = re.search(r"([0-9.]+) instructions", open(f"{out}/ipp{b}.txt").read())
+    ipp[b] = float(m.group(1))
+names = [("floor", "floor: cache-line ping-pong"), ("descriptor", "kite descriptor path"),
+         ("pio", "kite PIO path"), ("udp-block", "kernel UDP, blocking"),
+         ("udp-busy", "kernel UDP, busy-poll")]
+print("floor measured before and after the kite runs: p50 " +
+      " and ".join(f"{f['p50_ns']:.0f}" for f in floors) + " ns; the lower is used")
+print(f"\n{'round trip, 64 B':32} {'p50 ns':>9} {'p99 ns':>9} {'p99.9 ns':>9} {'max ns':>10}")
+for k, label in names:
+    r = lat[k]
+    print(f"{label:32} {r['p50_ns']:9.0f} {r['p99_ns']:9.0f} {r['p999_ns']:9.0f} {r['max_ns']:10.0f}")
+print(f"\n{'throughput, 64 B, app -> model -> app':40}")
+for b, v in tput.items():
+    r = load(f"tput{b}")
+    print(f"  batch {b:2}: {v:6.2f} Mpps  (median of 5; range {r['min']:.2f}..{r['max']:.2f})")
+print("\ninstructions per frame, rx_burst + tx_burst (callgrind, model in step mode)")
+for b, v in ipp.items():
+    print(f"  batch {b:2}: {v:6.1f}")
+pio, desc, fl = lat["pio"], lat["descriptor"], lat["floor"]
+ratios = {
+    "kite_pio_p50_over_floor_p50": pio["p50_ns"] / fl["p50_ns"],
+    "kite_pio_p99_over_floor_p99": pio["p99_ns"] / fl["p99_ns"],
+    "kite_desc_p50_over_floor_p50": desc["p50_ns"] / fl["p50_ns"],
+    "udp_block_p50_over_kite_pio_p50": lat["udp-block"]["p50_ns"] / pio["p50_ns"],
+    "udp_busy_p50_over_kite_pio_p50": lat["udp-busy"]["p50_ns"] / pio["p50_ns"],
+}
+goals = [("kite PIO p50 / floor p50", ratios["kite_pio_p50_over_floor_p50"], "<=", 1.3),
+         ("kite PIO p99 / floor p99", ratios["kite_pio_p99_over_floor_p99"], "<=", 2.0),
+         ("kernel blocking UDP p50 / kite p50", ratios["udp_block_p50_over_kite_pio_p50"], ">=", 50),
+         ("kernel busy-poll UDP p50 / kite p50", ratios["udp_busy_p50_over_kite_pio_p50"], ">=", 10),
+         ("Mpps at batch 32", tput[32], ">=", 20),
+         ("instructions per frame at batch 32", ipp[32], "<=", 40)]
+print("\ngoals")
+for label, v, op, g in goals:
+    ok = v <= g if op == "<=" else v >= g
+    print(f"  {label:38} {v:8.2f}  goal {op} {g:<5} {'met' if ok else 'MISSED'}")
+json.dump({"latency": lat, "throughput_mpps": tput, "instructions_per_frame": ipp,
+           "ratios": ratios}, open(dst, "w"), indent=1)
+print(f"\nJSON: {dst}")
+PY
+echo
+sed -n '/^breakdown/,$p' "$out/kite.txt" | grep -v "^path\|^descriptor \|^pio "
