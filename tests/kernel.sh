@@ -37,26 +37,27 @@ tree=$OUT/modsrc
 rm -rf "$tree"
 mkdir -p "$tree"
 cp -r Kbuild kmod include "$tree/"
-if [ -n "$kdir" ]; then
-	make -s -C "$kdir" M="$(realpath "$tree")" W=1 modules >"$log" 2>&1
-	rc=$?
-	grep -E "warning:|error:" "$log" >/dev/null && rc=1
-else
-	echo "no linux-headers-*-amd64 installed" >"$log"
-	rc=1
-fi
-result "kite.ko builds against $(basename "${kdir:-none}") with W=1, no warnings" $rc "$log"
+# kbuild ARGS...: build the module with extra make flags; any warning fails it
+kbuild() {
+	if [ -z "$kdir" ]; then
+		echo "no linux-headers-*-amd64 installed" >"$log"
+		return 1
+	fi
+	make -s -C "$kdir" M="$(realpath "$tree")" "$@" modules >"$log" 2>&1 &&
+		! grep -E "warning:|error:" "$log" >/dev/null
+}
+
+kbuild W=1
+result "kite.ko builds against $(basename "${kdir:-none}") with W=1, no warnings" $? "$log"
 cp "$tree/kmod/kite.ko" "$OUT/" 2>/dev/null
 
-if [ -n "$kdir" ] && command -v sparse >/dev/null; then
-	make -s -C "$kdir" M="$(realpath "$tree")" C=2 modules >"$log" 2>&1
-	rc=$?
-	grep -E "warning:|error:" "$log" >/dev/null && rc=1
+if command -v sparse >/dev/null; then
+	kbuild C=2
 else
-	echo "sparse or headers missing" >"$log"
-	rc=1
+	echo "sparse is not installed" >"$log"
+	false
 fi
-result "sparse (C=2) is clean" $rc "$log"
+result "sparse (C=2) is clean" $? "$log"
 
 if [ -n "$src" ]; then
 	"$src/scripts/checkpatch.pl" --strict --no-tree --terse -f kmod/kite_*.[ch] kmod/tests/*.c \
