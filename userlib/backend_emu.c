@@ -214,5 +214,6 @@ const struct kite_backend_ops kite_backend_emu = {
 	.filter_del = emu_filter_del,
 	.port_set = kite_direct_port_set,
 	.reset = kite_direct_reset,
+	.reg_write = kite_direct_reg_write,
 	.db_write_combined = false,
 };

@@ -23,6 +23,7 @@ struct kmod_priv {
 	int fd;
 	char path[64];
 	void *bar0;
+	void *bar0_rw;		/* mapped on the first kite_reg_write */
 	void *db[KITE_MAX_QUEUES];
 };
 
@@ -76,6 +77,8 @@ static void kmod_close(struct kite_dev *dev)
 	struct kmod_priv *p = priv(dev);
 
 	munmap(p->bar0, KITE_BAR_CTRL_SIZE);
+	if (p->bar0_rw)
+		munmap(p->bar0_rw, KITE_BAR_CTRL_SIZE);
 	close(p->fd);	/* kite.ko stops our queues, drops our filters, unpins */
 	free(p);
 }
@@ -235,6 +238,30 @@ static int kmod_reset(struct kite_dev *dev)
 	return kite_err(-errno, "reset: %s", strerror(errno));
 }
 
+/* Raw register writes need a writable BAR0 mapping, which kite.ko guards. */
+static int kmod_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
+{
+	struct kmod_priv *p = priv(dev);
+
+	if (!p->bar0_rw) {
+		void *m = mmap(NULL, KITE_BAR_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
+			       KITE_MMAP_BAR0);
+
+		if (m == MAP_FAILED)
+			return kite_err(-errno, "%s: cannot map BAR0 writable: %s", p->path,
+					errno == EPERM ? "needs CAP_SYS_RAWIO, or kite.ko loaded "
+					"with bar0_writable=1" : strerror(errno));
+		p->bar0_rw = m;
+	}
+	if (bits == 64)
+		__atomic_store_n((volatile uint64_t *)((uint8_t *)p->bar0_rw + off), val,
+				 __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((volatile uint32_t *)((uint8_t *)p->bar0_rw + off), (uint32_t)val,
+				 __ATOMIC_RELEASE);
+	return 0;
+}
+
 const struct kite_backend_ops kite_backend_kmod = {
 	.name = "kmod",
 	.open = kmod_open,
@@ -249,5 +276,6 @@ const struct kite_backend_ops kite_backend_kmod = {
 	.filter_del = kmod_filter_del,
 	.port_set = kmod_port_set,
 	.reset = kmod_reset,
+	.reg_write = kmod_reg_write,
 	.db_write_combined = true,
 };

@@ -147,6 +147,19 @@ int kite_time(struct kite_dev *dev, uint64_t *ns)
 	return 0;
 }
 
+const volatile void *kite_bar0(struct kite_dev *dev)
+{
+	return dev->bar0;
+}
+
+int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
+{
+	if ((bits != 32 && bits != 64) || off % (bits / 8) || off > KITE_BAR_CTRL_SIZE - bits / 8)
+		return kite_err(-EINVAL, "kite_reg_write: %u-bit access at 0x%x is outside BAR0 "
+				"or unaligned", bits, off);
+	return dev->ops->reg_write(dev, off, val, bits);
+}
+
 int kite_reset(struct kite_dev *dev)
 {
 	return dev->ops->reset(dev);

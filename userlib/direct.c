@@ -102,6 +102,15 @@ int kite_direct_filter_write(struct kite_dev *dev, unsigned int i, const struct 
 	return commit(dev);
 }
 
+int kite_direct_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
+{
+	if (bits == 64)
+		wr64(dev, off, val);
+	else
+		wr32(dev, off, (uint32_t)val);
+	return 0;
+}
+
 int kite_direct_reset(struct kite_dev *dev)
 {
 	wr32(dev, KITE_R_GCTRL, (uint32_t)KITE_FPREP(KITE_GCTRL_RESET, 1));

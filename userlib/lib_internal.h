@@ -56,6 +56,8 @@ struct kite_backend_ops {
 	int (*port_set)(struct kite_dev *dev, unsigned int port, unsigned int mtu,
 			int default_queue);
 	int (*reset)(struct kite_dev *dev);
+	/* diagnostics: one raw BAR0 write */
+	int (*reg_write)(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
 	bool db_write_combined;	/* doorbell page is WC: flush after doorbells */
 };
 
@@ -161,6 +163,8 @@ KITE_HIDDEN int kite_direct_port_set(struct kite_dev *dev, unsigned int port, un
 KITE_HIDDEN int kite_direct_filter_write(struct kite_dev *dev, unsigned int i,
 					 const struct kite_filter *f);
 KITE_HIDDEN int kite_direct_reset(struct kite_dev *dev);
+KITE_HIDDEN int kite_direct_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val,
+				      unsigned int bits);
 
 /* mem.c */
 KITE_HIDDEN int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma *m);

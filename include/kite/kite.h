@@ -305,6 +305,19 @@ KITE_API int kite_time(struct kite_dev *dev, uint64_t *ns);
  */
 KITE_API int kite_reset(struct kite_dev *dev);
 
+/* ---- diagnostics (kite-regs): not for the data path ------------------------- */
+
+/** \brief BAR0 as the card shows it, read-only (hw-spec §3). */
+KITE_API const volatile void *kite_bar0(struct kite_dev *dev);
+
+/**
+ * \brief Write one BAR0 register, bypassing libkite's bookkeeping: for
+ * firmware engineers. \param bits 32 or 64.
+ * \return 0, -EINVAL (offset or width), -EPERM (through kite.ko: needs
+ *         CAP_SYS_RAWIO or the module's bar0_writable=1).
+ */
+KITE_API int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
+
 #ifdef __cplusplus
 }
 #endif
