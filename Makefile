@@ -25,7 +25,7 @@ LIB_SRCS := $(wildcard userlib/*.c)
 EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
-TOOLS    := kite-pingpong regdoc kite-regs
+TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture
 BENCH    := udp-pingpong kite-throughput kite-ipp
 TESTS    := test_regtab test_emu test_lib e2e_client
 
@@ -82,6 +82,12 @@ $(BUILD)/kite-ipp: $(BUILD)/bench/kite-ipp.o $(LIBA) $(BUILD)/libkite-emu.a
 $(BUILD)/kite-regs: $(BUILD)/tools/kite-regs.o $(BUILD)/tools/regs_access.o \
 		   $(BUILD)/tools/pci_list.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci -ljson-c
+
+$(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ljson-c
+
+$(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpcap
 
 $(BUILD)/regdoc: $(BUILD)/tools/regdoc.o
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)

@@ -53,6 +53,54 @@ if ! wait_for "$sock" "" 10; then
 fi
 
 check "one client, 20000 frames, batch 32" "$B/e2e_client" traffic "$dev" 0 20000 32
+check "kite-stat agrees: queue 0 sent and received 20000" bash -c "
+	$B/kite-stat -d $dev --json | python3 -c '
+import json, sys
+q = {x[\"queue\"]: x for x in json.load(sys.stdin)[\"queues\"]}[0]
+assert q[\"tx_pkts\"] == 20000 and q[\"rx_pkts\"] == 20000, q'"
+check "kite-stat -i prints rates" bash -c "$B/kite-stat -d $dev -i 0.1 -n 2 | grep -q 'rx_pkts 0/s'"
+
+# kite-regs against the daemon
+R="$B/kite-regs -d $dev"
+check "kite-regs --help" "$B/kite-regs" --help
+check "kite-regs dump: every group, decoded" bash -c "$R dump > $dir/dump &&
+	grep -q '== Flow filters ==' $dir/dump && grep -q 'ID_MAGIC  *0x4b495445' $dir/dump &&
+	grep -q 'P_STATUS\[1\] .*LINK_UP=1 SPEED=10G' $dir/dump && [ \$(grep -c '^0x' $dir/dump) -gt 400 ]"
+check "kite-regs get a field by value name" bash -c "$R get P_STATUS[0].SPEED | grep -qx 'P_STATUS\[0\].SPEED = 10G (1)'"
+expect_fail() {	# name pattern command...: must exit 1 and say pattern
+	local name=$1 pat=$2
+	shift 2
+	check "$name" bash -c "! \"\$@\" > $dir/ef 2>&1 && grep -q \"$pat\" $dir/ef" _ "$@"
+}
+expect_fail "kite-regs: unknown register" "unknown register 'NOPE'" $R get NOPE
+expect_fail "kite-regs: unknown field" "F_CTRL has no field 'NOPE'" $R get F_CTRL[0].NOPE
+expect_fail "kite-regs: instance needed" "Q_CTRL has 16 instances" $R get Q_CTRL
+expect_fail "kite-regs: instance out of range" "instances 0..15, not 16" $R get Q_CTRL[16]
+expect_fail "kite-regs: read-only register refused" "ID_MAGIC is read-only" $R set ID_MAGIC=1 -y
+expect_fail "kite-regs: value out of range" "PORT is 4 bits" $R set F_CTRL[3].PORT=16 -y
+expect_fail "kite-regs: no write without confirmation" "without confirmation" $R set SCRATCH=1
+expect_fail "kite-regs list: no card on this machine's bus" "no kite card found" "$B/kite-regs" list
+check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
+	$R dump --json > $dir/a.json && $R set SCRATCH=0xa5 --yes | grep -q 'SCRATCH .*0x000000a5' &&
+	$R set P_CTRL[1].DEFAULT_QUEUE=7 -y >/dev/null && $R dump -j > $dir/b.json &&
+	! $B/kite-regs diff $dir/a.json $dir/b.json > $dir/diff &&
+	grep -q '^SCRATCH  *0x0 -> 0xa5' $dir/diff && grep -q 'DEFAULT_QUEUE: 0 -> 7' $dir/diff &&
+	$B/kite-regs diff $dir/a.json $dir/a.json"
+check "kite-regs watch logs changes" bash -c "$R watch TIME -i 0.05 -n 4 | grep -c 'TIME 0x' | grep -qx 3"
+check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010000 0000000f 400f1002'"
+
+# kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
+"$B/kite-capture" -d "$dev" -q 9 --ip 169.254.0.2 -f "udp dst port 7777" -c 50 -t 30 \
+	-w "$dir/cap.pcap" 2>"$dir/cap.err" &
+cap=$!
+wait_for "$dir/cap.err" capturing 10
+check "traffic for the capture: 30 frames to port 7778, 50 to 7777" bash -c "
+	$B/e2e_client udp $dev 8 30 7778 && $B/e2e_client udp $dev 8 50 7777"
+wait "$cap"
+check "kite-capture wrote 50, filtered 30 out" grep -q "50 frames written .*(30 did not match" "$dir/cap.err"
+check "tshark reads 50 UDP frames to 7777 with nanosecond timestamps" bash -c "
+	[ \"\$(tshark -r $dir/cap.pcap -T fields -e udp.dstport 2>/dev/null | sort | uniq -c | tr -s ' ')\" = ' 50 7777' ] &&
+	tshark -r $dir/cap.pcap -T fields -e frame.time_epoch 2>/dev/null | head -1 | grep -Eq '\.[0-9]{9}$'"
 check "two clients at once on queues 1 and 2" bash -c \
 	"$B/e2e_client traffic $dev 1 20000 8 & a=\$!; $B/e2e_client traffic $dev 2 20000 64; r=\$?; wait \$a && [ \$r = 0 ]"
 

@@ -7,6 +7,7 @@
  *   hog DEV Q               keep queue Q busy until killed (prints "ready")
  *   expect-busy DEV Q       opening Q must fail with EBUSY
  *   check-idle DEV Q        Q's counters are still and Q can be opened again
+ *   udp DEV Q N PORT        send N UDP frames to 169.254.0.2:PORT from queue Q
  */
 #include <errno.h>
 #include <stdio.h>
@@ -136,6 +137,37 @@ static int check_idle(const char *devstr, unsigned int qid)
 	return traffic(devstr, qid, 1000, 16, 0);
 }
 
+static int send_udp(const char *devstr, unsigned int qid, unsigned long n, uint16_t port)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 256, .rx_ring_size = 64 };
+	struct kite_queue *q;
+	unsigned long i;
+
+	if (kite_open(devstr, &dev) || kite_pool_create(dev, 512, 2048, &pool))
+		DIE("%s", kite_last_error());
+	c.rx_pool = pool;
+	if (kite_queue_open(dev, qid, &c, &q))
+		DIE("%s", kite_last_error());
+	for (i = 0; i < n; i++) {
+		struct kite_pkt *p = kite_pkt_alloc(pool);
+		double deadline = now_s() + 5;
+
+		if (!p)
+			DIE("pool empty");
+		udp_fill(p->data, 120, 0x02e2e0000000ULL, 0xa9fe0002, port, i);
+		p->len = 120;
+		while (kite_tx_burst(q, &p, 1) == 0)
+			if (now_s() > deadline)
+				DIE("TX ring stayed full");
+	}
+	for (double end = now_s() + 5; kite_pool_avail(pool) + 64 < 512; kite_tx_reap(q))
+		if (now_s() > end)
+			DIE("TX completions missing");	/* all sent before we close */
+	printf("sent %lu UDP frames to port %u\n", n, port);
+	kite_close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "traffic") && argc == 6)
@@ -147,7 +179,10 @@ int main(int argc, char **argv)
 		return expect_busy(argv[2], (unsigned int)atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "check-idle"))
 		return check_idle(argv[2], (unsigned int)atoi(argv[3]));
+	if (argc == 6 && !strcmp(argv[1], "udp"))
+		return send_udp(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
+				(uint16_t)atoi(argv[5]));
 	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog DEV Q | expect-busy DEV Q "
-		"| check-idle DEV Q\n");
+		"| check-idle DEV Q | udp DEV Q N PORT\n");
 	return 2;
 }

@@ -420,11 +420,13 @@ static int cmd_watch(struct regs_dev *d, int argc, char **argv, double interval,
 	return 0;
 }
 
-static json_object *load(const char *path)
+/* The "registers" array of a dump --json file; *root is what to free. */
+static json_object *load(const char *path, json_object **root)
 {
-	json_object *o = json_object_from_file(path), *regs;
+	json_object *regs;
 
-	if (!o || !json_object_object_get_ex(o, "registers", &regs) ||
+	*root = json_object_from_file(path);
+	if (!*root || !json_object_object_get_ex(*root, "registers", &regs) ||
 	    !json_object_is_type(regs, json_type_array))
 		die("%s: not a kite-regs dump --json file", path);
 	return regs;
@@ -432,7 +434,7 @@ static json_object *load(const char *path)
 
 static int cmd_diff(const char *a, const char *b)
 {
-	json_object *ra = load(a), *rb = load(b);
+	json_object *root_a, *root_b, *ra = load(a, &root_a), *rb = load(b, &root_b);
 	size_t i, j, na = json_object_array_length(ra), nb = json_object_array_length(rb);
 	int differ = 0;
 
@@ -470,6 +472,8 @@ static int cmd_diff(const char *a, const char *b)
 			break;
 		}
 	}
+	json_object_put(root_a);
+	json_object_put(root_b);
 	return differ;
 }
 
