@@ -25,7 +25,7 @@ LIB_SRCS := $(wildcard userlib/*.c)
 EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
-TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture
+TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder
 BENCH    := udp-pingpong kite-throughput kite-ipp
 TESTS    := test_regtab test_emu test_lib e2e_client
 
@@ -88,6 +88,9 @@ $(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(LIBA)
 
 $(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpcap
+
+$(BUILD)/kite-responder: $(BUILD)/examples/kite-responder.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/regdoc: $(BUILD)/tools/regdoc.o
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)

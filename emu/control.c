@@ -232,6 +232,7 @@ void emu_scan(struct kite_emu *e)
 	if (r32(e, KITE_R_CFG_COMMIT) != e->cfg_commit)
 		emu_apply_config(e);
 	scan_queues(e);
+	emu_poll_tap(e);
 }
 
 void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up)

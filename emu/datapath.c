@@ -5,6 +5,7 @@
  * descriptors say where they land. Completions are written last, phase last.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "emu_internal.h"
 
@@ -139,6 +140,11 @@ static unsigned int port_send(struct kite_emu *e, struct emu_queue *q, const uin
 	}
 	add64(e, KITE_R_AT(P_TX_PKTS, p), 1);
 	add64(e, KITE_R_AT(P_TX_BYTES, p), len);
+	if (p == 0 && e->tap_fd >= 0) {	/* out on the TAP cable, to the kernel */
+		if (write(e->tap_fd, f, len) < 0)
+			add64(e, KITE_R_AT(P_TX_DROP_LINK, p), 1);
+		return KITE_CQE_S_OK;
+	}
 	port_receive(e, e->cfg.wire == KITE_EMU_WIRE_PAIR ? p ^ 1 : p, f, len);
 	return KITE_CQE_S_OK;
 }
@@ -222,6 +228,24 @@ static unsigned int process_pio(struct kite_emu *e, unsigned int qid, uint32_t t
 	}
 	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), q->pio_head);
 	return done;
+}
+
+/* Frames the kernel sent on the TAP arrive on port 0; a bounded batch per call. */
+unsigned int emu_poll_tap(struct kite_emu *e)
+{
+	unsigned int n;
+
+	if (e->tap_fd < 0)
+		return 0;
+	for (n = 0; n < 64; n++) {
+		ssize_t len = read(e->tap_fd, e->tap_buf, KITE_MAX_FRAME);
+
+		if (len <= 0)
+			break;
+		if (e->port[0].enabled && e->port[0].carrier)
+			port_receive(e, 0, e->tap_buf, (uint32_t)len);
+	}
+	return n;
 }
 
 /* One pass over the running queues' doorbells. */

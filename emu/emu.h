@@ -32,6 +32,12 @@ struct kite_emu_config {
 	 */
 	const char *bar_file;
 	const char *guest_ram_file;
+	/*
+	 * Port 0 cabled to a Linux TAP device of this name (created; needs
+	 * CAP_NET_ADMIN): what the card sends on port 0 reaches the kernel, and
+	 * what the kernel sends on the TAP arrives on port 0. NULL: no TAP.
+	 */
+	const char *tap_name;
 };
 
 struct kite_emu;

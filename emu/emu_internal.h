@@ -90,6 +90,9 @@ struct kite_emu {
 	pthread_mutex_t lock;
 	atomic_int ctl_wants;
 
+	int tap_fd;		/* port 0's cable to a TAP device, or -1 */
+	uint8_t *tap_buf;
+
 	/* control server */
 	pthread_t server;
 	bool serving;
@@ -151,5 +154,9 @@ void emu_server_stop(struct kite_emu *e);
 
 /* datapath.c */
 unsigned int emu_poll_queues(struct kite_emu *e);
+unsigned int emu_poll_tap(struct kite_emu *e);
+
+/* tap.c */
+int emu_tap_open(struct kite_emu *e, const char *name, char *msg, size_t msglen);
 
 #endif /* KITE_EMU_INTERNAL_H */

@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  -c, --cpu CPU      pin the polling thread to CPU\n"
 		"      --bar-file F   keep the BARs in file F (QEMU: ivshmem-plain's memdev)\n"
 		"      --guest-ram F  DMA into a VM's RAM file F (IOVA = guest physical address)\n"
+		"      --tap NAME     cable port 0 to a new TAP device NAME (needs CAP_NET_ADMIN):\n"
+		"                     real kernel traffic reaches kite apps on port 0\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"The model polls doorbells on its thread without sleeping (one full core).\n"
@@ -45,6 +47,7 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "bar-file", required_argument, NULL, 'B' },
 		{ "guest-ram", required_argument, NULL, 'G' },
+		{ "tap", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -79,6 +82,9 @@ int main(int argc, char **argv)
 		case 'G':
 			cfg.guest_ram_file = optarg;
 			break;
+		case 'T':
+			cfg.tap_name = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -111,8 +117,9 @@ int main(int argc, char **argv)
 		kite_emu_destroy(emu);
 		return 1;
 	}
-	fprintf(stderr, "kite-emu: listening on %s, wire %s\n", cfg.socket_path,
-		cfg.wire == KITE_EMU_WIRE_PAIR ? "pair" : "loopback");
+	fprintf(stderr, "kite-emu: listening on %s, wire %s%s%s\n", cfg.socket_path,
+		cfg.wire == KITE_EMU_WIRE_PAIR ? "pair" : "loopback",
+		cfg.tap_name ? ", port 0 on TAP " : "", cfg.tap_name ? cfg.tap_name : "");
 	kite_emu_run(emu, &stop);
 	kite_emu_destroy(emu);
 	fprintf(stderr, "kite-emu: stopped\n");

@@ -27,6 +27,7 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	}
 	e->cfg = *cfg;
 	e->listen_fd = -1;
+	e->tap_fd = -1;
 	e->wake_fd[0] = e->wake_fd[1] = -1;
 	for (i = 0; i < EMU_MAX_CLIENTS; i++)
 		e->client_fd[i] = -1;
@@ -63,6 +64,11 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	memset(e->filter_owner, EMU_NO_OWNER, sizeof(e->filter_owner));
 	for (i = 0; i < KITE_MAX_PORTS; i++)
 		e->port[i].carrier = true;
+	if (cfg->tap_name) {
+		err = emu_tap_open(e, cfg->tap_name, msg, msglen);
+		if (err)
+			goto fail_unmap;
+	}
 	emu_reset(e);	/* power on */
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1));
 	*out = e;
@@ -142,6 +148,9 @@ void kite_emu_destroy(struct kite_emu *emu)
 			munmap(emu->region[i].va, emu->region[i].len);
 	munmap(emu->bar, emu->bar_len);
 	close(emu->bar_fd);
+	if (emu->tap_fd >= 0)
+		close(emu->tap_fd);
+	free(emu->tap_buf);
 	pthread_mutex_destroy(&emu->lock);
 	free(emu);
 }
