@@ -5,6 +5,7 @@
 BUILD   ?= build
 SAN     ?=
 PREFIX  ?= /usr/local
+UDEVDIR ?= /etc/udev/rules.d
 CC      ?= cc
 
 ifeq ($(origin CC),default)
@@ -160,7 +161,10 @@ install: all
 	install -m 644 include/kite/*.h include/kite/regs.def $(DESTDIR)$(PREFIX)/include/kite/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' userlib/kite.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kite.pc
-	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(BUILD)/kite-regs \
+		$(BUILD)/kite-stat $(BUILD)/kite-capture $(BUILD)/kite-responder $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(UDEVDIR)
+	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
 
 clean:
 	rm -rf build build-san build-kernel

@@ -113,7 +113,9 @@ int main(int argc, char **argv)
 	time_t start;
 	int c, i;
 
-	while ((c = getopt(argc, argv, "d:a:p:q:t:h")) != -1) {
+	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+
+	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'a': addr = optarg; break;

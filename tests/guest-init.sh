@@ -32,12 +32,19 @@ t "sysfs mac: port1 02:6b:69:74:65:01" grep -q "port1 02:6b:69:74:65:01" $k/mac
 t "sysfs num_queues 16" sh -c "[ \"\$(cat $k/num_queues)\" = 16 ]"
 t "/dev/kite0 is 0660" sh -c "ls -l /dev/kite0 | grep -q '^crw-rw----'"
 t "every ioctl with bad arguments" /kmod_client ioctls /dev/kite0
+addr=$(basename "$(readlink /sys/class/misc/kite0/device)")
+t "kite-regs list finds the card bound to kite ($addr)" sh -c "/kite-regs list | grep -q '^$addr .*driver kite'"
+t "kite-regs dump through /dev/kite0" sh -c "/kite-regs -d /dev/kite0 dump | grep -q 'ID_MAGIC  *0x4b495445'"
+t "kite-regs by PCI address, set as root (CAP_SYS_RAWIO)" sh -c \
+	"/kite-regs -d $addr set SCRATCH=0x77 -y && /kite-regs -d /dev/kite0 get SCRATCH | grep -q 0x00000077"
 chgrp 1000 /dev/kite0
 t "mmap and ioctl rules for a group member" /kmod_client perms /dev/kite0
 t "outsiders cannot open /dev/kite0" /kmod_client denied /dev/kite0
 t "kite-pingpong over /dev/kite0, both paths" /kite-pingpong -d /dev/kite0 -n 2000 -w 100
 sed 's/^/    /' /tmp/out	# guest latencies under TCG: a function check, not a benchmark
 t "3000 frames byte-exact through kite.ko" /e2e_client traffic /dev/kite0 1 3000 32
+t "kite-stat through kite.ko counts them" sh -c \
+	"/kite-stat -d /dev/kite0 | grep -q '^queue 1 .* rx_pkts 3008 '"
 
 base=$(cat $k/pinned_bytes)
 /e2e_client hog /dev/kite0 3 >/tmp/hog 2>&1 &

@@ -34,6 +34,14 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp "$busybox" "$root/bin/busybox"
 cp "$ko" "$root/kite.ko"
 cp "$B"/guest/* "$root/"
+# kite-regs and kite-stat link libpci/json-c dynamically: bring their libraries
+for bin in kite-regs kite-stat; do
+	cp "$B/$bin" "$root/"
+	for lib in $(ldd "$B/$bin" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
 cp tests/guest-init.sh "$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz" ||
