@@ -153,6 +153,17 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) $(wildcard 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# DKMS: sources to /usr/src/kite-VERSION, then dkms add/build/install (root)
+DKMS_SRC := $(DESTDIR)/usr/src/kite-$(VERSION)
+dkms-install:
+	rm -rf $(DKMS_SRC) && install -d $(DKMS_SRC)
+	cp -r Kbuild dkms.conf kmod uio include $(DKMS_SRC)/
+	dkms add -m kite -v $(VERSION) && dkms build -m kite -v $(VERSION) && \
+		dkms install -m kite -v $(VERSION)
+
+dkms-uninstall:
+	dkms remove -m kite -v $(VERSION) --all; rm -rf $(DKMS_SRC)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kite $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
@@ -169,7 +180,7 @@ install: all
 clean:
 	rm -rf build build-san build-kernel
 
-.PHONY: all bench guest test check kernel-check docs docs-check demo modules install clean
+.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "kite_board.h"
 #include "kite_core.h"
 
 bool kite_bar0_writable;
@@ -26,33 +27,7 @@ unsigned int kite_max_pinned_mb = 4096;
 module_param_named(max_pinned_mb, kite_max_pinned_mb, uint, 0644);
 MODULE_PARM_DESC(max_pinned_mb, "Most memory one open file may pin for DMA, in MiB (default 4096)");
 
-/*
- * Where the register and doorbell windows sit. A real kite has them in BAR0
- * and BAR2; kite-emu behind QEMU's ivshmem has both in the shared BAR2, and
- * is bound with:
- *   echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id
- */
-struct kite_board {
-	int regs_bar, db_bar;
-	resource_size_t regs_off, db_off;
-};
-
-enum { KITE_BOARD_NATIVE, KITE_BOARD_SHMEM };
-
-static const struct kite_board kite_boards[] = {
-	[KITE_BOARD_NATIVE] = { .regs_bar = 0, .db_bar = 2 },
-	[KITE_BOARD_SHMEM] = { .regs_bar = 2, .db_bar = 2, .db_off = KITE_BAR_CTRL_SIZE },
-};
-
-#define KITE_PCI_DEVICE_ID_SHMEM 0x4b0e	/* placeholder: layout entry for new_id */
-
-static const struct pci_device_id kite_ids[] = {
-	{ PCI_DEVICE(KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID), .driver_data = KITE_BOARD_NATIVE },
-	{ PCI_DEVICE(KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID_SHMEM),
-	  .driver_data = KITE_BOARD_SHMEM },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, kite_ids);
+MODULE_DEVICE_TABLE(pci, kite_pci_ids);
 
 static DEFINE_IDA(kite_ida);
 
@@ -255,8 +230,7 @@ static int kite_map_windows(struct kite_dev *kd, const struct kite_board *b)
 	void __iomem * const *table;
 	int err;
 
-	if (pci_resource_len(pdev, b->regs_bar) < b->regs_off + KITE_BAR_CTRL_SIZE ||
-	    pci_resource_len(pdev, b->db_bar) < b->db_off + KITE_BAR_DB_SIZE) {
+	if (!kite_board_fits(pdev, b)) {
 		dev_err(&pdev->dev, "BARs too small for the register and doorbell windows\n");
 		return -ENODEV;
 	}
@@ -366,7 +340,7 @@ static void kite_remove(struct pci_dev *pdev)
 
 static struct pci_driver kite_driver = {
 	.name = KBUILD_MODNAME,
-	.id_table = kite_ids,
+	.id_table = kite_pci_ids,
 	.probe = kite_probe,
 	.remove = kite_remove,
 };

@@ -29,14 +29,15 @@ result() {
 	fi
 }
 
-kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
+# The generic flavour (what linux-image-amd64 boots); cloud and rt are compile-checked too.
+kdir=$(ls -d /usr/src/linux-headers-*[0-9]-amd64 2>/dev/null | sort -V | tail -1)
 src=$(bash tests/linux-src.sh 2>"$log") || src=
 
 # Build in a scratch copy so the repo stays free of kbuild output.
 tree=$OUT/modsrc
 rm -rf "$tree"
 mkdir -p "$tree"
-cp -r Kbuild kmod include "$tree/"
+cp -r Kbuild kmod uio include "$tree/"
 # kbuild ARGS...: build the module with extra make flags; any warning fails it
 kbuild() {
 	if [ -z "$kdir" ]; then
@@ -48,8 +49,37 @@ kbuild() {
 }
 
 kbuild W=1
-result "kite.ko builds against $(basename "${kdir:-none}") with W=1, no warnings" $? "$log"
-cp "$tree/kmod/kite.ko" "$OUT/" 2>/dev/null
+result "kite.ko and uio_kite.ko build against $(basename "${kdir:-none}") with W=1, no warnings" $? "$log"
+cp "$tree/kmod/kite.ko" "$tree/uio/uio_kite.ko" "$OUT/" 2>/dev/null
+
+for flavour in cloud-amd64 rt-amd64; do
+	fdir=$(ls -d /usr/src/linux-headers-*[0-9]-$flavour 2>/dev/null | sort -V | tail -1)
+	if [ -n "$fdir" ]; then
+		kdir=$fdir kbuild W=1
+		rc=$?
+	else
+		echo "linux-headers-$flavour is not installed" >"$log"
+		rc=1
+	fi
+	result "kite.ko and uio_kite.ko build against $(basename "${fdir:-linux-headers-$flavour}") with W=1" $rc "$log"
+done
+
+# DKMS as an admin would use it: the installed source tree, built for this kernel flavour
+kver=${kdir#/usr/src/linux-headers-}
+if command -v dkms >/dev/null && [ -n "$kdir" ] && [ -e "/lib/modules/$kver/build" ]; then
+	dtree=$(realpath "$OUT")/dkms
+	rm -rf "$dtree" && mkdir -p "$dtree/tree" "$dtree/kite-0.1.0"
+	cp -r Kbuild dkms.conf kmod uio include "$dtree/kite-0.1.0/"
+	dkms build --dkmstree "$dtree/tree" --sourcetree "$dtree" -m kite -v 0.1.0 -k "$kver" \
+		>"$log" 2>&1 &&
+		ls "$dtree/tree/kite/0.1.0/$kver/x86_64/module/"kite.ko* \
+		   "$dtree/tree/kite/0.1.0/$kver/x86_64/module/"uio_kite.ko* >>"$log" 2>&1
+	rc=$?
+else
+	echo "dkms or /lib/modules/$kver/build missing" >"$log"
+	rc=1
+fi
+result "dkms build of kite and uio_kite for $kver" $rc "$log"
 
 if command -v sparse >/dev/null; then
 	kbuild C=2
@@ -60,7 +90,7 @@ fi
 result "sparse (C=2) is clean" $? "$log"
 
 if [ -n "$src" ]; then
-	"$src/scripts/checkpatch.pl" --strict --no-tree --terse -f kmod/kite_*.[ch] kmod/tests/*.c \
+	"$src/scripts/checkpatch.pl" --strict --no-tree --terse -f kmod/kite_*.[ch] kmod/tests/*.c uio/*.c \
 		include/kite/uapi.h >"$log" 2>&1
 	rc=$?
 else

@@ -8,6 +8,8 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 	libpci-dev libjson-c-dev libpcap-dev tshark iproute2 iputils-ping
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
 	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils
+	# DKMS, and the other 6.1 flavours kite.ko must build against (PREEMPT_RT matters)
+	dkms linux-headers-cloud-amd64 linux-headers-rt-amd64
 	# the QEMU guest: Debian's kernel, a static busybox initramfs
 	qemu-system-x86 linux-image-amd64 busybox-static cpio file kmod)
 missing=()
