@@ -62,6 +62,24 @@ t "after kill -9: queue 3 stopped, then reusable" /e2e_client check-idle /dev/ki
 t "rmmod refused while /dev/kite0 is open" sh -c 'exec 3</dev/kite0 && ! rmmod kite'
 t "rmmod" rmmod kite
 t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'
+# the same card through uio_kite and libkite's uio backend
+depmod
+t "modprobe uio_kite loads uio first (module dependency)" sh -c \
+	'! grep -q "^uio " /proc/modules && modprobe uio_kite && grep -q "^uio " /proc/modules'
+t "bind the board to uio_kite; /dev/uio0 appears" sh -c \
+	"echo '1af4 1110 ffffffff ffffffff 0 0 1' > /sys/bus/pci/drivers/uio_kite/new_id &&
+	 [ -c /dev/uio0 ] && [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
+t "3000 frames byte-exact through the uio backend ($addr)" /e2e_client traffic $addr 2 3000 32
+t "kite-pingpong through uio" /kite-pingpong -d $addr -n 2000 -w 100
+/e2e_client hog $addr 3 >/tmp/hog 2>&1 &
+hog=$!
+i=0
+while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 $hog
+wait $hog 2>/dev/null
+t "after kill -9 of a uio app: uio_kite stopped its queue" /e2e_client check-idle $addr 3
+t "rmmod uio_kite" rmmod uio_kite
+
 dmesg >/tmp/dmesg
 t "kernel log: no WARN, BUG, oops" sh -c \
 	'! grep -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace" /tmp/dmesg'

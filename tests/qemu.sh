@@ -33,6 +33,11 @@ root=$dir/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp "$busybox" "$root/bin/busybox"
 cp "$ko" "$root/kite.ko"
+# uio_kite.ko and the kernel's uio.ko, where modprobe finds them (dependency test)
+mods=$root/lib/modules/$kver
+mkdir -p "$mods/kernel/drivers/uio" "$mods/extra"
+cp "/lib/modules/$kver/kernel/drivers/uio/uio.ko" "$mods/kernel/drivers/uio/"
+cp "$(dirname "$ko")/uio_kite.ko" "$mods/extra/"
 cp "$B"/guest/* "$root/"
 # kite-regs and kite-stat link libpci/json-c dynamically: bring their libraries
 for bin in kite-regs kite-stat; do

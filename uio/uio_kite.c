@@ -23,11 +23,15 @@ struct uio_kite {
 	unsigned int users;
 };
 
-/* hw-spec §6.1: stop every queue and wait for the card to let go. */
-static void uio_kite_stop_queues(struct uio_kite *u)
+/*
+ * Nobody uses the card any more: stop every queue and wait for the card to
+ * let go (hw-spec §6.1), and drop every filter (§3.8) so no stale entry steers
+ * frames to a queue whose owner is gone.
+ */
+static void uio_kite_quiesce(struct uio_kite *u)
 {
-	unsigned int q;
-	u32 st;
+	unsigned int q, i;
+	u32 st, seq;
 
 	for (q = 0; q < u->nqueues; q++) {
 		writel(0, u->regs + KITE_R_AT(Q_CTRL, q));
@@ -37,6 +41,13 @@ static void uio_kite_stop_queues(struct uio_kite *u)
 				       10, 100 * USEC_PER_MSEC))
 			dev_warn(&u->pdev->dev, "queue %u did not stop\n", q);
 	}
+	for (i = 0; i < KITE_MAX_FILTERS; i++)
+		writel(0, u->regs + KITE_R_AT(F_CTRL, i));
+	seq = readl(u->regs + KITE_R_CFG_COMMIT) + 1;
+	writel(seq, u->regs + KITE_R_CFG_COMMIT);
+	if (readl_poll_timeout(u->regs + KITE_R_CFG_ACK, st, (s32)(st - seq) >= 0 || st == ~0U,
+			       10, 100 * USEC_PER_MSEC))
+		dev_warn(&u->pdev->dev, "filter changes not acknowledged\n");
 }
 
 static int uio_kite_open(struct uio_info *info, struct inode *inode)
@@ -55,7 +66,7 @@ static int uio_kite_release(struct uio_info *info, struct inode *inode)
 
 	mutex_lock(&u->lock);
 	if (--u->users == 0)
-		uio_kite_stop_queues(u);
+		uio_kite_quiesce(u);
 	mutex_unlock(&u->lock);
 	return 0;
 }
@@ -113,14 +124,14 @@ static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	u->info.mem[1].addr = pci_resource_start(pdev, b->db_bar) + b->db_off;
 	u->info.mem[1].size = KITE_BAR_DB_SIZE;
 	u->info.mem[1].memtype = UIO_MEM_PHYS;
-	uio_kite_stop_queues(u);	/* whatever a previous user left running */
+	uio_kite_quiesce(u);	/* whatever a previous user left running */
 	pci_set_drvdata(pdev, u);
 	return devm_uio_register_device(&pdev->dev, &u->info);
 }
 
 static void uio_kite_remove(struct pci_dev *pdev)
 {
-	uio_kite_stop_queues(pci_get_drvdata(pdev));
+	uio_kite_quiesce(pci_get_drvdata(pdev));
 }
 
 MODULE_DEVICE_TABLE(pci, kite_pci_ids);

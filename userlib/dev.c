@@ -110,7 +110,8 @@ static int identify(struct kite_dev *dev, const char *devstr)
  * A PCI address: whichever driver the card is bound to picks the backend.
  * kite.ko puts /dev/kiteN under the PCI device in sysfs (misc/kiteN).
  */
-static int kite_pci_resolve(const char *addr, char *path, size_t len)
+static int kite_pci_resolve(const char *addr, char *path, size_t len,
+			    const struct kite_backend_ops **ops)
 {
 	char link[PATH_MAX], target[PATH_MAX], pattern[PATH_MAX];
 	const char *drv;
@@ -130,10 +131,16 @@ static int kite_pci_resolve(const char *addr, char *path, size_t len)
 	}
 	target[n] = 0;
 	drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	if (!strcmp(drv, "uio_kite")) {
+		*ops = &kite_backend_uio;
+		snprintf(path, len, "%s", addr);
+		return 0;
+	}
 	if (strcmp(drv, "kite"))
 		return kite_err(-EPROTONOSUPPORT, "%s is bound to %s: this libkite reaches "
-				"cards through kite.ko (the vfio and uio backends are not "
+				"cards through kite.ko or uio_kite (the vfio backend is not "
 				"written yet)", addr, drv);
+	*ops = &kite_backend_kmod;
 	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s/misc/kite*", addr);
 	if (glob(pattern, 0, NULL, &g) || g.gl_pathc != 1) {
 		globfree(&g);
@@ -161,10 +168,9 @@ int kite_open(const char *devstr, struct kite_dev **out)
 		ops = &kite_backend_kmod;
 		arg = devstr;
 	} else if (strchr(devstr, ':')) {
-		err = kite_pci_resolve(devstr, kpath, sizeof(kpath));
+		err = kite_pci_resolve(devstr, kpath, sizeof(kpath), &ops);
 		if (err)
 			return err;
-		ops = &kite_backend_kmod;
 		arg = kpath;
 	} else {
 		return kite_err(-EINVAL, "'%s': unknown device; use emu:PATH, /dev/kiteN or "

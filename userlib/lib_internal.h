@@ -178,5 +178,6 @@ KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
 /* backends */
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_emu;
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_kmod;
+extern KITE_HIDDEN const struct kite_backend_ops kite_backend_uio;
 
 #endif /* KITE_LIB_INTERNAL_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite uio backend: a card bound to uio_kite.ko. BAR windows are UIO maps
+ * (/sys/class/uio/uioN/maps); DMA addresses are physical, read from
+ * /proc/self/pagemap (root only). No IOMMU checks anything the card is told:
+ * root only, and memory stays locked while mapped. Memory is memfd-backed, so
+ * nothing is left in a filesystem if the process dies (and uio_kite stops the
+ * queues when the last user of /dev/uioN goes away).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib_internal.h"
+
+struct uio_priv {
+	int fd;
+	char path[64];
+	void *map[2];
+};
+
+static int read_hex(const char *path, unsigned long *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok = f && fscanf(f, "%lx", v) == 1;
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* map N of /dev/uioN is at mmap offset N pages (Documentation/driver-api/uio-howto). */
+static int uio_map(struct uio_priv *p, const char *sysdir, unsigned int n, size_t want)
+{
+	char path[PATH_MAX];
+	unsigned long size;
+
+	snprintf(path, sizeof(path), "%s/maps/map%u/size", sysdir, n);
+	if (read_hex(path, &size) || size != want)
+		return kite_err(-ENODEV, "%s: UIO map %u is %s, expected 0x%zx bytes (is it bound "
+				"to uio_kite?)", p->path, n, size ? "the wrong size" : "missing", want);
+	p->map[n] = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
+			 (off_t)n * getpagesize());
+	if (p->map[n] == MAP_FAILED) {
+		p->map[n] = NULL;
+		return kite_err(-errno, "%s: cannot map UIO map %u: %s", p->path, n, strerror(errno));
+	}
+	return 0;
+}
+
+static int uio_open(struct kite_dev *dev, const char *addr)
+{
+	char pattern[PATH_MAX];
+	struct uio_priv *p;
+	glob_t g;
+	int err;
+
+	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s/uio/uio*", addr);
+	if (glob(pattern, 0, NULL, &g) || g.gl_pathc != 1) {
+		globfree(&g);
+		return kite_err(-ENODEV, "%s: bound to uio_kite but no /dev/uioN found", addr);
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		globfree(&g);
+		return kite_err(-ENOMEM, "%s: out of memory", addr);
+	}
+	snprintf(p->path, sizeof(p->path), "/dev/%s", strrchr(g.gl_pathv[0], '/') + 1);
+	p->fd = open(p->path, O_RDWR | O_CLOEXEC);
+	if (p->fd < 0) {
+		err = kite_err(-errno, "%s: %s%s", p->path, strerror(errno),
+			       errno == EACCES ? " (UIO gives the card access to all memory: root "
+			       "only)" : "");
+		goto fail;
+	}
+	err = uio_map(p, g.gl_pathv[0], 0, KITE_BAR_CTRL_SIZE);
+	if (!err)
+		err = uio_map(p, g.gl_pathv[0], 1, KITE_BAR_DB_SIZE);
+	if (err)
+		goto fail;
+	globfree(&g);
+	dev->priv = p;
+	dev->bar0 = p->map[0];
+	dev->bar2 = p->map[1];
+	return 0;
+fail:
+	globfree(&g);
+	if (p->map[0])
+		munmap(p->map[0], KITE_BAR_CTRL_SIZE);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p);
+	return err;
+}
+
+static void uio_close(struct kite_dev *dev)
+{
+	struct uio_priv *p = dev->priv;
+
+	munmap(p->map[0], KITE_BAR_CTRL_SIZE);
+	munmap(p->map[1], KITE_BAR_DB_SIZE);
+	close(p->fd);	/* the last close: uio_kite stops every queue */
+	free(p);
+}
+
+/* Physical address of one virtual page, from /proc/self/pagemap. */
+static int virt_to_phys(int pm, uintptr_t va, uint64_t *pa)
+{
+	long page = getpagesize();
+	uint64_t e;
+
+	if (pread(pm, &e, sizeof(e), (off_t)(va / (uintptr_t)page) * 8) != sizeof(e))
+		return -EIO;
+	if (!(e & (1ULL << 63)))
+		return -EFAULT;			/* not present */
+	if (!(e & ((1ULL << 55) - 1)))
+		return -EPERM;			/* PFNs hidden: not root */
+	*pa = (e & ((1ULL << 55) - 1)) * (uint64_t)page + (va % (uintptr_t)page);
+	return 0;
+}
+
+static int uio_dma_map(struct kite_dev *dev, struct kite_dma *m)
+{
+	long page = getpagesize();
+	uint64_t base, pa;
+	size_t off;
+	int pm, err = 0;
+
+	if (mlock(m->va, m->len))	/* the card keeps the address: no swapping */
+		return kite_err(-errno, "cannot lock %zu bytes of DMA memory: %s (ulimit -l)",
+				m->len, strerror(errno));
+	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pm < 0)
+		return kite_err(-errno, "/proc/self/pagemap: %s", strerror(errno));
+	err = virt_to_phys(pm, (uintptr_t)m->va, &base);
+	for (off = (size_t)page; !err && off < m->len; off += (size_t)page) {
+		err = virt_to_phys(pm, (uintptr_t)m->va + off, &pa);
+		if (!err && pa != base + off)
+			err = -EINVAL;
+	}
+	close(pm);
+	(void)dev;
+	if (err) {
+		munlock(m->va, m->len);
+		if (err == -EPERM)
+			return kite_err(err, "UIO needs physical addresses: /proc/self/pagemap "
+					"shows them to root only");
+		if (err == -EINVAL)
+			return kite_err(err, "UIO: %zu bytes of DMA memory are not physically "
+					"contiguous; reserve hugepages (echo 64 > "
+					"/proc/sys/vm/nr_hugepages)", m->len);
+		return kite_err(err, "UIO: cannot find the physical address of DMA memory");
+	}
+	m->iova = base;
+	return 0;
+}
+
+static void uio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
+{
+	(void)dev;
+	munlock(m->va, m->len);
+}
+
+/* UIO has no arbiter: a queue the card runs belongs to someone else. */
+static int uio_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
+{
+	if (kite_rd32(dev, KITE_R_AT(Q_STATUS, qid)) & KITE_FMASK(KITE_Q_STATUS_RUNNING))
+		return kite_err(-EBUSY, "queue %u is running: another process uses it (UIO has no "
+				"queue ownership)", qid);
+	*db = dev->bar2 + (size_t)qid * KITE_DB_PAGE_SIZE;
+	return 0;
+}
+
+static void uio_queue_release(struct kite_dev *dev, unsigned int qid)
+{
+	(void)dev;
+	(void)qid;
+}
+
+static int uio_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->info.num_filters; i++) {
+		if (!KITE_FGET(KITE_F_CTRL_VALID, kite_rd32(dev, KITE_R_AT(F_CTRL, i)))) {
+			*index = i;
+			return kite_direct_filter_write(dev, i, f);
+		}
+	}
+	return kite_err(-ENOSPC, "kite_filter_add: all %u filter entries are in use",
+			dev->info.num_filters);
+}
+
+static int uio_filter_del(struct kite_dev *dev, unsigned int index)
+{
+	return kite_direct_filter_write(dev, index, NULL);
+}
+
+const struct kite_backend_ops kite_backend_uio = {
+	.name = "uio",
+	.open = uio_open,
+	.close = uio_close,
+	.dma_map = uio_dma_map,
+	.dma_unmap = uio_dma_unmap,
+	.queue_claim = uio_queue_claim,
+	.queue_release = uio_queue_release,
+	.queue_start = kite_direct_queue_start,
+	.queue_stop = kite_direct_queue_stop,
+	.filter_add = uio_filter_add,
+	.filter_del = uio_filter_del,
+	.port_set = kite_direct_port_set,
+	.reset = kite_direct_reset,
+	.reg_write = kite_direct_reg_write,
+	.db_write_combined = false,
+};
