@@ -26,7 +26,7 @@ LIB_SRCS := $(wildcard userlib/*.c)
 EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
-TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder
+TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind
 BENCH    := udp-pingpong kite-throughput kite-ipp
 TESTS    := test_regtab test_emu test_lib e2e_client
 
@@ -83,6 +83,9 @@ $(BUILD)/kite-ipp: $(BUILD)/bench/kite-ipp.o $(LIBA) $(BUILD)/libkite-emu.a
 $(BUILD)/kite-regs: $(BUILD)/tools/kite-regs.o $(BUILD)/tools/regs_access.o \
 		   $(BUILD)/tools/pci_list.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci -ljson-c
+
+$(BUILD)/kite-bind: $(BUILD)/tools/kite-bind.o $(BUILD)/tools/pci_list.o
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci
 
 $(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ljson-c
@@ -173,7 +176,8 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' userlib/kite.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kite.pc
 	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(BUILD)/kite-regs \
-		$(BUILD)/kite-stat $(BUILD)/kite-capture $(BUILD)/kite-responder $(DESTDIR)$(PREFIX)/bin/
+		$(BUILD)/kite-stat $(BUILD)/kite-capture $(BUILD)/kite-responder $(BUILD)/kite-bind \
+		$(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
 

@@ -125,7 +125,7 @@ check "make install; an app builds with pkg-config and runs on libkite.so" bash 
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
 	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.0, 16 queues' &&
-	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder; do
+	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
 		$inst/opt/kite/bin/\$t --help >/dev/null || exit 1; done &&
 	[ -f $inst/etc/udev/rules.d/60-kite.rules ] &&
 	! LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app emu:/nonexistent"

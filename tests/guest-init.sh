@@ -53,6 +53,9 @@ i=0
 while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 t "an app under traffic pins memory and owns queue 3" sh -c \
 	"[ \$(cat $k/pinned_bytes) -gt $base ] && grep -qw 3 $k/queues_owned"
+t "kite-bind --status shows the card on kite" sh -c "/kite-bind | grep -q '^$addr .*driver kite'"
+t "kite-bind refuses to unbind a card in use" sh -c \
+	"! /kite-bind --unbind $addr 2>/tmp/kb && grep -q 'in use: process [0-9]* has /dev/kite0 open' /tmp/kb"
 kill -9 $hog
 wait $hog 2>/dev/null
 t "after kill -9: pinned memory back to $base bytes" sh -c "[ \$(cat $k/pinned_bytes) = $base ]"
@@ -66,19 +69,23 @@ t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'
 depmod
 t "modprobe uio_kite loads uio first (module dependency)" sh -c \
 	'! grep -q "^uio " /proc/modules && modprobe uio_kite && grep -q "^uio " /proc/modules'
-t "bind the board to uio_kite; /dev/uio0 appears" sh -c \
-	"echo '1af4 1110 ffffffff ffffffff 0 0 1' > /sys/bus/pci/drivers/uio_kite/new_id &&
-	 [ -c /dev/uio0 ] && [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
+t "kite-bind: vfio-pci not loaded is said clearly" sh -c \
+	"! /kite-bind $addr vfio-pci 2>/tmp/kb && grep -q 'vfio-pci is not loaded' /tmp/kb"
+t "kite-bind the board to uio_kite; /dev/uio0 appears" sh -c \
+	"/kite-bind $addr uio_kite --board shmem && [ -c /dev/uio0 ] &&
+	 [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
 t "3000 frames byte-exact through the uio backend ($addr)" /e2e_client traffic $addr 2 3000 32
 t "kite-pingpong through uio" /kite-pingpong -d $addr -n 2000 -w 100
 /e2e_client hog $addr 3 >/tmp/hog 2>&1 &
 hog=$!
 i=0
 while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t "kite-bind refuses to unbind a card an app uses through UIO" sh -c \
+	"! /kite-bind --unbind $addr 2>/tmp/kb && grep -q 'has /dev/uio0 open' /tmp/kb"
 kill -9 $hog
 wait $hog 2>/dev/null
 t "after kill -9 of a uio app: uio_kite stopped its queue" /e2e_client check-idle $addr 3
-t "rmmod uio_kite" rmmod uio_kite
+t "kite-bind --unbind, then rmmod uio_kite" sh -c "/kite-bind --unbind $addr && rmmod uio_kite"
 
 dmesg >/tmp/dmesg
 t "kernel log: no WARN, BUG, oops" sh -c \

@@ -40,7 +40,7 @@ cp "/lib/modules/$kver/kernel/drivers/uio/uio.ko" "$mods/kernel/drivers/uio/"
 cp "$(dirname "$ko")/uio_kite.ko" "$mods/extra/"
 cp "$B"/guest/* "$root/"
 # kite-regs and kite-stat link libpci/json-c dynamically: bring their libraries
-for bin in kite-regs kite-stat; do
+for bin in kite-regs kite-stat kite-bind; do
 	cp "$B/$bin" "$root/"
 	for lib in $(ldd "$B/$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$root$(dirname "$lib")"

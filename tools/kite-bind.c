@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * kite-bind: which driver a kite card is bound to, and changing it (as
+ * dpdk-devbind does), through sysfs driver_override.
+ *   kite-bind [--status]                 cards (libpci), drivers, who uses them
+ *   kite-bind ADDR kite|vfio-pci|uio_kite [--board shmem]
+ *   kite-bind --unbind ADDR
+ * A card in use (an open /dev/kiteN, /dev/uioN or VFIO group) is never unbound.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kite/hw.h"
+#include "regs_access.h"
+
+static char dev_dir[256];	/* /sys/bus/pci/devices/ADDR */
+
+static void die(const char *msg, const char *arg)
+{
+	fprintf(stderr, "kite-bind: ");
+	fprintf(stderr, msg, arg);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fputs(s, f) >= 0;
+	ok = (fclose(f) == 0) && ok;
+	return ok ? 0 : -errno;
+}
+
+static void driver_of(char *out, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/driver", dev_dir);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0) {
+		snprintf(out, len, "none");
+		return;
+	}
+	target[n] = 0;
+	snprintf(out, len, "%s", strrchr(target, '/') + 1);
+}
+
+/* The device node through which the card is used under its current driver. */
+static bool user_node(const char *drv, char *node, size_t len)
+{
+	char pattern[PATH_MAX + 16], link[PATH_MAX], target[PATH_MAX];
+	glob_t g;
+	ssize_t n;
+
+	if (!strcmp(drv, "vfio-pci")) {
+		snprintf(link, sizeof(link), "%s/iommu_group", dev_dir);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			return false;
+		target[n] = 0;
+		snprintf(node, len, "/dev/vfio/%s", strrchr(target, '/') + 1);
+		return true;
+	}
+	snprintf(pattern, sizeof(pattern), "%s/%s", dev_dir,
+		 !strcmp(drv, "kite") ? "misc/kite*" : "uio/uio*");
+	if (glob(pattern, 0, NULL, &g) || g.gl_pathc != 1) {
+		globfree(&g);
+		return false;
+	}
+	snprintf(node, len, "/dev/%s", strrchr(g.gl_pathv[0], '/') + 1);
+	globfree(&g);
+	return true;
+}
+
+/* A process holding node open, as lsof would find it; 0 if none. */
+static long user_of(const char *node)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *p, *f;
+	long pid = 0;
+
+	while (proc && !pid && (p = readdir(proc))) {
+		char path[PATH_MAX], target[PATH_MAX];
+
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds && !pid && (f = readdir(fds))) {
+			char link[PATH_MAX + 300];
+			ssize_t n;
+
+			snprintf(link, sizeof(link), "%s/%s", path, f->d_name);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n > 0 && (target[n] = 0, !strcmp(target, node)))
+				pid = atol(p->d_name);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+	return pid;
+}
+
+static int status(void)
+{
+	char first[64];
+
+	if (pci_list(stdout, first, sizeof(first)) > 0)
+		return 0;
+	fprintf(stderr, "kite-bind: no kite card found (vendor %04x device %04x, or a device "
+		"bound to kite)\n", KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID);
+	return 1;
+}
+
+static void unbind(const char *addr)
+{
+	char drv[64], node[128], path[PATH_MAX + 16];
+	long pid;
+	int err;
+
+	driver_of(drv, sizeof(drv));
+	if (!strcmp(drv, "none"))
+		return;
+	if (user_node(drv, node, sizeof(node)) && (pid = user_of(node))) {
+		fprintf(stderr, "kite-bind: %s is in use: process %ld has %s open; stop it first\n",
+			addr, pid, node);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/driver/unbind", dev_dir);
+	err = write_file(path, addr);
+	if (err)
+		die("cannot unbind: %s (root needed)", strerror(-err));
+}
+
+static void bind(const char *addr, const char *driver, bool shmem)
+{
+	char path[PATH_MAX + 16], drv[64], id[64];
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", driver);
+	if (access(path, F_OK))
+		die("driver %s is not loaded (modprobe it, or insmod its .ko)", driver);
+	unbind(addr);
+	if (shmem) {	/* the ivshmem board's layout entry needs new_id's driver_data */
+		FILE *v;
+		unsigned int ven = 0, dev = 0;
+
+		snprintf(path, sizeof(path), "%s/vendor", dev_dir);
+		v = fopen(path, "r");
+		if (v) {
+			if (fscanf(v, "%x", &ven) != 1)
+				ven = 0;
+			fclose(v);
+		}
+		snprintf(path, sizeof(path), "%s/device", dev_dir);
+		v = fopen(path, "r");
+		if (v) {
+			if (fscanf(v, "%x", &dev) != 1)
+				dev = 0;
+			fclose(v);
+		}
+		snprintf(id, sizeof(id), "%04x %04x ffffffff ffffffff 0 0 1", ven, dev);
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/new_id", driver);
+		err = write_file(path, id);
+		if (err && err != -EEXIST)
+			die("new_id: %s", strerror(-err));
+	} else {
+		snprintf(path, sizeof(path), "%s/driver_override", dev_dir);
+		err = write_file(path, driver);
+		if (err)
+			die("cannot set driver_override: %s (root needed)", strerror(-err));
+	}
+	write_file("/sys/bus/pci/drivers_probe", addr);
+	driver_of(drv, sizeof(drv));
+	if (strcmp(drv, driver)) {
+		fprintf(stderr, "kite-bind: %s did not take %s (now: %s); the kernel log says "
+			"why%s\n", driver, addr, drv, !strcmp(driver, "vfio-pci") ?
+			" (vfio-pci needs an IOMMU group: intel_iommu=on, or vfio's "
+			"enable_unsafe_noiommu_mode)" : "");
+		exit(1);
+	}
+	printf("%s bound to %s\n", addr, driver);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "status", no_argument, NULL, 's' }, { "unbind", required_argument, NULL, 'u' },
+		{ "board", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *unbind_addr = NULL;
+	bool shmem = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "su:b:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': break;
+		case 'u': unbind_addr = optarg; break;
+		case 'b':
+			if (strcmp(optarg, "shmem"))
+				die("unknown board '%s' (shmem: kite-emu behind ivshmem)", optarg);
+			shmem = true;
+			break;
+		case 'h':
+			printf("usage: kite-bind [--status]\n"
+			       "       kite-bind ADDR kite|vfio-pci|uio_kite [--board shmem]\n"
+			       "       kite-bind --unbind ADDR\n"
+			       "Binds a kite card to a driver via driver_override (root). Refuses to\n"
+			       "unbind a card a process is using. --board shmem: the ivshmem board\n"
+			       "of kite-emu under QEMU, bound by new_id with its layout.\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (!unbind_addr && optind == argc)
+		return status();
+	if (unbind_addr ? optind != argc : argc - optind != 2) {
+		fprintf(stderr, "kite-bind: say ADDR DRIVER, --unbind ADDR or --status\n");
+		return 2;
+	}
+	if (strlen(unbind_addr ? unbind_addr : argv[optind]) > 32)
+		die("'%s' is not a PCI address", unbind_addr ? unbind_addr : argv[optind]);
+	snprintf(dev_dir, sizeof(dev_dir), "/sys/bus/pci/devices/%s",
+		 unbind_addr ? unbind_addr : argv[optind]);
+	if (access(dev_dir, F_OK))
+		die("no PCI device %s", unbind_addr ? unbind_addr : argv[optind]);
+	if (unbind_addr) {
+		unbind(unbind_addr);
+		printf("%s unbound\n", unbind_addr);
+		return 0;
+	}
+	if (strcmp(argv[optind + 1], "kite") && strcmp(argv[optind + 1], "vfio-pci") &&
+	    strcmp(argv[optind + 1], "uio_kite"))
+		die("unknown driver '%s' (kite, vfio-pci or uio_kite)", argv[optind + 1]);
+	bind(argv[optind], argv[optind + 1], shmem);
+	return 0;
+}
