@@ -8,6 +8,8 @@
  *   expect-busy DEV Q       opening Q must fail with EBUSY
  *   check-idle DEV Q        Q's counters are still and Q can be opened again
  *   udp DEV Q N PORT        send N UDP frames to 169.254.0.2:PORT from queue Q
+ *   open DEV [UID]          open (as UID), map DMA memory, start a queue; print
+ *                           what happened (the VFIO guest's checks)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -168,6 +170,31 @@ static int send_udp(const char *devstr, unsigned int qid, unsigned long n, uint1
 	return 0;
 }
 
+static int open_as(const char *devstr, int uid)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
+	struct kite_dev_info in;
+	struct kite_queue *q;
+
+	if (uid >= 0 && (setgid((gid_t)uid) || setuid((uid_t)uid)))
+		DIE("cannot become uid %d", uid);
+	if (kite_open(devstr, &dev) || kite_dev_info(dev, &in))
+		DIE("open: %s", kite_last_error());
+	printf("open: %s backend, contract v%u.%u\n", in.backend, in.version_major,
+	       in.version_minor);
+	if (kite_pool_create(dev, 2048, 2048, &pool))
+		DIE("pool: %s", kite_last_error());
+	printf("pool: 4 MiB mapped for DMA\n");
+	c.rx_pool = pool;
+	if (kite_queue_open(dev, 0, &c, &q))
+		printf("queue: %s\n", kite_last_error());
+	else
+		printf("queue: started\n");
+	kite_close(dev);
+	printf("closed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "traffic") && argc == 6)
@@ -179,10 +206,12 @@ int main(int argc, char **argv)
 		return expect_busy(argv[2], (unsigned int)atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "check-idle"))
 		return check_idle(argv[2], (unsigned int)atoi(argv[3]));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
+		return open_as(argv[2], argc == 4 ? atoi(argv[3]) : -1);
 	if (argc == 6 && !strcmp(argv[1], "udp"))
 		return send_udp(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
 				(uint16_t)atoi(argv[5]));
 	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog DEV Q | expect-busy DEV Q "
-		"| check-idle DEV Q | udp DEV Q N PORT\n");
+		"| check-idle DEV Q | udp DEV Q N PORT | open DEV [UID]\n");
 	return 2;
 }

@@ -31,6 +31,9 @@ t "sysfs link: port0 up 10G" grep -q "port0 up 10G" $k/link
 t "sysfs mac: port1 02:6b:69:74:65:01" grep -q "port1 02:6b:69:74:65:01" $k/mac
 t "sysfs num_queues 16" sh -c "[ \"\$(cat $k/num_queues)\" = 16 ]"
 t "/dev/kite0 is 0660" sh -c "ls -l /dev/kite0 | grep -q '^crw-rw----'"
+t "udev rule: /dev/kite0 group kite, 0660 (udevadm test)" sh -c \
+	"/udevadm test --action=add /sys/class/misc/kite0 2>&1 | tee /tmp/u |
+	 grep -q 'gid=1000, mode=0660' || { cat /tmp/u; false; }"
 t "every ioctl with bad arguments" /kmod_client ioctls /dev/kite0
 addr=$(basename "$(readlink /sys/class/misc/kite0/device)")
 t "kite-regs list finds the card bound to kite ($addr)" sh -c "/kite-regs list | grep -q '^$addr .*driver kite'"
@@ -66,7 +69,7 @@ t "rmmod refused while /dev/kite0 is open" sh -c 'exec 3</dev/kite0 && ! rmmod k
 t "rmmod" rmmod kite
 t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'
 # the same card through uio_kite and libkite's uio backend
-depmod
+mkdir -p /lib/modules/$(uname -r) && depmod
 t "modprobe uio_kite loads uio first (module dependency)" sh -c \
 	'! grep -q "^uio " /proc/modules && modprobe uio_kite && grep -q "^uio " /proc/modules'
 t "kite-bind: vfio-pci not loaded is said clearly" sh -c \

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# kite.ko in a real kernel: boots Debian's linux-image-amd64 in QEMU (TCG) with
-# a busybox initramfs holding kite.ko and the test programs. The NIC model runs
-# on the host and is the guest's PCI device: an ivshmem-plain device shares the
-# model's BAR file, and guest RAM is a shared file the model DMAs into
-# (IOVA = guest physical address, the guest has no IOMMU). The guest runs
-# tests/guest-init.sh; this script fails on any failed step and on any WARN,
-# BUG, oops or KASAN line in the guest's log.
+# kite's kernel side in a real kernel: Debian's linux-image-amd64 booted in
+# QEMU (TCG) with a busybox initramfs holding the modules and test programs.
+# The NIC model runs on the host and is the guest's PCI device: an
+# ivshmem-plain device shares the model's BAR file, and guest RAM is a shared
+# file the model DMAs into (IOVA = guest physical address).
+#   1. pc machine, no IOMMU (tests/guest-init.sh): kite.ko, then uio_kite;
+#   2. q35 with a virtual Intel IOMMU (tests/guest-vfio.sh): vfio-pci.
+# Fails on any failed step and on any WARN, BUG, oops or KASAN line.
 # usage: tests/qemu.sh KITE_KO USERSPACE_BUILD_DIR
 set -u
 ko=$1
@@ -13,14 +14,15 @@ B=${2:-build}
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/kite-qemu.XXXXXX)
 emu=
+total_pass=0 total_fail=0
 cleanup() {
 	[ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null && wait "$emu" 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-die() { echo "qemu: $*"; echo "qemu: 0 passed, 1 failed"; exit 1; }
+die() { echo "qemu: $*"; echo "qemu: $total_pass passed, $((total_fail + 1)) failed"; exit 1; }
 
-kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
+kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -1)
 [ -n "$kernel" ] || die "no /boot/vmlinuz-*-amd64 (install linux-image-amd64)"
 kver=${kernel#/boot/vmlinuz-}
 vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
@@ -29,58 +31,96 @@ busybox=$(command -v busybox || echo /bin/busybox)
 file "$busybox" | grep -q "statically linked" || die "need a static busybox (busybox-static)"
 make -s BUILD="$B" guest >/dev/null || die "cannot build the guest programs"
 
-root=$dir/root
-mkdir -p "$root"/{bin,dev,proc,sys,tmp}
-cp "$busybox" "$root/bin/busybox"
-cp "$ko" "$root/kite.ko"
-# uio_kite.ko and the kernel's uio.ko, where modprobe finds them (dependency test)
-mods=$root/lib/modules/$kver
-mkdir -p "$mods/kernel/drivers/uio" "$mods/extra"
-cp "/lib/modules/$kver/kernel/drivers/uio/uio.ko" "$mods/kernel/drivers/uio/"
-cp "$(dirname "$ko")/uio_kite.ko" "$mods/extra/"
-cp "$B"/guest/* "$root/"
-# kite-regs and kite-stat link libpci/json-c dynamically: bring their libraries
-for bin in kite-regs kite-stat kite-bind; do
-	cp "$B/$bin" "$root/"
-	for lib in $(ldd "$B/$bin" | grep -o '/[^ ]*'); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+# initramfs INIT MODULE... : pack the test programs, the given kernel modules
+# (paths under /lib/modules/$kver, or our .ko files) and INIT as /init
+initramfs() {
+	local init=$1 root=$dir/root bin lib m
+	shift
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp} "$root/lib/modules/$kver/extra"
+	cp "$busybox" "$root/bin/busybox"
+	cp "$ko" "$root/kite.ko"
+	cp "$B"/guest/* "$root/"
+	# kite-regs, kite-stat, kite-bind (libpci, json-c) and udevadm are dynamic
+	for bin in "$B/kite-regs" "$B/kite-stat" "$B/kite-bind" /usr/bin/udevadm; do
+		cp "$bin" "$root/"
+		for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
 	done
-done
-cp tests/guest-init.sh "$root/init"
-chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz" ||
-	die "cannot pack the initramfs"
+	# the udev rules, and (for the test only) the same VFIO rule for the ivshmem
+	# board's vendor; a group kite for GROUP= to resolve
+	mkdir -p "$root/etc/udev/rules.d"
+	cp udev/60-kite.rules "$root/etc/udev/rules.d/"
+	sed -n 's/0x1de5/0x1af4/p' udev/60-kite.rules >"$root/etc/udev/rules.d/61-kite-test-board.rules"
+	printf 'root:x:0:\nkite:x:1000:\n' >"$root/etc/group"
+	printf 'root:x:0:0::/:/bin/sh\n' >"$root/etc/passwd"
+	for m in "$@"; do
+		if [ -f "$m" ]; then
+			cp "$m" "$root/lib/modules/$kver/extra/"
+		else
+			mkdir -p "$root/lib/modules/$kver/$(dirname "$m")"
+			cp "/lib/modules/$kver/$m" "$root/lib/modules/$kver/$m"
+		fi
+	done
+	cp "$init" "$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz" ||
+		die "cannot pack the initramfs"
+}
 
-truncate -s 512M "$dir/ram"
-taskset -c 1 "$B/kite-emu" -s "$dir/emu.sock" --bar-file "$dir/bars" \
-	--guest-ram "$dir/ram" >"$dir/emu.log" 2>&1 &
-emu=$!
-for _ in $(seq 50); do [ -S "$dir/emu.sock" ] && break; sleep 0.1; done
-[ -S "$dir/emu.sock" ] || die "kite-emu did not start: $(cat "$dir/emu.log")"
-
-start=$SECONDS
-timeout 600 taskset -c 0 qemu-system-x86_64 -machine pc,memory-backend=ram -cpu max -smp 1 \
-	-m 512M -nographic -no-reboot -display none \
-	-object memory-backend-file,id=ram,size=512M,mem-path="$dir/ram",share=on \
-	-object memory-backend-file,id=bars,size=128K,mem-path="$dir/bars",share=on \
-	-device ivshmem-plain,memdev=bars \
-	-kernel "$kernel" -initrd "$dir/initrd.gz" \
-	-append "console=ttyS0 panic=-1 hugepages=32 quiet" </dev/null >"$dir/serial.log" 2>&1
-rc=$?
-echo "qemu: guest ran $((SECONDS - start)) s (exit $rc)"
-sed 's/^/    guest: /' "$dir/serial.log" | grep -v "^    guest: $" | tail -n +1 >"$dir/shown"
-line=$(grep -Eo 'KITE-GUEST: [0-9]+ passed, [0-9]+ failed' "$dir/serial.log" | tail -1)
-bad=$(grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|Kernel panic' "$dir/serial.log")
-grep -E '^(ok|FAIL) - |^    ' "$dir/serial.log"
-if [ -z "$line" ] || [ -n "$bad" ] || echo "$line" | grep -qv ' 0 failed'; then
-	echo "qemu: the guest failed; its console:"
-	cat "$dir/shown"
-	echo "qemu: kite-emu log:"
-	cat "$dir/emu.log"
-	[ -n "$bad" ] && echo "qemu: kernel log has: $bad"
+# boot NAME MACHINE APPEND: the model on the host, the guest in QEMU
+boot() {
+	local name=$1 machine=$2 append=$3 line bad p f start rc
+	shift 3
+	rm -f "$dir/bars" "$dir/emu.sock"
+	truncate -s 0 "$dir/ram" && truncate -s 512M "$dir/ram"
+	taskset -c 1 "$B/kite-emu" -s "$dir/emu.sock" --bar-file "$dir/bars" \
+		--guest-ram "$dir/ram" >"$dir/emu.log" 2>&1 &
+	emu=$!
+	for _ in $(seq 50); do [ -S "$dir/emu.sock" ] && break; sleep 0.1; done
+	[ -S "$dir/emu.sock" ] || die "kite-emu did not start: $(cat "$dir/emu.log")"
+	start=$SECONDS
+	timeout 600 taskset -c 0 qemu-system-x86_64 -machine "$machine" -cpu max -smp 1 \
+		-m 512M -nographic -no-reboot -display none "$@" \
+		-object memory-backend-file,id=ram,size=512M,mem-path="$dir/ram",share=on \
+		-object memory-backend-file,id=bars,size=128K,mem-path="$dir/bars",share=on \
+		-device ivshmem-plain,memdev=bars \
+		-kernel "$kernel" -initrd "$dir/initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet $append" </dev/null >"$dir/serial.log" 2>&1
+	rc=$?
+	kill -TERM "$emu" 2>/dev/null
+	wait "$emu" 2>/dev/null
+	emu=
+	echo "qemu: $name guest ran $((SECONDS - start)) s (exit $rc)"
+	grep -E '^(ok|FAIL) - |^    ' "$dir/serial.log"
+	line=$(grep -Eo 'KITE-GUEST: [0-9]+ passed, [0-9]+ failed' "$dir/serial.log" | tail -1)
+	bad=$(grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|Kernel panic' \
+		"$dir/serial.log")
 	p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
-	echo "qemu: ${p:-0} passed, $(echo "$line" | sed -n 's/.* \([0-9]*\) failed/\1/p' | sed 's/^0$/1/;s/^$/1/') failed"
-	exit 1
-fi
-echo "qemu: ${line#KITE-GUEST: }"
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+	if [ -z "$line" ] || [ -n "$bad" ]; then
+		f=$((${f:-0} + 1))
+	fi
+	total_pass=$((total_pass + ${p:-0})) total_fail=$((total_fail + ${f:-1}))
+	if [ "${f:-1}" != 0 ]; then
+		echo "qemu: the $name guest failed; its console:"
+		sed 's/^/    guest: /' "$dir/serial.log" | grep -v "^    guest: $"
+		echo "qemu: kite-emu log:"
+		cat "$dir/emu.log"
+		[ -n "$bad" ] && echo "qemu: kernel log has: $bad"
+	fi
+}
+
+initramfs tests/guest-init.sh kernel/drivers/uio/uio.ko "$(dirname "$ko")/uio_kite.ko"
+boot "pc (no IOMMU)" pc,memory-backend=ram "hugepages=32"
+
+initramfs tests/guest-vfio.sh kernel/virt/lib/irqbypass.ko kernel/drivers/vfio/vfio.ko \
+	kernel/drivers/vfio/vfio_virqfd.ko kernel/drivers/vfio/vfio_iommu_type1.ko \
+	kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/pci/vfio-pci.ko
+boot "q35 + intel-iommu" q35,memory-backend=ram "hugepages=32 intel_iommu=on" \
+	-device intel-iommu,intremap=on,aw-bits=48
+
+echo "qemu: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

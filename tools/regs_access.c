@@ -20,9 +20,11 @@ static bool is_pci_addr(const char *s)
 	return sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &end) == 4;
 }
 
+/* kite.ko, vfio-pci and uio_kite: libkite has a backend for each. */
 static bool bound_to_kite(const char *addr)
 {
 	char link[PATH_MAX], target[PATH_MAX];
+	const char *drv;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
@@ -30,7 +32,8 @@ static bool bound_to_kite(const char *addr)
 	if (n < 0)
 		return false;
 	target[n] = 0;
-	return !strcmp(strrchr(target, '/') + 1, "kite");
+	drv = strrchr(target, '/') + 1;
+	return !strcmp(drv, "kite") || !strcmp(drv, "vfio-pci") || !strcmp(drv, "uio_kite");
 }
 
 /* Any driver or none: the BAR through sysfs (root), as lspci -vvv would. */
@@ -79,7 +82,7 @@ int regs_open(const char *devstr, struct regs_dev *d, char *err, size_t errlen)
 	snprintf(d->name, sizeof(d->name), "%s", devstr);
 	if (is_pci_addr(devstr) && !bound_to_kite(devstr))
 		return open_sysfs(devstr, d, err, errlen);
-	rc = kite_open(devstr, &d->dev);
+	rc = kite_open_flags(devstr, KITE_OPEN_NO_RESET, &d->dev);	/* look, don't touch */
 	if (rc) {
 		snprintf(err, errlen, "%s", kite_last_error());
 		return rc;

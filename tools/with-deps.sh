@@ -4,6 +4,8 @@
 #   bash tools/with-deps.sh make check
 set -eu
 pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
+	# udevadm for the rules test in the guest
+	udev
 	# tools: kite-regs (libpci, json-c), kite-capture (libpcap; tests read with tshark)
 	libpci-dev libjson-c-dev libpcap-dev tshark iproute2 iputils-ping
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1

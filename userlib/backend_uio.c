@@ -183,25 +183,6 @@ static void uio_queue_release(struct kite_dev *dev, unsigned int qid)
 	(void)qid;
 }
 
-static int uio_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
-{
-	unsigned int i;
-
-	for (i = 0; i < dev->info.num_filters; i++) {
-		if (!KITE_FGET(KITE_F_CTRL_VALID, kite_rd32(dev, KITE_R_AT(F_CTRL, i)))) {
-			*index = i;
-			return kite_direct_filter_write(dev, i, f);
-		}
-	}
-	return kite_err(-ENOSPC, "kite_filter_add: all %u filter entries are in use",
-			dev->info.num_filters);
-}
-
-static int uio_filter_del(struct kite_dev *dev, unsigned int index)
-{
-	return kite_direct_filter_write(dev, index, NULL);
-}
-
 const struct kite_backend_ops kite_backend_uio = {
 	.name = "uio",
 	.open = uio_open,
@@ -212,8 +193,8 @@ const struct kite_backend_ops kite_backend_uio = {
 	.queue_release = uio_queue_release,
 	.queue_start = kite_direct_queue_start,
 	.queue_stop = kite_direct_queue_stop,
-	.filter_add = uio_filter_add,
-	.filter_del = uio_filter_del,
+	.filter_add = kite_direct_filter_add,
+	.filter_del = kite_direct_filter_del,
 	.port_set = kite_direct_port_set,
 	.reset = kite_direct_reset,
 	.reg_write = kite_direct_reg_write,

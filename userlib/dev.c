@@ -131,15 +131,15 @@ static int kite_pci_resolve(const char *addr, char *path, size_t len,
 	}
 	target[n] = 0;
 	drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-	if (!strcmp(drv, "uio_kite")) {
-		*ops = &kite_backend_uio;
+	if (!strcmp(drv, "uio_kite") || !strcmp(drv, "vfio-pci")) {
+		*ops = strcmp(drv, "uio_kite") ? &kite_backend_vfio : &kite_backend_uio;
 		snprintf(path, len, "%s", addr);
 		return 0;
 	}
 	if (strcmp(drv, "kite"))
-		return kite_err(-EPROTONOSUPPORT, "%s is bound to %s: this libkite reaches "
-				"cards through kite.ko or uio_kite (the vfio backend is not "
-				"written yet)", addr, drv);
+		return kite_err(-EPROTONOSUPPORT, "%s is bound to %s: libkite reaches cards "
+				"through kite, vfio-pci or uio_kite (kite-bind %s kite)", addr,
+				drv, addr);
 	*ops = &kite_backend_kmod;
 	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s/misc/kite*", addr);
 	if (glob(pattern, 0, NULL, &g) || g.gl_pathc != 1) {
@@ -152,6 +152,11 @@ static int kite_pci_resolve(const char *addr, char *path, size_t len,
 }
 
 int kite_open(const char *devstr, struct kite_dev **out)
+{
+	return kite_open_flags(devstr, 0, out);
+}
+
+int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **out)
 {
 	const struct kite_backend_ops *ops;
 	struct kite_dev *dev;
@@ -180,6 +185,7 @@ int kite_open(const char *devstr, struct kite_dev **out)
 	if (!dev)
 		return kite_err(-ENOMEM, "kite_open: out of memory");
 	dev->ops = ops;
+	dev->flags = flags;
 	err = ops->open(dev, arg);
 	if (err) {
 		free(dev);

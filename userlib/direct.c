@@ -102,6 +102,26 @@ int kite_direct_filter_write(struct kite_dev *dev, unsigned int i, const struct 
 	return commit(dev);
 }
 
+/* No arbiter (uio, vfio: one process owns the card): the first free entry. */
+int kite_direct_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->info.num_filters; i++) {
+		if (!KITE_FGET(KITE_F_CTRL_VALID, kite_rd32(dev, KITE_R_AT(F_CTRL, i)))) {
+			*index = i;
+			return kite_direct_filter_write(dev, i, f);
+		}
+	}
+	return kite_err(-ENOSPC, "kite_filter_add: all %u filter entries are in use",
+			dev->info.num_filters);
+}
+
+int kite_direct_filter_del(struct kite_dev *dev, unsigned int index)
+{
+	return kite_direct_filter_write(dev, index, NULL);
+}
+
 int kite_direct_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
 {
 	if (bits == 64)

@@ -67,6 +67,7 @@ struct kite_dev {
 	volatile uint8_t *bar0;
 	volatile uint8_t *bar2;		/* all doorbell pages, where the backend maps them */
 	struct kite_dev_info info;
+	unsigned int flags;		/* KITE_OPEN_* */
 	void (*wait_hook)(void *);
 	void *wait_arg;
 	struct kite_queue *queues[KITE_MAX_QUEUES];
@@ -163,6 +164,9 @@ KITE_HIDDEN int kite_direct_port_set(struct kite_dev *dev, unsigned int port, un
 KITE_HIDDEN int kite_direct_filter_write(struct kite_dev *dev, unsigned int i,
 					 const struct kite_filter *f);
 KITE_HIDDEN int kite_direct_reset(struct kite_dev *dev);
+KITE_HIDDEN int kite_direct_filter_add(struct kite_dev *dev, const struct kite_filter *f,
+				       unsigned int *index);
+KITE_HIDDEN int kite_direct_filter_del(struct kite_dev *dev, unsigned int index);
 KITE_HIDDEN int kite_direct_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val,
 				      unsigned int bits);
 
@@ -179,5 +183,6 @@ KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_emu;
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_kmod;
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_uio;
+extern KITE_HIDDEN const struct kite_backend_ops kite_backend_vfio;
 
 #endif /* KITE_LIB_INTERNAL_H */

@@ -88,6 +88,13 @@ static inline unsigned int kite_pkt_port(const struct kite_pkt *p)
  */
 KITE_API int kite_open(const char *devstr, struct kite_dev **out);
 
+/** Flags of kite_open_flags(). */
+#define KITE_OPEN_NO_RESET	0x1	/**< diagnostics: leave the card as it is (no reset on
+					     open or close where the backend would do one) */
+
+/** \brief kite_open() with flags (KITE_OPEN_*). */
+KITE_API int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **out);
+
 /** \brief Close a device; closes its queues and pools first. NULL is a no-op. */
 KITE_API void kite_close(struct kite_dev *dev);
 
