@@ -109,56 +109,10 @@ static void uio_close(struct kite_dev *dev)
 	free(p);
 }
 
-/* Physical address of one virtual page, from /proc/self/pagemap. */
-static int virt_to_phys(int pm, uintptr_t va, uint64_t *pa)
-{
-	long page = getpagesize();
-	uint64_t e;
-
-	if (pread(pm, &e, sizeof(e), (off_t)(va / (uintptr_t)page) * 8) != sizeof(e))
-		return -EIO;
-	if (!(e & (1ULL << 63)))
-		return -EFAULT;			/* not present */
-	if (!(e & ((1ULL << 55) - 1)))
-		return -EPERM;			/* PFNs hidden: not root */
-	*pa = (e & ((1ULL << 55) - 1)) * (uint64_t)page + (va % (uintptr_t)page);
-	return 0;
-}
-
 static int uio_dma_map(struct kite_dev *dev, struct kite_dma *m)
 {
-	long page = getpagesize();
-	uint64_t base, pa;
-	size_t off;
-	int pm, err = 0;
-
-	if (mlock(m->va, m->len))	/* the card keeps the address: no swapping */
-		return kite_err(-errno, "cannot lock %zu bytes of DMA memory: %s (ulimit -l)",
-				m->len, strerror(errno));
-	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (pm < 0)
-		return kite_err(-errno, "/proc/self/pagemap: %s", strerror(errno));
-	err = virt_to_phys(pm, (uintptr_t)m->va, &base);
-	for (off = (size_t)page; !err && off < m->len; off += (size_t)page) {
-		err = virt_to_phys(pm, (uintptr_t)m->va + off, &pa);
-		if (!err && pa != base + off)
-			err = -EINVAL;
-	}
-	close(pm);
 	(void)dev;
-	if (err) {
-		munlock(m->va, m->len);
-		if (err == -EPERM)
-			return kite_err(err, "UIO needs physical addresses: /proc/self/pagemap "
-					"shows them to root only");
-		if (err == -EINVAL)
-			return kite_err(err, "UIO: %zu bytes of DMA memory are not physically "
-					"contiguous; reserve hugepages (echo 64 > "
-					"/proc/sys/vm/nr_hugepages)", m->len);
-		return kite_err(err, "UIO: cannot find the physical address of DMA memory");
-	}
-	m->iova = base;
-	return 0;
+	return kite_dma_map_physical(m, "UIO");
 }
 
 static void uio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)

@@ -28,6 +28,7 @@ struct vfio_priv {
 	size_t bar_len[2];
 	int bar_index[2];
 	bool can_reset;
+	bool noiommu;		/* VFIO's unsafe no-IOMMU mode: physical addresses */
 };
 
 /* Where the windows sit: kite's own BARs, or kite-emu's ivshmem board (BAR2). */
@@ -90,6 +91,13 @@ static int open_group(struct vfio_priv *p)
 	target[n] = 0;
 	p->group_id = atoi(strrchr(target, '/') + 1);
 	snprintf(path, sizeof(path), "/dev/vfio/%d", p->group_id);
+	if (access(path, F_OK)) {	/* vfio's enable_unsafe_noiommu_mode names it so */
+		snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", p->group_id);
+		p->noiommu = access(path, F_OK) == 0;
+		if (p->noiommu)
+			fprintf(stderr, "libkite: %s in VFIO no-IOMMU mode: nothing checks the "
+				"addresses the card is given (root only)\n", p->addr);
+	}
 	p->group = open(path, O_RDWR | O_CLOEXEC);
 	if (p->group < 0) {
 		if (errno == EACCES)
@@ -113,6 +121,7 @@ static int vfio_open(struct kite_dev *dev, const char *addr)
 	struct vfio_priv *p = calloc(1, sizeof(*p));
 	size_t offs[2];
 	int bars[2], err, k;
+	unsigned long type;
 
 	if (!p)
 		return kite_err(-ENOMEM, "%s: out of memory", addr);
@@ -123,14 +132,16 @@ static int vfio_open(struct kite_dev *dev, const char *addr)
 	if (err)
 		goto fail;
 	p->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	type = p->noiommu ? VFIO_NOIOMMU_IOMMU : VFIO_TYPE1v2_IOMMU;
 	if (p->container < 0 || ioctl(p->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
-	    !ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU)) {
-		err = kite_err(-ENODEV, "/dev/vfio/vfio: no type1 IOMMU support (modprobe "
-			       "vfio_iommu_type1)");
+	    !ioctl(p->container, VFIO_CHECK_EXTENSION, type)) {
+		err = kite_err(-ENODEV, "/dev/vfio/vfio: no %s support (%s)", p->noiommu ?
+			       "no-IOMMU" : "type1 IOMMU", p->noiommu ?
+			       "vfio enable_unsafe_noiommu_mode=1" : "modprobe vfio_iommu_type1");
 		goto fail;
 	}
 	if (ioctl(p->group, VFIO_GROUP_SET_CONTAINER, &p->container) < 0 ||
-	    ioctl(p->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+	    ioctl(p->container, VFIO_SET_IOMMU, type) < 0) {
 		err = kite_err(-errno, "IOMMU group %d: cannot set up the container: %s",
 			       p->group_id, strerror(errno));
 		goto fail;
@@ -197,6 +208,8 @@ static int vfio_dma_map(struct kite_dev *dev, struct kite_dma *m)
 	};
 	struct rlimit rl;
 
+	if (p->noiommu)
+		return kite_dma_map_physical(m, "VFIO no-IOMMU mode");
 	if (ioctl(p->container, VFIO_IOMMU_MAP_DMA, &dm) == 0) {
 		m->iova = dm.iova;
 		return 0;
@@ -219,7 +232,10 @@ static void vfio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
 	struct vfio_iommu_type1_dma_unmap du = { .argsz = sizeof(du), .iova = m->iova,
 						 .size = m->len };
 
-	ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &du);
+	if (p->noiommu)
+		munlock(m->va, m->len);
+	else
+		ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &du);
 }
 
 /* The process owns the device through VFIO; every queue is ours to take. */

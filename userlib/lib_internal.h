@@ -175,6 +175,9 @@ KITE_HIDDEN int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma
 KITE_HIDDEN void kite_dma_free(struct kite_dev *dev, struct kite_dma *m);
 KITE_HIDDEN void kite_pool_free(struct kite_pool *pool);
 
+/* physaddr.c: DMA address = physical address (no IOMMU); who names the path */
+KITE_HIDDEN int kite_dma_map_physical(struct kite_dma *m, const char *who);
+
 /* datapath.c */
 KITE_HIDDEN void kite_queue_drop_inflight(struct kite_queue *q);
 KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
