@@ -9,7 +9,7 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 	# tools: kite-regs (libpci, json-c), kite-capture (libpcap; tests read with tshark)
 	libpci-dev libjson-c-dev libpcap-dev tshark iproute2 iputils-ping
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
-	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils
+	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils libelf-dev libssl-dev
 	# DKMS, and the other 6.1 flavours kite.ko must build against (PREEMPT_RT matters)
 	dkms linux-headers-cloud-amd64 linux-headers-rt-amd64
 	# the QEMU guest: Debian's kernel, a static busybox initramfs
