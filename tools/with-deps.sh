@@ -3,11 +3,16 @@
 #   bash tools/with-deps.sh make demo
 #   bash tools/with-deps.sh make check
 set -eu
+# what `make` (and so `make demo`) needs
 pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
+	# tools: kite-regs (libpci, json-c), kite-capture (libpcap)
+	libpci-dev libjson-c-dev libpcap-dev)
+# and what the tests need: `make check` installs these too
+[[ " $* " == *" check "* ]] && pkgs+=(
+	# tshark reads captures back; the TAP test runs ping in a namespace
+	tshark iproute2 iputils-ping
 	# udevadm for the rules test in the guest
 	udev
-	# tools: kite-regs (libpci, json-c), kite-capture (libpcap; tests read with tshark)
-	libpci-dev libjson-c-dev libpcap-dev tshark iproute2 iputils-ping
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
 	linux-headers-amd64 linux-source-6.1 sparse flex bison bc xz-utils libelf-dev libssl-dev
 	# DKMS, and the other 6.1 flavours kite.ko must build against (PREEMPT_RT matters)
