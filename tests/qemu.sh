@@ -65,6 +65,7 @@ initramfs() {
 		fi
 	done
 	cp "$init" "$root/init"
+	cp tests/guest-lib.sh "$root/"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz" ||
 		die "cannot pack the initramfs"

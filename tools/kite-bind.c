@@ -22,6 +22,7 @@
 #include "regs_access.h"
 
 static char dev_dir[256];	/* /sys/bus/pci/devices/ADDR */
+static const char *pci_addr;
 
 static void die(const char *msg, const char *arg)
 {
@@ -41,21 +42,6 @@ static int write_file(const char *path, const char *s)
 	ok = fputs(s, f) >= 0;
 	ok = (fclose(f) == 0) && ok;
 	return ok ? 0 : -errno;
-}
-
-static void driver_of(char *out, size_t len)
-{
-	char link[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "%s/driver", dev_dir);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0) {
-		snprintf(out, len, "none");
-		return;
-	}
-	target[n] = 0;
-	snprintf(out, len, "%s", strrchr(target, '/') + 1);
 }
 
 /* The device node through which the card is used under its current driver. */
@@ -133,7 +119,7 @@ static void unbind(const char *addr)
 	long pid;
 	int err;
 
-	driver_of(drv, sizeof(drv));
+	pci_driver_of(pci_addr, drv, sizeof(drv));
 	if (!strcmp(drv, "none"))
 		return;
 	if (user_node(drv, node, sizeof(node)) && (pid = user_of(node))) {
@@ -186,7 +172,7 @@ static void bind(const char *addr, const char *driver, bool shmem)
 			die("cannot set driver_override: %s (root needed)", strerror(-err));
 	}
 	write_file("/sys/bus/pci/drivers_probe", addr);
-	driver_of(drv, sizeof(drv));
+	pci_driver_of(pci_addr, drv, sizeof(drv));
 	if (strcmp(drv, driver)) {
 		fprintf(stderr, "kite-bind: %s did not take %s (now: %s); the kernel log says "
 			"why%s\n", driver, addr, drv, !strcmp(driver, "vfio-pci") ?
@@ -239,8 +225,9 @@ int main(int argc, char **argv)
 		die("'%s' is not a PCI address", unbind_addr ? unbind_addr : argv[optind]);
 	snprintf(dev_dir, sizeof(dev_dir), "/sys/bus/pci/devices/%s",
 		 unbind_addr ? unbind_addr : argv[optind]);
+	pci_addr = unbind_addr ? unbind_addr : argv[optind];
 	if (access(dev_dir, F_OK))
-		die("no PCI device %s", unbind_addr ? unbind_addr : argv[optind]);
+		die("no PCI device %s", pci_addr);
 	if (unbind_addr) {
 		unbind(unbind_addr);
 		printf("%s unbound\n", unbind_addr);

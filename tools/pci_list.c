@@ -9,7 +9,7 @@
 #include "kite/hw.h"
 #include "regs_access.h"
 
-static void driver_of(const char *addr, char *out, size_t len)
+void pci_driver_of(const char *addr, char *out, size_t len)
 {
 	char link[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
@@ -17,7 +17,7 @@ static void driver_of(const char *addr, char *out, size_t len)
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0) {
-		snprintf(out, len, "(none)");
+		snprintf(out, len, "none");
 		return;
 	}
 	target[n] = 0;
@@ -56,7 +56,7 @@ int pci_list(FILE *out, char *first, size_t firstlen)
 		pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_CAPS);
 		snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%d", p->domain, p->bus, p->dev,
 			 p->func);
-		driver_of(addr, drv, sizeof(drv));
+		pci_driver_of(addr, drv, sizeof(drv));
 		if (!(p->vendor_id == KITE_PCI_VENDOR_ID && p->device_id == KITE_PCI_DEVICE_ID) &&
 		    strcmp(drv, "kite"))
 			continue;

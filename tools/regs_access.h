@@ -31,5 +31,7 @@ int regs_write(struct regs_dev *d, uint32_t off, uint64_t val, unsigned int bits
 
 /* pci_list.c: kite cards libpci sees; prints them if out != NULL */
 int pci_list(FILE *out, char *first, size_t firstlen);
+/* the name of the driver ADDR is bound to, or "none" */
+void pci_driver_of(const char *addr, char *out, size_t len);
 
 #endif

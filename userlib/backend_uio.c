@@ -127,14 +127,7 @@ static int uio_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint
 	if (kite_rd32(dev, KITE_R_AT(Q_STATUS, qid)) & KITE_FMASK(KITE_Q_STATUS_RUNNING))
 		return kite_err(-EBUSY, "queue %u is running: another process uses it (UIO has no "
 				"queue ownership)", qid);
-	*db = dev->bar2 + (size_t)qid * KITE_DB_PAGE_SIZE;
-	return 0;
-}
-
-static void uio_queue_release(struct kite_dev *dev, unsigned int qid)
-{
-	(void)dev;
-	(void)qid;
+	return kite_direct_queue_claim(dev, qid, db);
 }
 
 const struct kite_backend_ops kite_backend_uio = {
@@ -144,7 +137,7 @@ const struct kite_backend_ops kite_backend_uio = {
 	.dma_map = uio_dma_map,
 	.dma_unmap = uio_dma_unmap,
 	.queue_claim = uio_queue_claim,
-	.queue_release = uio_queue_release,
+	.queue_release = kite_direct_queue_release,
 	.queue_start = kite_direct_queue_start,
 	.queue_stop = kite_direct_queue_stop,
 	.filter_add = kite_direct_filter_add,

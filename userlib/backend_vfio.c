@@ -238,27 +238,14 @@ static void vfio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
 		ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &du);
 }
 
-/* The process owns the device through VFIO; every queue is ours to take. */
-static int vfio_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
-{
-	*db = dev->bar2 + (size_t)qid * KITE_DB_PAGE_SIZE;
-	return 0;
-}
-
-static void vfio_queue_release(struct kite_dev *dev, unsigned int qid)
-{
-	(void)dev;
-	(void)qid;
-}
-
 const struct kite_backend_ops kite_backend_vfio = {
 	.name = "vfio",
 	.open = vfio_open,
 	.close = vfio_close,
 	.dma_map = vfio_dma_map,
 	.dma_unmap = vfio_dma_unmap,
-	.queue_claim = vfio_queue_claim,
-	.queue_release = vfio_queue_release,
+	.queue_claim = kite_direct_queue_claim,	/* the process owns the whole card */
+	.queue_release = kite_direct_queue_release,
 	.queue_start = kite_direct_queue_start,
 	.queue_stop = kite_direct_queue_stop,
 	.filter_add = kite_direct_filter_add,

@@ -12,7 +12,7 @@
 
 #include "lib_internal.h"
 
-#define KITE_WAIT_NS	(2 * 1000000000ULL)	/* longest a control step may take */
+#define KITE_WAIT_NS	(5 * 1000000000ULL)	/* longest a control step may take (slow VMs) */
 
 static uint64_t mono_ns(void)
 {
@@ -41,7 +41,7 @@ static int wait_reg(struct kite_dev *dev, uint32_t off, uint32_t mask, uint32_t 
 		if (cond == WAIT_REACHED && (int32_t)(v - want) >= 0)
 			break;
 		if (mono_ns() > deadline)
-			return kite_err(-ETIMEDOUT, "%s: the card did not answer within 2 s "
+			return kite_err(-ETIMEDOUT, "%s: the card did not answer within 5 s "
 					"(register 0x%04x reads 0x%08x)", what, off, v);
 		if (dev->wait_hook)
 			dev->wait_hook(dev->wait_arg);

@@ -102,6 +102,19 @@ int kite_direct_filter_write(struct kite_dev *dev, unsigned int i, const struct 
 	return commit(dev);
 }
 
+/* No arbiter (vfio: the process owns the whole card): every queue is ours. */
+int kite_direct_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
+{
+	*db = dev->bar2 + (size_t)qid * KITE_DB_PAGE_SIZE;
+	return 0;
+}
+
+void kite_direct_queue_release(struct kite_dev *dev, unsigned int qid)
+{
+	(void)dev;
+	(void)qid;
+}
+
 /* No arbiter (uio, vfio: one process owns the card): the first free entry. */
 int kite_direct_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
 {

@@ -159,6 +159,9 @@ static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
 /* direct.c: for backends with a writable BAR0 */
 KITE_HIDDEN int kite_direct_queue_start(struct kite_dev *dev, const struct kite_ring_cfg *c);
 KITE_HIDDEN int kite_direct_queue_stop(struct kite_dev *dev, unsigned int qid);
+KITE_HIDDEN int kite_direct_queue_claim(struct kite_dev *dev, unsigned int qid,
+					volatile uint8_t **db);
+KITE_HIDDEN void kite_direct_queue_release(struct kite_dev *dev, unsigned int qid);
 KITE_HIDDEN int kite_direct_port_set(struct kite_dev *dev, unsigned int port, unsigned int mtu,
 				     int default_queue);
 KITE_HIDDEN int kite_direct_filter_write(struct kite_dev *dev, unsigned int i,

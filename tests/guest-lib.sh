@@ -1,0 +1,33 @@
+# Sourced by the QEMU guests' /init scripts (tests/guest-*.sh): a shell, the
+# pseudo filesystems, and t NAME COMMAND... which runs one check.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p "/lib/modules/$(uname -r)" && depmod
+pass=0
+fail=0
+
+t() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then
+		pass=$((pass + 1))
+		echo "ok - $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL - $name"
+		sed 's/^/    /' /tmp/out
+	fi
+}
+
+# the end of every guest: a clean kernel log, the count, power off
+finish() {
+	dmesg >/tmp/dmesg
+	t "kernel log: no WARN, BUG, oops" sh -c \
+		'! grep -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace" /tmp/dmesg'
+	echo "KITE-GUEST: $pass passed, $fail failed"
+	grep -iE "$1" /tmp/dmesg | tail -5
+	poweroff -f
+}
