@@ -59,6 +59,20 @@ t "after kill -9: pinned memory back to $base bytes" sh -c "[ \$(cat $k/pinned_b
 t "after kill -9: no queue owned" sh -c "[ -z \"\$(cat $k/queues_owned)\" ]"
 t "after kill -9: queue 3 stopped, then reusable" /e2e_client check-idle /dev/kite0 3
 
+# unbinding under a running app (what kite-bind refuses, done through sysfs directly)
+hp=$(hp_free)
+/e2e_client hog /dev/kite0 4 >/tmp/hog 2>&1 &
+hog=$!
+i=0
+while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t "unbind through sysfs while an app runs: the device goes" sh -c \
+	"echo $addr > /sys/bus/pci/drivers/kite/unbind && [ ! -e /dev/kite0 ]"
+kill -9 $hog
+wait $hog 2>/dev/null
+t "the app's hugepages come back when it dies after the unbind ($hp free)" sh -c \
+	"i=0; while [ \$(awk '/HugePages_Free/ {print \$2}' /proc/meminfo) != $hp ] &&
+	 [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; [ \$i -lt 50 ]"
+t "rebind: /dev/kite0 is back" sh -c "echo $addr > /sys/bus/pci/drivers/kite/bind && [ -c /dev/kite0 ]"
 t "rmmod refused while /dev/kite0 is open" sh -c 'exec 3</dev/kite0 && ! rmmod kite'
 t "rmmod" rmmod kite
 t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'

@@ -22,6 +22,9 @@ t() {
 	fi
 }
 
+# free 2 MiB pages: memory still pinned for a dead process would keep some
+hp_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
+
 # the end of every guest: a clean kernel log, the count, power off
 finish() {
 	dmesg >/tmp/dmesg
