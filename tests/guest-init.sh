@@ -3,19 +3,6 @@
 . /guest-lib.sh
 k=/sys/class/misc/kite0
 
-t() {
-	name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then
-		pass=$((pass + 1))
-		echo "ok - $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL - $name"
-		sed 's/^/    /' /tmp/out
-	fi
-}
-
 t "insmod kite.ko" insmod /kite.ko allow_unsafe_noiommu=1
 t "bind the ivshmem board via new_id; /dev/kite0 appears" sh -c \
 	'echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id &&
@@ -44,10 +31,7 @@ t "kite-stat through kite.ko counts them" sh -c \
 	"/kite-stat -d /dev/kite0 | grep -q '^queue 1 .* rx_pkts 3008 '"
 
 base=$(cat $k/pinned_bytes)
-/e2e_client hog /dev/kite0 3 >/tmp/hog 2>&1 &
-hog=$!
-i=0
-while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+start_hog /dev/kite0 3
 t "an app under traffic pins memory and owns queue 3" sh -c \
 	"[ \$(cat $k/pinned_bytes) -gt $base ] && grep -qw 3 $k/queues_owned"
 t "kite-bind --status shows the card on kite" sh -c "/kite-bind | grep -q '^$addr .*driver kite'"
@@ -61,10 +45,7 @@ t "after kill -9: queue 3 stopped, then reusable" /e2e_client check-idle /dev/ki
 
 # unbinding under a running app (what kite-bind refuses, done through sysfs directly)
 hp=$(hp_free)
-/e2e_client hog /dev/kite0 4 >/tmp/hog 2>&1 &
-hog=$!
-i=0
-while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+start_hog /dev/kite0 4
 t "unbind through sysfs while an app runs: the device goes" sh -c \
 	"echo $addr > /sys/bus/pci/drivers/kite/unbind && [ ! -e /dev/kite0 ]"
 kill -9 $hog
@@ -86,10 +67,7 @@ t "kite-bind the board to uio_kite; /dev/uio0 appears" sh -c \
 	 [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
 t "3000 frames byte-exact through the uio backend ($addr)" /e2e_client traffic $addr 2 3000 32
 t "kite-pingpong through uio" /kite-pingpong -d $addr -n 2000 -w 100
-/e2e_client hog $addr 3 >/tmp/hog 2>&1 &
-hog=$!
-i=0
-while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+start_hog $addr 3
 t "kite-bind refuses to unbind a card an app uses through UIO" sh -c \
 	"! /kite-bind --unbind $addr 2>/tmp/kb && grep -q 'has /dev/uio0 open' /tmp/kb"
 kill -9 $hog

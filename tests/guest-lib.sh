@@ -22,6 +22,14 @@ t() {
 	fi
 }
 
+# start_hog DEV Q: an app keeping queue Q busy (its PID in $hog), once it runs
+start_hog() {
+	/e2e_client hog "$1" "$2" >/tmp/hog 2>&1 &
+	hog=$!
+	i=0
+	while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
 # free 2 MiB pages: memory still pinned for a dead process would keep some
 hp_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
 
