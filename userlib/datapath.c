@@ -28,9 +28,15 @@ static inline bool cqe_ready(uint64_t w, uint32_t i, uint32_t log2)
 	return (CQE_FLAGS(w) & KITE_CQE_F_PHASE) == KITE_CQE_PHASE(i, log2);
 }
 
-/* §4.1: descriptor writes are ordered before the doorbell; WC pages flushed. */
+/*
+ * §4.2: descriptors (or the PIO slot) before the doorbell. A write-combined
+ * doorbell page needs a store fence on both sides: WC stores pass earlier
+ * stores, and sit in the WC buffer until flushed.
+ */
 static inline void doorbell(volatile uint32_t *db, uint32_t tail, bool wc)
 {
+	if (wc)
+		__builtin_ia32_sfence();
 	__atomic_store_n(db, tail, __ATOMIC_RELEASE);
 	if (wc)
 		__builtin_ia32_sfence();
@@ -39,17 +45,16 @@ static inline void doorbell(volatile uint32_t *db, uint32_t tail, bool wc)
 void kite_rx_fill(struct kite_queue *q)
 {
 	struct kite_pool *pool = q->rx_pool;
-	uint32_t tail = q->rx_tail;
-	uint32_t want = q->rx_mask + 1 - (tail - q->rx_head);
+	struct kite_pkt **ring = q->rx_pkts, **stack;
+	struct kite_rx_desc *rxr = q->rxr;
+	uint32_t tail = q->rx_tail, mask = q->rx_mask;
+	uint32_t want = mask + 1 - (tail - q->rx_head);
 	uint32_t n = want < pool->nfree ? want : pool->nfree;
 	uint32_t i;
 
 	if (unlikely(n < want))
 		q->stats.rx_refill_short++;
-	struct kite_pkt **stack = pool->stack + pool->nfree - n, **ring = q->rx_pkts;
-	struct kite_rx_desc *rxr = q->rxr;
-	uint32_t mask = q->rx_mask;
-
+	stack = pool->stack + pool->nfree - n;
 	pool->nfree -= n;
 	for (i = 0; i < n; i++) {
 		struct kite_pkt *p = stack[n - 1 - i];
