@@ -10,13 +10,35 @@
 #include "kite/regtab.h"
 #include "emu_internal.h"
 
-uint64_t emu_clock(struct kite_emu *e)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec +
-	       (uint64_t)e->clock_offset;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The card clock, anchored to CLOCK_MONOTONIC; re-anchors the TSC fast path. */
+uint64_t emu_clock(struct kite_emu *e)
+{
+	uint64_t ns = mono_ns() + (uint64_t)e->clock_offset;
+
+	e->base_tsc = __rdtsc();
+	e->base_ns = ns;
+	return ns > e->now ? ns : e->now;
+}
+
+/* TSC ticks per ns, measured once over 20 ms. */
+void emu_clock_calibrate(struct kite_emu *e)
+{
+	uint64_t t0 = mono_ns(), c0 = __rdtsc(), t1, c1;
+
+	do {
+		t1 = mono_ns();
+	} while (t1 - t0 < 20000000ULL);
+	c1 = __rdtsc();
+	e->ns_per_tick_q32 = ((t1 - t0) << 32) / (c1 - c0 ? c1 - c0 : 1);
+	emu_clock(e);
 }
 
 static void running_list_update(struct kite_emu *e)
@@ -225,6 +247,7 @@ void emu_scan(struct kite_emu *e)
 	adj = (int64_t)r64(e, KITE_R_TIME_ADJ);
 	if (adj) {
 		e->clock_offset += adj;
+		e->now = 0;	/* a step back is a step back: no monotonic guard across it */
 		w64(e, KITE_R_TIME_ADJ, 0);
 	}
 	e->now = emu_clock(e);

@@ -263,7 +263,7 @@ unsigned int emu_poll_queues(struct kite_emu *e)
 		if (pio == q->pio_head && tx == q->tx_head)
 			continue;
 		if (!stamped) {	/* one clock read per pass, not per frame */
-			e->now = emu_clock(e);
+			e->now = emu_clock_fast(e);
 			stamped = true;
 		}
 		if (pio != q->pio_head)

@@ -69,6 +69,7 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 		if (err)
 			goto fail_unmap;
 	}
+	emu_clock_calibrate(e);
 	emu_reset(e);	/* power on */
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1));
 	*out = e;

@@ -130,6 +130,9 @@ static void test_clock_scratch_commit(void **state)
 	t1 = rd64(f, KITE_R_TIME);
 	assert_true(t1 >= t0 + 1000000000ULL);
 	assert_int_equal(rd64(f, KITE_R_TIME_ADJ), 0);
+	wr64(f, KITE_R_TIME_ADJ, (uint64_t)-2000000000LL);	/* and back, past where it was */
+	kite_emu_step(f->emu);
+	assert_true(rd64(f, KITE_R_TIME) < t1 - 900000000ULL);
 	wr(f, KITE_R_CFG_COMMIT, 5);
 	kite_emu_step(f->emu);
 	assert_int_equal(rd(f, KITE_R_CFG_ACK), 5);
