@@ -212,21 +212,21 @@ static int64_t mono_ns(void)
 /*
  * card clock - CLOCK_MONOTONIC. A TIME read may be older than the moment it
  * returns (the model refreshes it between polls), so every sample is a lower
- * bound: keep the largest.
+ * bound: keep the largest, sampling for 20 ms so one stall cannot hide them all.
  */
 static int64_t card_offset(struct kite_dev *dev)
 {
-	int64_t best = INT64_MIN;
+	int64_t best = INT64_MIN, end = mono_ns() + 20000000;
 	uint64_t card;
-	int i;
 
-	for (i = 0; i < 2000; i++) {
+	do {
+		int64_t est;
+
 		kite_time(dev, &card);
-		int64_t est = (int64_t)card - mono_ns();
-
+		est = (int64_t)card - mono_ns();
 		if (est > best)
 			best = est;
-	}
+	} while (mono_ns() < end);
 	return best;
 }
 
