@@ -78,13 +78,14 @@ static inline unsigned int kite_pkt_port(const struct kite_pkt *p)
 
 /**
  * \brief Open a kite device.
- * \param devstr "emu:PATH" (kite-emu's socket). "/dev/kiteN" (kite.ko), a PCI
- *        address (vfio-pci / uio_kite) are reserved for the kmod/vfio/uio
- *        backends.
+ * \param devstr "emu:PATH" (kite-emu's socket), "/dev/kiteN" (kite.ko), or a
+ *        PCI address such as "0000:01:00.0": the driver the card is bound to
+ *        picks the backend (kite -> kmod, vfio-pci -> vfio, uio_kite -> uio).
  * \param out receives the device.
- * \return 0, or -ENOENT (no such device), -EPROTONOSUPPORT (backend not in
- *         this build), -ENODEV (not a kite card or an incompatible major
- *         version), -EACCES, ...
+ * \return 0, or -ENOENT (no such device), -ENODEV (not a kite card, an
+ *         incompatible major version, no IOMMU group, not bound to a driver),
+ *         -EPROTONOSUPPORT (bound to a driver libkite has no backend for),
+ *         -EACCES (permissions: see README), -EBUSY, ...
  */
 KITE_API int kite_open(const char *devstr, struct kite_dev **out);
 
