@@ -24,6 +24,10 @@ t "kite-regs by PCI address, set as root (CAP_SYS_RAWIO)" sh -c \
 chgrp 1000 /dev/kite0
 t "mmap and ioctl rules for a group member" /kmod_client perms /dev/kite0
 t "outsiders cannot open /dev/kite0" /kmod_client denied /dev/kite0
+t "kite-regs as a group member: dump works, set says it needs CAP_SYS_RAWIO" sh -c \
+	"su kuser -c '/kite-regs -d /dev/kite0 dump' | grep -q ID_MAGIC &&
+	 ! su kuser -c '/kite-regs -d /dev/kite0 set SCRATCH=1 -y' 2>/tmp/e &&
+	 grep -q 'needs CAP_SYS_RAWIO' /tmp/e || { cat /tmp/e; false; }"
 t "kite-pingpong over /dev/kite0, both paths" /kite-pingpong -d /dev/kite0 -n 2000 -w 100
 sed 's/^/    /' /tmp/out	# guest latencies under TCG: a function check, not a benchmark
 t "3000 frames byte-exact through kite.ko" /e2e_client traffic /dev/kite0 1 3000 32

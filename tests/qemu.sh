@@ -55,7 +55,7 @@ initramfs() {
 	cp udev/60-kite.rules "$root/etc/udev/rules.d/"
 	sed -n 's/0x1de5/0x1af4/p' udev/60-kite.rules >"$root/etc/udev/rules.d/61-kite-test-board.rules"
 	printf 'root:x:0:\nkite:x:1000:\n' >"$root/etc/group"
-	printf 'root:x:0:0::/:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:0::/:/bin/sh\nkuser:x:1000:1000::/:/bin/sh\n' >"$root/etc/passwd"
 	for m in "$@"; do
 		if [ -f "$m" ]; then
 			cp "$m" "$root/lib/modules/$kver/extra/"
