@@ -721,6 +721,7 @@ static void hot_path_child(int out)
 {
 	struct hot_args a = { .pipe = out };
 	pthread_t model, hot;
+	char sock[128];
 	void *st;
 
 	if (fx_setup(&st))
@@ -737,6 +738,9 @@ static void hot_path_child(int out)
 	if (pthread_create(&hot, NULL, hot_thread, &a))
 		_exit(6);
 	pthread_join(hot, NULL);
+	snprintf(sock, sizeof(sock), "%s/emu.sock", a.f->dir);	/* _exit skips teardown */
+	unlink(sock);
+	rmdir(a.f->dir);
 	_exit(0);
 }
 
