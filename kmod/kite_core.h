@@ -70,6 +70,7 @@ extern unsigned int kite_max_pinned_mb;
 
 int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what);
 int kite_commit(struct kite_dev *kd);
+int kite_reset(struct kite_dev *kd);
 void kite_hw_queue_stop(struct kite_dev *kd, unsigned int qid);
 void kite_dev_put(struct kite_dev *kd);
 

@@ -282,10 +282,7 @@ static int ioc_reset(struct kite_dev *kd)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	kite_wr32(kd, KITE_R_GCTRL, KITE_FPREP(KITE_GCTRL_RESET, 1));
-	kd->cfg_seq = 0;
-	memset(kd->owners.filter, 0, sizeof(kd->owners.filter));	/* reset cleared them */
-	return kite_wait_reg(kd, KITE_R_GCTRL, KITE_FMASK(KITE_GCTRL_RESET), 0, "reset");
+	return kite_reset(kd);
 }
 
 static long kite_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)

@@ -216,11 +216,12 @@ static int kite_identify(struct kite_dev *kd)
 	return 0;
 }
 
-/* hw-spec §3.3 */
-static int kite_reset(struct kite_dev *kd)
+/* hw-spec §3.3: the reset clears every filter, so nobody owns one afterwards. */
+int kite_reset(struct kite_dev *kd)
 {
 	kite_wr32(kd, KITE_R_GCTRL, KITE_FPREP(KITE_GCTRL_RESET, 1));
 	kd->cfg_seq = 0;
+	memset(kd->owners.filter, 0, sizeof(kd->owners.filter));
 	return kite_wait_reg(kd, KITE_R_GCTRL, KITE_FMASK(KITE_GCTRL_RESET), 0, "reset");
 }
 
