@@ -181,13 +181,11 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 int kite_filter_check(const struct kite_ioc_filter *f, const struct kite_limits *lim,
 		      const struct kite_owners *o, const void *who)
 {
-	static const unsigned int key_bits[] = { 0, 48, 32, 16 };
-
 	if (f->size != sizeof(*f) || f->rsvd)
 		return -EINVAL;
 	if (f->type < KITE_F_CTRL_TYPE_DST_MAC || f->type > KITE_F_CTRL_TYPE_UDP_DST)
 		return -EINVAL;
-	if (f->key >> key_bits[f->type] || f->port >= lim->nports)
+	if (f->key >> KITE_F_KEY_BITS(f->type) || f->port >= lim->nports)
 		return -EINVAL;
 	/* a file may only steer traffic to its own queues */
 	if (!kite_queue_owned(o, f->queue, who))

@@ -59,15 +59,13 @@ int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
 
 static int check_filter(struct kite_dev *dev, const struct kite_filter *f)
 {
-	static const unsigned int key_bits[] = { 0, 48, 32, 16 };
-
 	if (!f)
 		return kite_err(-EINVAL, "kite_filter_add: NULL filter");
 	if (f->type < KITE_FILTER_DST_MAC || f->type > KITE_FILTER_UDP_DST)
 		return kite_err(-EINVAL, "kite_filter_add: unknown filter type %d", f->type);
-	if (f->key >> key_bits[f->type])
+	if (f->key >> KITE_F_KEY_BITS(f->type))
 		return kite_err(-EINVAL, "kite_filter_add: key 0x%llx wider than %u bits",
-				(unsigned long long)f->key, key_bits[f->type]);
+				(unsigned long long)f->key, KITE_F_KEY_BITS(f->type));
 	if (f->queue >= dev->info.num_queues)
 		return kite_err(-EINVAL, "kite_filter_add: queue %u does not exist", f->queue);
 	return check_port(dev, "kite_filter_add", f->port);

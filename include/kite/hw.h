@@ -66,6 +66,10 @@ enum kite_reg_offsets {
 #undef KITE_ENUM
 };
 
+/* §3.8 significant bits of F_KEY for a valid F_CTRL.TYPE (MAC, IPv4, UDP port) */
+#define KITE_F_KEY_BITS(type)	((unsigned int)(type) == KITE_F_CTRL_TYPE_DST_MAC ? 48 : \
+				 (unsigned int)(type) == KITE_F_CTRL_TYPE_IPV4_DST ? 32 : 16)
+
 /* Offset of instance i of an array register: KITE_R_AT(Q_CTRL, 3) */
 #define KITE_R_AT(reg, i)	(KITE_R_##reg + (i) * KITE_R_##reg##_STRIDE)
 
