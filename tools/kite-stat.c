@@ -53,55 +53,44 @@ static bool all_zero(const uint64_t *v, int n)
 	return true;
 }
 
+/* One port or queue: a text line, and its JSON object added to arr. */
+static void show_row(json_object *arr, const char *kind, unsigned int id,
+		     const char *const *names, int n, const uint64_t *cur, const uint64_t *prev,
+		     double secs, bool json)
+{
+	json_object *o = json_object_new_object();
+	int k;
+
+	json_object_object_add(o, kind, json_object_new_int((int)id));
+	if (!json)
+		printf("%-5s %-2u", kind, id);
+	for (k = 0; k < n; k++) {
+		double v = prev ? (double)(cur[k] - prev[k]) / secs : (double)cur[k];
+
+		json_object_object_add(o, names[k], prev ? json_object_new_double(v) :
+				       json_object_new_int64((int64_t)cur[k]));
+		if (!json)
+			printf(" %s %.0f%s", names[k], v, prev ? "/s" : "");
+	}
+	if (!json)
+		printf("\n");
+	json_object_array_add(arr, o);
+}
+
 static void show(const struct kite_dev_info *in, const struct sample *s, const struct sample *prev,
 		 double secs, bool json, bool all)
 {
 	json_object *root = json_object_new_object(), *ports = json_object_new_array(),
 		    *queues = json_object_new_array();
 	unsigned int i;
-	int k;
 
-	for (i = 0; i < in->num_ports && i < 2; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "port", json_object_new_int((int)i));
-		if (!json)
-			printf("port %u  ", i);
-		for (k = 0; k < NPORT_CTR; k++) {
-			double v = prev ? (double)(s->port[i][k] - prev->port[i][k]) / secs :
-				   (double)s->port[i][k];
-
-			json_object_object_add(o, port_names[k], prev ? json_object_new_double(v) :
-					       json_object_new_int64((int64_t)s->port[i][k]));
-			if (!json)
-				printf(" %s %.0f%s", port_names[k], v, prev ? "/s" : "");
-		}
-		if (!json)
-			printf("\n");
-		json_object_array_add(ports, o);
-	}
-	for (i = 0; i < in->num_queues && i < 16; i++) {
-		json_object *o;
-
-		if (!all && all_zero(s->queue[i], NQUEUE_CTR))
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "queue", json_object_new_int((int)i));
-		if (!json)
-			printf("queue %-2u", i);
-		for (k = 0; k < NQUEUE_CTR; k++) {
-			double v = prev ? (double)(s->queue[i][k] - prev->queue[i][k]) / secs :
-				   (double)s->queue[i][k];
-
-			json_object_object_add(o, queue_names[k], prev ? json_object_new_double(v) :
-					       json_object_new_int64((int64_t)s->queue[i][k]));
-			if (!json)
-				printf(" %s %.0f%s", queue_names[k], v, prev ? "/s" : "");
-		}
-		if (!json)
-			printf("\n");
-		json_object_array_add(queues, o);
-	}
+	for (i = 0; i < in->num_ports && i < 2; i++)
+		show_row(ports, "port", i, port_names, NPORT_CTR, s->port[i],
+			 prev ? prev->port[i] : NULL, secs, json);
+	for (i = 0; i < in->num_queues && i < 16; i++)
+		if (all || !all_zero(s->queue[i], NQUEUE_CTR))
+			show_row(queues, "queue", i, queue_names, NQUEUE_CTR, s->queue[i],
+				 prev ? prev->queue[i] : NULL, secs, json);
 	json_object_object_add(root, prev ? "rates_per_s" : "totals", json_object_new_boolean(1));
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "queues", queues);

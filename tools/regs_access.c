@@ -23,16 +23,9 @@ static bool is_pci_addr(const char *s)
 /* kite.ko, vfio-pci and uio_kite: libkite has a backend for each. */
 static bool bound_to_kite(const char *addr)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	const char *drv;
-	ssize_t n;
+	char drv[64];
 
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = 0;
-	drv = strrchr(target, '/') + 1;
+	pci_driver_of(addr, drv, sizeof(drv));
 	return !strcmp(drv, "kite") || !strcmp(drv, "vfio-pci") || !strcmp(drv, "uio_kite");
 }
 
