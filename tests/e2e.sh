@@ -7,38 +7,15 @@ B=${1:-build}
 dir=$(mktemp -d /tmp/kite-e2e.XXXXXX)
 sock=$dir/emu.sock
 dev=emu:$sock
-pass=0 fail=0 emu_pid=
+emu_pid=
+logs=$dir/emu.log
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	[ -n "$emu_pid" ] && kill -TERM "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-
-check() {
-	local name=$1
-	shift
-	if timeout 300 "$@" >"$dir/out" 2>&1; then
-		pass=$((pass + 1))
-		echo "ok - $name" >&2
-	else
-		fail=$((fail + 1))
-		echo "FAIL - $name" >&2
-		sed 's/^/    /' "$dir/out" >&2
-		echo "    kite-emu log:" >&2
-		sed 's/^/    /' "$dir/emu.log" >&2
-	fi
-}
-
-wait_for() {	# file, pattern-or-empty, seconds
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		if [ -z "$2" ]; then [ -S "$1" ] && return 0
-		else grep -q "$2" "$1" 2>/dev/null && return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 
 check "kite-emu --help" "$B/kite-emu" --help
 check "kite-emu rejects an unknown wire" bash -c "! $B/kite-emu -w nosuch"

@@ -15,7 +15,9 @@ tap=ktap$$
 dev=emu:$dir/emu.sock
 host_ip=169.254.77.1
 kite_ip=169.254.77.2
-pass=0 fail=0 emu= pids=
+emu= pids=
+logs="$dir/emu.log $dir/cap.log $dir/responder.log $dir/tshark.log"
+. "$(dirname "$0")/lib.sh"
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	[ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null && wait "$emu" 2>/dev/null
@@ -23,24 +25,11 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-check() {
-	local name=$1
-	shift
-	if timeout 120 "$@" >"$dir/out" 2>&1; then
-		pass=$((pass + 1))
-		echo "ok - $name" >&2
-	else
-		fail=$((fail + 1))
-		echo "FAIL - $name" >&2
-		sed 's/^/    /' "$dir/out" "$dir"/*.log 2>/dev/null | tail -40 >&2
-	fi
-}
 finish() {
 	echo "tap: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit
 }
-wait_for() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 inns() { ip netns exec "$ns" "$@"; }
 
 if [ "$(id -u)" != 0 ]; then
@@ -51,7 +40,7 @@ fi
 check "create namespace $ns" ip netns add "$ns"
 "$B/kite-emu" -s "$dir/emu.sock" --tap "$tap" >"$dir/emu.log" 2>&1 &
 emu=$!
-wait_for "$dir/emu.log" "port 0 on TAP"
+wait_for "$dir/emu.log" "port 0 on TAP" 10
 check "kite-emu cables port 0 to TAP $tap" grep -q "port 0 on TAP $tap" "$dir/emu.log"
 check "the TAP goes into the namespace, $host_ip/16, up" bash -c "
 	ip link set $tap netns $ns &&
@@ -65,7 +54,7 @@ inns tshark -i "$tap" -f "icmp" -w "$dir/tap.pcap" -c 5 >"$dir/tshark.log" 2>&1 
 pids="$pids $!"
 "$B/kite-capture" -d "$dev" -q 9 --ip "$kite_ip" -c 5 -t 60 -w "$dir/kite.pcap" 2>"$dir/cap.log" &
 cap=$!
-wait_for "$dir/cap.log" capturing
+wait_for "$dir/cap.log" capturing 10
 sleep 2	# tshark needs a moment before it captures
 check "5 pings sent (unanswered yet)" bash -c "! ip netns exec $ns ping -c 5 -i 0.2 -W 1 $kite_ip"
 wait "$cap"
@@ -80,7 +69,7 @@ check "kite-capture and tshark on the TAP saw the same 5 echo requests" bash -c 
 inns ip neigh del "$kite_ip" dev "$tap"
 "$B/kite-responder" -d "$dev" -a "$kite_ip" -t 60 >"$dir/responder.log" 2>&1 &
 pids="$pids $!"
-wait_for "$dir/responder.log" "kite-responder: $kite_ip"
+wait_for "$dir/responder.log" "kite-responder: $kite_ip" 10
 check "ping gets answers from the kite app (ARP resolved by it)" ip netns exec "$ns" ping -c 5 -i 0.2 -W 2 "$kite_ip"
 check "a kernel UDP socket gets its datagram echoed" ip netns exec "$ns" python3 -c "
 import socket
