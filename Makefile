@@ -112,7 +112,7 @@ $(BUILD)/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Static programs for the QEMU guest's initramfs (tests/qemu.sh)
-GUEST_BINS := kite-pingpong e2e_client kmod_client
+GUEST_BINS := kite-pingpong e2e_client kmod_client kmod_attack kmod_stress
 guest: $(GUEST_BINS:%=$(BUILD)/guest/%)
 
 $(BUILD)/guest/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o $(LIBA)
@@ -123,7 +123,7 @@ $(BUILD)/guest/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o 
 	@mkdir -p $(@D)
 	$(CC) -static $^ -o $@ $(LDLIBS)
 
-$(BUILD)/guest/kmod_client: $(BUILD)/tests/kmod_client.o
+$(BUILD)/guest/kmod_%: $(BUILD)/tests/kmod_%.o $(BUILD)/tests/kmod_util.o
 	@mkdir -p $(@D)
 	$(CC) -static $^ -o $@ $(LDLIBS)
 

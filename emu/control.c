@@ -147,9 +147,20 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	running_list_update(e);
 }
 
+/* The stuck-card test hooks of hw-spec §8, when enabled. */
+static bool fault_hook(struct kite_emu *e, uint32_t which)
+{
+	uint32_t v = r32(e, KITE_R_SCRATCH);
+
+	return e->cfg.fault_hooks &&
+	       (v == which || (which == KITE_EMU_FAULT_STUCK_STOP &&
+			       v == KITE_EMU_FAULT_STUCK_RESET));
+}
+
 static void scan_queues(struct kite_emu *e)
 {
 	unsigned int qid;
+	bool stuck = fault_hook(e, KITE_EMU_FAULT_STUCK_STOP);
 
 	for (qid = 0; qid < KITE_MAX_QUEUES; qid++) {
 		struct emu_queue *q = &e->q[qid];
@@ -158,7 +169,7 @@ static void scan_queues(struct kite_emu *e)
 
 		if (en && !q->running && !q->error)
 			queue_start(e, qid, ctrl);
-		else if (!en && (q->running || q->error))
+		else if (!en && (q->running || q->error) && !stuck)
 			emu_queue_stop(e, qid);
 	}
 }
@@ -242,7 +253,8 @@ void emu_scan(struct kite_emu *e)
 {
 	int64_t adj;
 
-	if (KITE_FGET(KITE_GCTRL_RESET, r32(e, KITE_R_GCTRL)))
+	if (KITE_FGET(KITE_GCTRL_RESET, r32(e, KITE_R_GCTRL)) &&
+	    !fault_hook(e, KITE_EMU_FAULT_STUCK_RESET))
 		emu_reset(e);
 	adj = (int64_t)r64(e, KITE_R_TIME_ADJ);
 	if (adj) {

@@ -38,7 +38,17 @@ struct kite_emu_config {
 	 * what the kernel sends on the TAP arrives on port 0. NULL: no TAP.
 	 */
 	const char *tap_name;
+	/*
+	 * Test hooks a driver's tests can trigger through the SCRATCH register
+	 * (hw-spec §8, test hooks): KITE_EMU_FAULT_STUCK_STOP makes the model ignore queue
+	 * stops, KITE_EMU_FAULT_STUCK_RESET ignores stops and resets too, until
+	 * SCRATCH changes. A real card has no such thing; off by default.
+	 */
+	bool fault_hooks;
 };
+
+#define KITE_EMU_FAULT_STUCK_STOP	0xfa170001u
+#define KITE_EMU_FAULT_STUCK_RESET	0xfa170002u
 
 struct kite_emu;
 

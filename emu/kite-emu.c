@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"      --guest-ram F  DMA into a VM's RAM file F (IOVA = guest physical address)\n"
 		"      --tap NAME     cable port 0 to a new TAP device NAME (needs CAP_NET_ADMIN):\n"
 		"                     real kernel traffic reaches kite apps on port 0\n"
+		"      --fault-hooks  let SCRATCH trigger a stuck card (hw-spec §8; tests only)\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"The model polls doorbells on its thread without sleeping (one full core).\n"
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 		{ "bar-file", required_argument, NULL, 'B' },
 		{ "guest-ram", required_argument, NULL, 'G' },
 		{ "tap", required_argument, NULL, 'T' },
+		{ "fault-hooks", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -84,6 +86,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			cfg.tap_name = optarg;
+			break;
+		case 'F':
+			cfg.fault_hooks = true;
 			break;
 		case 'h':
 			usage(stdout);

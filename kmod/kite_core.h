@@ -20,20 +20,31 @@ struct kite_dev {
 	char name[16];
 	int id;
 	struct kref ref;		/* the PCI binding and each open file */
-	/* Serialises ioctls, release and remove; protects owners and dead. */
+	/*
+	 * Serialises ioctls, page faults, release and remove; protects owners,
+	 * files, every file's maps, dead and wedged. Lock order: mmap_lock ->
+	 * lock -> i_mmap_rwsem. So it is never held while touching user memory
+	 * (copy_*_user, pinning) or any mm's lock (kite_fops.c, kite_dma.c).
+	 */
 	struct mutex lock;
 	struct kite_owners owners;
+	struct list_head files;		/* open files, to revoke their mappings */
+	pid_t tenant_pid;		/* who opened the tenant file, for sysfs */
 	struct kite_limits lim;
 	u32 version;
 	u32 cfg_seq;
 	bool dead;			/* unbound or surprise-removed */
-	bool no_iommu;
+	bool wedged;			/* a queue would not stop: bus mastering is off */
+	bool no_iommu;			/* no translating IOMMU (none, or passthrough) */
 	atomic64_t pinned;		/* bytes pinned by all files */
 };
 
 struct kite_file {
 	struct kite_dev *kd;
+	struct file *file;		/* its f_mapping holds the file's user mappings */
+	struct list_head node;		/* in kd->files */
 	struct kite_maps maps;		/* under kd->lock */
+	pid_t pid;			/* the opener */
 	bool bar0_writable;
 };
 
@@ -71,15 +82,20 @@ extern unsigned int kite_max_pinned_mb;
 int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what);
 int kite_commit(struct kite_dev *kd);
 int kite_reset(struct kite_dev *kd);
-void kite_hw_queue_stop(struct kite_dev *kd, unsigned int qid);
+int kite_queue_quiesce(struct kite_dev *kd, unsigned int qid);
+int kite_queue_start_wait(struct kite_dev *kd, unsigned int qid);
+void kite_filters_clear(struct kite_dev *kd, u64 mask);
 void kite_dev_put(struct kite_dev *kd);
 
 /* kite_fops.c */
 extern const struct file_operations kite_fops;
+void kite_revoke_all(struct kite_dev *kd);
 
-/* kite_dma.c */
-int kite_dma_map(struct kite_file *kf, struct kite_ioc_dma_map *req);
-int kite_dma_unmap(struct kite_file *kf, u64 iova);
-void kite_dma_unmap_all(struct kite_file *kf);
+/* kite_dma.c: the caller holds kd->lock for detach, and not for release */
+int kite_dma_map(struct kite_file *kf, struct kite_ioc_dma_map *req, void __user *arg);
+void kite_dma_detach(struct kite_dev *kd, struct kite_mapping *map);
+void kite_dma_detach_all(struct kite_file *kf, struct list_head *out);
+void kite_dma_release(struct kite_mapping *map);
+void kite_dma_release_list(struct list_head *list);
 
 #endif /* KITE_CORE_H */

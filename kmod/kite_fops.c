@@ -4,10 +4,18 @@
  * doorbell page of a queue the file claimed; ioctls map DMA memory, start and
  * stop queues, manage filters. Closing the file (or the process dying) stops
  * its queues, drops its filters and unpins its memory.
+ *
+ * User mappings are filled on fault (as vfio_pci_mmap_fault()), so they can
+ * be revoked: releasing a queue zaps its doorbell page and remove zaps every
+ * mapping; a later access faults again and gets SIGBUS.
+ *
+ * kd->lock is never held across copy_{from,to}_user or pinning (kite_dma.c):
+ * a fault on a user argument (userfaultfd, FUSE) stalls only its caller.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -23,11 +31,51 @@ static int kite_open(struct inode *inode, struct file *file)
 	if (!kf)
 		return -ENOMEM;
 	kf->kd = kd;
-	kf->bar0_writable = kite_bar0_writable || capable(CAP_SYS_RAWIO);
+	kf->file = file;
+	kf->pid = task_tgid_vnr(current);
+	/* A writable BAR0 can program any DMA: never under kernel lockdown. */
+	kf->bar0_writable = (kite_bar0_writable || capable(CAP_SYS_RAWIO)) &&
+			    !security_locked_down(LOCKDOWN_PCI_ACCESS);
 	kite_maps_init(&kf->maps, (u64)kite_max_pinned_mb << 20);
+	mutex_lock(&kd->lock);
+	if (kd->dead) {
+		mutex_unlock(&kd->lock);
+		kfree(kf);
+		return -ENODEV;
+	}
 	kref_get(&kd->ref);
+	list_add(&kf->node, &kd->files);
+	mutex_unlock(&kd->lock);
 	file->private_data = kf;
 	return 0;
+}
+
+/* Zap this file's user mappings of queue q's doorbell page. Caller holds kd->lock. */
+static void kite_revoke_db(struct kite_file *kf, unsigned int q)
+{
+	unmap_mapping_range(kf->file->f_mapping, KITE_MMAP_DB(q), KITE_DB_PAGE_SIZE, 1);
+}
+
+/* Every user mapping of the device, for remove. Caller holds kd->lock. */
+void kite_revoke_all(struct kite_dev *kd)
+{
+	struct kite_file *kf;
+
+	list_for_each_entry(kf, &kd->files, node)
+		unmap_mapping_range(kf->file->f_mapping, 0, 0, 1);
+}
+
+/* Drop a file's queue q: stop it, its filters, its doorbell mapping. Caller holds kd->lock. */
+static int kite_queue_drop(struct kite_file *kf, unsigned int q)
+{
+	struct kite_dev *kd = kf->kd;
+	int err = kite_queue_quiesce(kd, q);
+	u64 filters;
+
+	kite_queue_release(&kd->owners, q, kf, &filters);
+	kite_filters_clear(kd, filters);
+	kite_revoke_db(kf, q);
+	return err;
 }
 
 /* Stop what this file started, in the order that keeps the card off its memory. */
@@ -35,31 +83,68 @@ static int kite_release(struct inode *inode, struct file *file)
 {
 	struct kite_file *kf = file->private_data;
 	struct kite_dev *kd = kf->kd;
-	bool filters = false;
-	unsigned int i;
+	LIST_HEAD(gone);
+	unsigned int q;
 
 	mutex_lock(&kd->lock);
-	for (i = 0; i < kd->owners.nqueues; i++) {
-		if (kd->owners.queue[i] != kf)
-			continue;
-		kite_hw_queue_stop(kd, i);	/* waits for the card to quiesce */
-		kd->owners.queue[i] = NULL;
-	}
-	for (i = 0; i < kd->owners.nfilters; i++) {
-		if (kd->owners.filter[i] != kf)
-			continue;
-		kite_wr32(kd, KITE_R_AT(F_CTRL, i), 0);
-		kd->owners.filter[i] = NULL;
-		filters = true;
-	}
-	if (filters)
-		kite_commit(kd);
-	kite_dma_unmap_all(kf);		/* only now: nothing can DMA into it */
+	list_del(&kf->node);
+	for (q = 0; q < kd->owners.nqueues; q++)
+		if (kd->owners.queue[q] == kf)
+			kite_queue_drop(kf, q);	/* a failure marks the memory leaked */
+	kite_filters_clear(kd, kite_filters_of(&kd->owners, kf));
+	kite_dma_detach_all(kf, &gone);	/* only now: nothing can DMA into it */
+	kite_tenant_leave_if_idle(&kd->owners, kf, false);
 	mutex_unlock(&kd->lock);
+	kite_dma_release_list(&gone);	/* unpins with no lock held */
 	kite_dev_put(kd);
 	kfree(kf);
 	return 0;
 }
+
+static vm_fault_t kite_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct kite_file *kf = vma->vm_file->private_data;
+	struct kite_dev *kd = kf->kd;
+	u64 off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (vmf->address - vma->vm_start);
+	unsigned long addr = vmf->address & PAGE_MASK;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	enum kite_region region;
+	unsigned int qid = 0;
+	spinlock_t *ptl;
+	phys_addr_t phys;
+	pte_t *pte;
+
+	if (kite_mmap_decode((u64)vma->vm_pgoff << PAGE_SHIFT, vma->vm_end - vma->vm_start,
+			     kd->lim.nqueues, &region, &qid))
+		return VM_FAULT_SIGBUS;
+	mutex_lock(&kd->lock);
+	if (kd->dead)
+		goto out;
+	if (region == KITE_REGION_BAR0) {
+		phys = kd->regs_phys + off - KITE_MMAP_BAR0;
+	} else {
+		if (!kite_queue_owned(&kd->owners, qid, kf))
+			goto out;	/* released since mmap: revoked */
+		phys = kd->db_phys + (phys_addr_t)qid * KITE_DB_PAGE_SIZE;
+	}
+	/* Two threads may fault the same page: insert it once. */
+	if (!follow_pte(vma->vm_mm, addr, &pte, &ptl)) {
+		pte_unmap_unlock(pte, ptl);
+		ret = VM_FAULT_NOPAGE;
+		goto out;
+	}
+	/* A whole one-page vma reserves its memtype (WC for doorbells). */
+	if (!io_remap_pfn_range(vma, addr, phys >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot))
+		ret = VM_FAULT_NOPAGE;
+out:
+	mutex_unlock(&kd->lock);
+	return ret;
+}
+
+static const struct vm_operations_struct kite_vm_ops = {
+	.fault = kite_fault,
+};
 
 /* STYLE.md 11: the checks of vfio_pci_core_mmap, for a char device. */
 static int kite_mmap(struct file *file, struct vm_area_struct *vma)
@@ -69,7 +154,6 @@ static int kite_mmap(struct file *file, struct vm_area_struct *vma)
 	u64 len = vma->vm_end - vma->vm_start;
 	enum kite_region region;
 	unsigned int qid = 0;
-	phys_addr_t phys;
 	int err;
 
 	if (!(vma->vm_flags & VM_SHARED))
@@ -78,42 +162,52 @@ static int kite_mmap(struct file *file, struct vm_area_struct *vma)
 			       &region, &qid);
 	if (err)
 		return err;
-	mutex_lock(&kd->lock);
-	if (kd->dead) {
-		err = -ENODEV;
-	} else if (region == KITE_REGION_BAR0) {
+	if (region == KITE_REGION_BAR0) {
 		if ((vma->vm_flags & VM_WRITE) && !kf->bar0_writable)
-			err = -EPERM;
+			return -EPERM;
 		if (!kf->bar0_writable)
 			vma->vm_flags &= ~VM_MAYWRITE;	/* no mprotect() upgrade either */
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-		phys = kd->regs_phys;
 	} else {
+		/* Checked again at every fault: a release revokes the page. */
+		err = mutex_lock_killable(&kd->lock);
+		if (err)
+			return err;
 		if (!kite_queue_owned(&kd->owners, qid, kf))
 			err = -EACCES;
+		mutex_unlock(&kd->lock);
+		if (err)
+			return err;
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-		phys = kd->db_phys + (phys_addr_t)qid * KITE_DB_PAGE_SIZE;
 	}
-	mutex_unlock(&kd->lock);
-	if (err)
-		return err;
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-	return io_remap_pfn_range(vma, vma->vm_start, phys >> PAGE_SHIFT, len,
-				  vma->vm_page_prot);
+	vma->vm_ops = &kite_vm_ops;
+	return 0;
 }
 
+/* Copy an ioctl argument that starts with its own size, checking the size. */
+static int kite_copy_arg(void *dst, const void __user *arg, size_t size)
+{
+	if (copy_from_user(dst, arg, size))
+		return -EFAULT;
+	return *(u32 *)dst == size ? 0 : -EINVAL;
+}
+
+/* INFO is the one ioctl a read-only open may use. */
 static int ioc_info(struct kite_file *kf, void __user *arg)
 {
 	struct kite_dev *kd = kf->kd;
 	struct kite_ioc_info in;
+	int err = kite_copy_arg(&in, arg, sizeof(in));
 
-	if (copy_from_user(&in, arg, sizeof(in)))
-		return -EFAULT;
-	if (in.size != sizeof(in))
-		return -EINVAL;
+	if (err)
+		return err;
 	memset(&in, 0, sizeof(in));
 	in.size = sizeof(in);
 	in.abi_version = KITE_ABI_VERSION;
+	err = mutex_lock_killable(&kd->lock);
+	if (err)
+		return err;
 	in.hw_version = kd->version;
 	in.features = kite_rd32(kd, KITE_R_ID_FEATURES);
 	in.caps = kite_rd32(kd, KITE_R_ID_CAPS);
@@ -121,214 +215,241 @@ static int ioc_info(struct kite_file *kf, void __user *arg)
 		   (kd->no_iommu ? KITE_INFO_F_NO_IOMMU : 0);
 	in.pinned_bytes = kf->maps.pinned;
 	in.pinned_limit = kf->maps.limit;
+	mutex_unlock(&kd->lock);
 	return copy_to_user(arg, &in, sizeof(in)) ? -EFAULT : 0;
 }
 
-static int ioc_queue(struct kite_file *kf, unsigned int cmd, void __user *arg)
+/* Caller holds kd->lock. */
+static int ioc_queue(struct kite_file *kf, unsigned int cmd, const struct kite_ioc_queue *q)
 {
 	struct kite_dev *kd = kf->kd;
-	struct kite_ioc_queue q;
-
-	if (copy_from_user(&q, arg, sizeof(q)))
-		return -EFAULT;
-	if (q.size != sizeof(q))
-		return -EINVAL;
-	if (cmd == KITE_IOC_QUEUE_CLAIM)
-		return kite_queue_claim(&kd->owners, q.qid, kf);
-	if (!kite_queue_owned(&kd->owners, q.qid, kf))
-		return q.qid < kd->lim.nqueues ? -EPERM : -EINVAL;
-	kite_hw_queue_stop(kd, q.qid);
-	if (cmd == KITE_IOC_QUEUE_RELEASE)
-		return kite_queue_release(&kd->owners, q.qid, kf);
-	return 0;
-}
-
-static int ioc_dma_map(struct kite_file *kf, void __user *arg)
-{
-	struct kite_ioc_dma_map req;
 	int err;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	err = kite_dma_map(kf, &req);
-	if (err)
+	if (cmd == KITE_IOC_QUEUE_CLAIM) {
+		err = kite_queue_claim(&kd->owners, q->qid, kf);
+		if (!err)
+			kd->tenant_pid = kf->pid;
 		return err;
-	if (copy_to_user(arg, &req, sizeof(req))) {
-		kite_dma_unmap(kf, req.iova);
-		return -EFAULT;
 	}
+	if (!kite_queue_owned(&kd->owners, q->qid, kf))
+		return q->qid < kd->lim.nqueues ? -EPERM : -EINVAL;
+	if (cmd == KITE_IOC_QUEUE_STOP)
+		return kite_queue_quiesce(kd, q->qid);
+	err = kite_queue_drop(kf, q->qid);
+	kite_tenant_leave_if_idle(&kd->owners, kf, !kite_maps_empty(&kf->maps));
+	return err;
+}
+
+/* Caller holds kd->lock; a mapping to unpin comes back in *gone. */
+static int ioc_dma_unmap(struct kite_file *kf, const struct kite_ioc_dma_unmap *req,
+			 struct kite_mapping **gone)
+{
+	struct kite_dev *kd = kf->kd;
+	unsigned int q;
+
+	if (req->rsvd)
+		return -EINVAL;
+	/* A running queue of ours may use this memory: it must stop first. */
+	for (q = 0; q < kd->lim.nqueues; q++)
+		if (kite_queue_owned(&kd->owners, q, kf) &&
+		    (kite_rd32(kd, KITE_R_AT(Q_STATUS, q)) & KITE_FMASK(KITE_Q_STATUS_RUNNING)))
+			return -EBUSY;
+	*gone = kite_maps_take(&kf->maps, req->iova);
+	if (!*gone)
+		return -ENOENT;
+	kite_dma_detach(kd, *gone);
+	kite_tenant_leave_if_idle(&kd->owners, kf, !kite_maps_empty(&kf->maps));
 	return 0;
 }
 
-static int ioc_dma_unmap(struct kite_file *kf, void __user *arg)
-{
-	struct kite_ioc_dma_unmap req;
-	unsigned int q;
-
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.size != sizeof(req) || req.rsvd)
-		return -EINVAL;
-	/* A running queue of ours may use this memory: it must stop first. */
-	for (q = 0; q < kf->kd->lim.nqueues; q++)
-		if (kite_queue_owned(&kf->kd->owners, q, kf) &&
-		    (kite_rd32(kf->kd, KITE_R_AT(Q_STATUS, q)) & KITE_FMASK(KITE_Q_STATUS_RUNNING)))
-			return -EBUSY;
-	return kite_dma_unmap(kf, req.iova);
-}
-
-/* hw-spec §6.1, with the rings checked against this file's mappings. */
-static int ioc_queue_start(struct kite_file *kf, void __user *arg)
+/* hw-spec §6.1, with the rings checked against this file's mappings. Caller holds kd->lock. */
+static int ioc_queue_start(struct kite_file *kf, const struct kite_ioc_queue_start *qs)
 {
 	struct kite_dev *kd = kf->kd;
-	struct kite_ioc_queue_start qs;
-	unsigned int q;
+	unsigned int q = qs->qid;
 	u32 st;
 	int err;
 
-	if (copy_from_user(&qs, arg, sizeof(qs)))
-		return -EFAULT;
-	err = kite_queue_start_check(&qs, &kd->lim, &kd->owners, &kf->maps, kf);
+	err = kite_queue_start_check(qs, &kd->lim, &kd->owners, &kf->maps, kf);
 	if (err)
 		return err;
-	q = qs.qid;
-	kite_hw_queue_stop(kd, q);
-	kite_wr64(kd, KITE_R_AT(Q_TX_RING, q), qs.tx_ring);
-	kite_wr64(kd, KITE_R_AT(Q_TX_CQ, q), qs.tx_cq);
-	kite_wr64(kd, KITE_R_AT(Q_RX_RING, q), qs.rx_ring);
-	kite_wr64(kd, KITE_R_AT(Q_RX_CQ, q), qs.rx_cq);
-	kite_wr64(kd, KITE_R_AT(Q_PIO_CQ, q), qs.pio_cq);
-	kite_wr32(kd, KITE_R_AT(Q_RX_BUF_SIZE, q), qs.rx_buf_size);
+	if (kd->wedged)
+		return -EIO;
+	err = kite_queue_quiesce(kd, q);
+	if (err)
+		return err;
+	kite_wr64(kd, KITE_R_AT(Q_TX_RING, q), qs->tx_ring);
+	kite_wr64(kd, KITE_R_AT(Q_TX_CQ, q), qs->tx_cq);
+	kite_wr64(kd, KITE_R_AT(Q_RX_RING, q), qs->rx_ring);
+	kite_wr64(kd, KITE_R_AT(Q_RX_CQ, q), qs->rx_cq);
+	kite_wr64(kd, KITE_R_AT(Q_PIO_CQ, q), qs->pio_cq);
+	kite_wr32(kd, KITE_R_AT(Q_RX_BUF_SIZE, q), qs->rx_buf_size);
 	kite_wr32(kd, KITE_R_AT(Q_CTRL, q),
-		  KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, qs.port) |
-		  KITE_FPREP(KITE_Q_CTRL_TX_LOG2, qs.tx_log2) |
-		  KITE_FPREP(KITE_Q_CTRL_RX_LOG2, qs.rx_log2));
-	err = kite_wait_reg(kd, KITE_R_AT(Q_STATUS, q), KITE_FMASK(KITE_Q_STATUS_RUNNING),
-			    KITE_FMASK(KITE_Q_STATUS_RUNNING), "queue start");
-	if (err) {
-		st = kite_rd32(kd, KITE_R_AT(Q_STATUS, q));
-		kite_wr32(kd, KITE_R_AT(Q_CTRL, q), 0);
-		dev_dbg(&kd->pdev->dev, "queue %u refused to start: status 0x%08x\n", q, st);
+		  KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, qs->port) |
+		  KITE_FPREP(KITE_Q_CTRL_TX_LOG2, qs->tx_log2) |
+		  KITE_FPREP(KITE_Q_CTRL_RX_LOG2, qs->rx_log2));
+	/* RUNNING, or ERROR: a start the card refuses ends the wait at once */
+	err = kite_queue_start_wait(kd, q);
+	st = kite_rd32(kd, KITE_R_AT(Q_STATUS, q));
+	if (err || !(st & KITE_FMASK(KITE_Q_STATUS_RUNNING))) {
+		dev_dbg(&kd->pdev->dev, "queue %u refused to start: Q_STATUS 0x%08x\n", q, st);
+		kite_queue_quiesce(kd, q);
 		return -EIO;
 	}
 	return 0;
 }
 
-static int ioc_filter(struct kite_file *kf, unsigned int cmd, void __user *arg)
+/* Caller holds kd->lock. */
+static int ioc_filter_add(struct kite_file *kf, struct kite_ioc_filter *f)
 {
 	struct kite_dev *kd = kf->kd;
-	struct kite_ioc_filter f;
 	int err;
 
-	if (copy_from_user(&f, arg, sizeof(f)))
-		return -EFAULT;
-	if (cmd == KITE_IOC_FILTER_DEL) {
-		if (f.size != sizeof(f))
-			return -EINVAL;
-		err = kite_filter_release(&kd->owners, f.index, kf);
-		if (err)
-			return err;
-		kite_wr32(kd, KITE_R_AT(F_CTRL, f.index), 0);
-		return kite_commit(kd);
-	}
-	err = kite_filter_check(&f, &kd->lim, &kd->owners, kf);
+	err = kite_filter_check(f, &kd->lim, &kd->owners, kf);
 	if (!err)
-		err = kite_filter_claim(&kd->owners, kf, &f.index);
+		err = kite_filter_claim(&kd->owners, kf, f, &f->index);
 	if (err)
 		return err;
-	kite_wr64(kd, KITE_R_AT(F_KEY, f.index), f.key);
-	kite_wr32(kd, KITE_R_AT(F_CTRL, f.index),
-		  KITE_FPREP(KITE_F_CTRL_VALID, 1) | KITE_FPREP(KITE_F_CTRL_TYPE, f.type) |
-		  KITE_FPREP(KITE_F_CTRL_PORT, f.port) | KITE_FPREP(KITE_F_CTRL_QUEUE, f.queue));
+	kite_wr64(kd, KITE_R_AT(F_KEY, f->index), f->key);
+	kite_wr32(kd, KITE_R_AT(F_CTRL, f->index),
+		  KITE_FPREP(KITE_F_CTRL_VALID, 1) | KITE_FPREP(KITE_F_CTRL_TYPE, f->type) |
+		  KITE_FPREP(KITE_F_CTRL_PORT, f->port) | KITE_FPREP(KITE_F_CTRL_QUEUE, f->queue));
 	err = kite_commit(kd);
-	if (!err && copy_to_user(arg, &f, sizeof(f)))
-		err = -EFAULT;
 	if (err) {
-		kite_wr32(kd, KITE_R_AT(F_CTRL, f.index), 0);
-		kite_filter_release(&kd->owners, f.index, kf);
+		kite_filter_release(&kd->owners, f->index, kf);
+		kite_filters_clear(kd, BIT_ULL(f->index));
 	}
 	return err;
 }
 
-static int ioc_port(struct kite_file *kf, void __user *arg)
+/* Caller holds kd->lock. */
+static int ioc_filter_del(struct kite_file *kf, const struct kite_ioc_filter *f)
 {
 	struct kite_dev *kd = kf->kd;
-	struct kite_ioc_port p;
-	u32 ctrl;
-	int err;
+	int err = kite_filter_release(&kd->owners, f->index, kf);
 
-	if (!capable(CAP_NET_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&p, arg, sizeof(p)))
-		return -EFAULT;
-	err = kite_port_check(&p, &kd->lim);
 	if (err)
 		return err;
-	if (p.mtu)
-		kite_wr32(kd, KITE_R_AT(P_MTU, p.port), p.mtu);
-	if (p.default_queue != -2) {
-		ctrl = kite_rd32(kd, KITE_R_AT(P_CTRL, p.port));
+	kite_filters_clear(kd, BIT_ULL(f->index));
+	return 0;
+}
+
+/* Caller holds kd->lock. */
+static int ioc_port(struct kite_dev *kd, const struct kite_ioc_port *p)
+{
+	int err = kite_port_check(p, &kd->lim);
+	u32 ctrl;
+
+	if (err)
+		return err;
+	if (p->mtu)
+		kite_wr32(kd, KITE_R_AT(P_MTU, p->port), p->mtu);
+	if (p->default_queue != -2) {
+		ctrl = kite_rd32(kd, KITE_R_AT(P_CTRL, p->port));
 		ctrl &= ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
 			  KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE));
-		if (p.default_queue >= 0)
+		if (p->default_queue >= 0)
 			ctrl |= KITE_FPREP(KITE_P_CTRL_DEFAULT_EN, 1) |
-				KITE_FPREP(KITE_P_CTRL_DEFAULT_QUEUE, p.default_queue);
-		kite_wr32(kd, KITE_R_AT(P_CTRL, p.port), ctrl);
+				KITE_FPREP(KITE_P_CTRL_DEFAULT_QUEUE, p->default_queue);
+		kite_wr32(kd, KITE_R_AT(P_CTRL, p->port), ctrl);
 	}
 	return kite_commit(kd);
 }
 
-static int ioc_reset(struct kite_dev *kd)
-{
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	return kite_reset(kd);
-}
+/* Every argument a command takes, copied in before kd->lock is taken. */
+union kite_ioc_arg {
+	struct kite_ioc_queue q;
+	struct kite_ioc_dma_map map;
+	struct kite_ioc_dma_unmap unmap;
+	struct kite_ioc_queue_start start;
+	struct kite_ioc_filter filter;
+	struct kite_ioc_port port;
+};
 
 static long kite_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct kite_file *kf = file->private_data;
 	struct kite_dev *kd = kf->kd;
 	void __user *arg = (void __user *)uarg;
+	struct kite_mapping *gone = NULL;
+	union kite_ioc_arg a;
 	long err;
 
-	mutex_lock(&kd->lock);
+	if (cmd == KITE_IOC_INFO)
+		return ioc_info(kf, arg);
+	/* Everything else changes the card or pins memory: a read-only open may not. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	switch (cmd) {
+	case KITE_IOC_QUEUE_CLAIM:
+	case KITE_IOC_QUEUE_RELEASE:
+	case KITE_IOC_QUEUE_STOP:
+		err = kite_copy_arg(&a.q, arg, sizeof(a.q));
+		break;
+	case KITE_IOC_DMA_MAP:
+		err = kite_copy_arg(&a.map, arg, sizeof(a.map));
+		/* takes kd->lock itself, around the pinning */
+		return err ? err : kite_dma_map(kf, &a.map, arg);
+	case KITE_IOC_DMA_UNMAP:
+		err = kite_copy_arg(&a.unmap, arg, sizeof(a.unmap));
+		break;
+	case KITE_IOC_QUEUE_START:
+		err = kite_copy_arg(&a.start, arg, sizeof(a.start));
+		break;
+	case KITE_IOC_FILTER_ADD:
+	case KITE_IOC_FILTER_DEL:
+		err = kite_copy_arg(&a.filter, arg, sizeof(a.filter));
+		break;
+	case KITE_IOC_PORT_SET:
+		if (!capable(CAP_NET_ADMIN))
+			return -EPERM;
+		err = kite_copy_arg(&a.port, arg, sizeof(a.port));
+		break;
+	case KITE_IOC_RESET:
+		err = capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (err)
+		return err;
+
+	if (mutex_lock_killable(&kd->lock))
+		return -EINTR;
 	if (kd->dead) {
 		mutex_unlock(&kd->lock);
 		return -ENODEV;
 	}
 	switch (cmd) {
-	case KITE_IOC_INFO:
-		err = ioc_info(kf, arg);
-		break;
 	case KITE_IOC_QUEUE_CLAIM:
 	case KITE_IOC_QUEUE_RELEASE:
 	case KITE_IOC_QUEUE_STOP:
-		err = ioc_queue(kf, cmd, arg);
-		break;
-	case KITE_IOC_DMA_MAP:
-		err = ioc_dma_map(kf, arg);
+		err = ioc_queue(kf, cmd, &a.q);
 		break;
 	case KITE_IOC_DMA_UNMAP:
-		err = ioc_dma_unmap(kf, arg);
+		err = ioc_dma_unmap(kf, &a.unmap, &gone);
 		break;
 	case KITE_IOC_QUEUE_START:
-		err = ioc_queue_start(kf, arg);
+		err = ioc_queue_start(kf, &a.start);
 		break;
 	case KITE_IOC_FILTER_ADD:
+		err = ioc_filter_add(kf, &a.filter);
+		break;
 	case KITE_IOC_FILTER_DEL:
-		err = ioc_filter(kf, cmd, arg);
+		err = ioc_filter_del(kf, &a.filter);
 		break;
 	case KITE_IOC_PORT_SET:
-		err = ioc_port(kf, arg);
+		err = ioc_port(kd, &a.port);
 		break;
 	case KITE_IOC_RESET:
-		err = ioc_reset(kd);
+		err = kite_reset(kd);
 		break;
-	default:
-		err = -ENOTTY;
 	}
 	mutex_unlock(&kd->lock);
+	if (gone)
+		kite_dma_release(gone);
+	if (!err && cmd == KITE_IOC_FILTER_ADD && copy_to_user(arg, &a.filter, sizeof(a.filter)))
+		err = -EFAULT;	/* the filter stays: the file can still delete it by index */
 	return err;
 }
 

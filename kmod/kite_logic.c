@@ -35,31 +35,43 @@ int kite_dma_map_check(const struct kite_maps *m, const struct kite_ioc_dma_map 
 		return -EFAULT;
 	if (req->length > m->limit || m->pinned > m->limit - req->length)
 		return -ENOSPC;
-	list_for_each_entry(map, &m->list, node)
+	list_for_each_entry(map, &m->list, node)	/* pending ones too */
 		if (ranges_overlap(req->vaddr, req->length, map->vaddr, map->len))
 			return -EEXIST;
 	return 0;
 }
 
+/* List a mapping (ready or still pending) and count it against the limit. */
 void kite_maps_add(struct kite_maps *m, struct kite_mapping *map)
 {
 	list_add_tail(&map->node, &m->list);
 	m->pinned += map->len;
 }
 
-/* Remove and return the mapping that starts at iova, or NULL. */
+/* Unlist exactly this mapping: the undo of kite_maps_add(). */
+void kite_maps_remove(struct kite_maps *m, struct kite_mapping *map)
+{
+	list_del(&map->node);
+	m->pinned -= map->len;
+}
+
+/* Remove and return the ready mapping that starts at iova, or NULL. */
 struct kite_mapping *kite_maps_take(struct kite_maps *m, u64 iova)
 {
 	struct kite_mapping *map;
 
 	list_for_each_entry(map, &m->list, node) {
-		if (map->iova == iova) {
-			list_del(&map->node);
-			m->pinned -= map->len;
+		if (map->ready && map->iova == iova) {
+			kite_maps_remove(m, map);
 			return map;
 		}
 	}
 	return NULL;
+}
+
+bool kite_maps_empty(const struct kite_maps *m)
+{
+	return list_empty(&m->list);
 }
 
 /* Does [iova, iova + len) lie inside one of the file's mappings? */
@@ -70,7 +82,7 @@ bool kite_maps_cover(const struct kite_maps *m, u64 iova, u64 len)
 	list_for_each_entry(map, &m->list, node) {
 		u64 off = iova - map->iova;	/* wraps when iova < map->iova */
 
-		if (off < map->len && len <= map->len - off)
+		if (map->ready && off < map->len && len <= map->len - off)
 			return true;
 	}
 	return false;
@@ -98,24 +110,80 @@ int kite_mmap_decode(u64 offset, u64 len, unsigned int nqueues, enum kite_region
 	return 0;
 }
 
+/* Become the card's tenant, or stay it; -EBUSY while another file is. */
+int kite_tenant_enter(struct kite_owners *o, const void *who)
+{
+	if (o->tenant && o->tenant != who)
+		return -EBUSY;
+	o->tenant = who;
+	return 0;
+}
+
+/*
+ * A tenant that holds no queue and (has_maps false) no DMA mapping gives the
+ * card up, so another file may take it. Returns true if it did.
+ */
+bool kite_tenant_leave_if_idle(struct kite_owners *o, const void *who, bool has_maps)
+{
+	unsigned int q;
+
+	if (o->tenant != who || has_maps)
+		return false;
+	for (q = 0; q < o->nqueues; q++)
+		if (o->queue[q] == who)
+			return false;
+	o->tenant = NULL;
+	return true;
+}
+
+/* Only the tenant claims queues (a file becomes it here if the card is free). */
 int kite_queue_claim(struct kite_owners *o, unsigned int qid, const void *who)
 {
 	if (qid >= o->nqueues)
 		return -EINVAL;
 	if (o->queue[qid])
 		return o->queue[qid] == who ? -EALREADY : -EBUSY;
+	if (kite_tenant_enter(o, who))
+		return -EBUSY;
 	o->queue[qid] = who;
 	return 0;
 }
 
-int kite_queue_release(struct kite_owners *o, unsigned int qid, const void *who)
+/*
+ * Release a queue and every filter that steers to it (set in *filters, for
+ * the caller to clear on the card): a filter must not outlive its queue and
+ * steer frames to the next owner.
+ */
+int kite_queue_release(struct kite_owners *o, unsigned int qid, const void *who,
+		       u64 *filters)
 {
+	unsigned int i;
+
+	*filters = 0;
 	if (qid >= o->nqueues)
 		return -EINVAL;
 	if (o->queue[qid] != who)
 		return -EPERM;
 	o->queue[qid] = NULL;
+	for (i = 0; i < o->nfilters; i++) {
+		if (o->filter[i].who && o->filter[i].queue == qid) {
+			o->filter[i].who = NULL;
+			*filters |= BIT_ULL(i);
+		}
+	}
 	return 0;
+}
+
+/* The filter entries a file installed, as a bit mask of indexes. */
+u64 kite_filters_of(const struct kite_owners *o, const void *who)
+{
+	unsigned int i;
+	u64 mask = 0;
+
+	for (i = 0; i < o->nfilters; i++)
+		if (o->filter[i].who == who)
+			mask |= BIT_ULL(i);
+	return mask;
 }
 
 bool kite_queue_owned(const struct kite_owners *o, unsigned int qid, const void *who)
@@ -123,27 +191,43 @@ bool kite_queue_owned(const struct kite_owners *o, unsigned int qid, const void 
 	return qid < o->nqueues && o->queue[qid] == who;
 }
 
-int kite_filter_claim(struct kite_owners *o, const void *who, unsigned int *index)
+/*
+ * Take a free filter entry for f (already checked by kite_filter_check). A key
+ * that is already steered (same type, port and key) is refused with -EEXIST,
+ * whoever steers it: the card's lowest matching index would win, so a second
+ * entry could silently take the first one's traffic.
+ */
+int kite_filter_claim(struct kite_owners *o, const void *who, const struct kite_ioc_filter *f,
+		      unsigned int *index)
 {
-	unsigned int i;
+	unsigned int i, free = o->nfilters;
 
 	for (i = 0; i < o->nfilters; i++) {
-		if (!o->filter[i]) {
-			o->filter[i] = who;
-			*index = i;
-			return 0;
+		const struct kite_filter_owner *e = &o->filter[i];
+
+		if (!e->who) {
+			free = min(free, i);
+			continue;
 		}
+		if (e->type == f->type && e->port == f->port && e->key == f->key)
+			return -EEXIST;
 	}
-	return -ENOSPC;
+	if (free == o->nfilters)
+		return -ENOSPC;
+	o->filter[free] = (struct kite_filter_owner){ .who = who, .type = f->type,
+						       .port = f->port, .queue = f->queue,
+						       .key = f->key };
+	*index = free;
+	return 0;
 }
 
 int kite_filter_release(struct kite_owners *o, unsigned int index, const void *who)
 {
 	if (index >= o->nfilters)
 		return -EINVAL;
-	if (o->filter[index] != who)
+	if (o->filter[index].who != who)
 		return -EPERM;
-	o->filter[index] = NULL;
+	o->filter[index].who = NULL;
 	return 0;
 }
 

@@ -16,8 +16,9 @@
 #include "kite_core.h"
 
 bool kite_bar0_writable;
-module_param_named(bar0_writable, kite_bar0_writable, bool, 0644);
-MODULE_PARM_DESC(bar0_writable, "Let every user of /dev/kiteN map BAR0 writable (default: CAP_SYS_RAWIO only)");
+/* Not writable at run time: files opened before a change would keep the old rule. */
+module_param_named(bar0_writable, kite_bar0_writable, bool, 0444);
+MODULE_PARM_DESC(bar0_writable, "Let every user of /dev/kiteN map BAR0 writable, which means any DMA (default: CAP_SYS_RAWIO only; never under lockdown)");
 
 bool kite_allow_unsafe_noiommu;
 module_param_named(allow_unsafe_noiommu, kite_allow_unsafe_noiommu, bool, 0444);
@@ -55,6 +56,31 @@ int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *
 	return err;
 }
 
+/* Slow path only: poll a register until any bit of mask is set, up to 1 s. */
+static int kite_wait_any(struct kite_dev *kd, u32 off, u32 mask, const char *what)
+{
+	u32 v;
+	int err;
+
+	if (kd->dead)
+		return -ENODEV;
+	err = readx_poll_timeout(readl, kd->regs + off, v, (v & mask) || v == ~0U,
+				 10, USEC_PER_SEC);
+	if (!err && v == ~0U && kite_rd32(kd, off) == ~0U)
+		err = -ENODEV;
+	if (err)
+		dev_warn(&kd->pdev->dev, "%s: no answer from the card (reg 0x%04x = 0x%08x)\n",
+			 what, off, v);
+	return err;
+}
+
+int kite_queue_start_wait(struct kite_dev *kd, unsigned int qid)
+{
+	return kite_wait_any(kd, KITE_R_AT(Q_STATUS, qid),
+			     KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR),
+			     "queue start");
+}
+
 /* hw-spec §3.3: apply port and filter writes. */
 int kite_commit(struct kite_dev *kd)
 {
@@ -67,13 +93,61 @@ int kite_commit(struct kite_dev *kd)
 				  10, USEC_PER_SEC);
 }
 
-/* hw-spec §6.1: stop a queue and wait until the card no longer touches it. */
-void kite_hw_queue_stop(struct kite_dev *kd, unsigned int qid)
+/* Clear the filter entries in mask on the card (hw-spec §3.8) and commit. */
+void kite_filters_clear(struct kite_dev *kd, u64 mask)
 {
+	unsigned int i;
+
+	if (!mask)
+		return;
+	for (i = 0; i < kd->owners.nfilters; i++)
+		if (mask & BIT_ULL(i))
+			kite_wr32(kd, KITE_R_AT(F_CTRL, i), 0);
+	kite_commit(kd);
+}
+
+/*
+ * The card would not stop a queue and would not reset: it may still write
+ * any memory it was given. Turn bus mastering off, and never unpin what any
+ * file has mapped (kite_dma_release() leaks it) until the card is rebound.
+ */
+static void kite_wedge(struct kite_dev *kd)
+{
+	struct kite_mapping *map;
+	struct kite_file *kf;
+
+	kd->wedged = true;
+	pci_clear_master(kd->pdev);
+	list_for_each_entry(kf, &kd->files, node)
+		list_for_each_entry(map, &kf->maps.list, node)
+			map->leak = true;
+	dev_err(&kd->pdev->dev, "card did not stop or reset: bus mastering off, its users' DMA memory stays pinned; rebind the card to use it again\n");
+}
+
+/*
+ * hw-spec §6.1: stop a queue and wait until the card no longer touches it.
+ * If it does not stop, reset the card (which stops every queue); if that
+ * fails too, wedge it. Returns 0 once the queue's memory is safe to free.
+ * Caller holds kd->lock.
+ */
+int kite_queue_quiesce(struct kite_dev *kd, unsigned int qid)
+{
+	u32 st;
+
+	if (kd->wedged)
+		return -EIO;
 	kite_wr32(kd, KITE_R_AT(Q_CTRL, qid), 0);
-	kite_wait_reg(kd, KITE_R_AT(Q_STATUS, qid),
-		      KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR), 0,
-		      "queue stop");
+	if (!kite_wait_reg(kd, KITE_R_AT(Q_STATUS, qid),
+			   KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR), 0,
+			   "queue stop") || kd->dead)
+		return 0;	/* stopped, or the card is gone and cannot DMA */
+	st = kite_rd32(kd, KITE_R_AT(Q_STATUS, qid));
+	dev_err(&kd->pdev->dev, "queue %u did not stop within 1 s (Q_STATUS 0x%08x): resetting the card\n",
+		qid, st);
+	if (!kite_reset(kd))
+		return 0;
+	kite_wedge(kd);
+	return -EIO;
 }
 
 static void kite_dev_free(struct kref *ref)
@@ -172,6 +246,19 @@ static ssize_t queues_owned_show(struct device *dev, struct device_attribute *at
 }
 static DEVICE_ATTR_RO(queues_owned);
 
+/* The process that opened the file holding the card's DMA, if any (README). */
+static ssize_t tenant_pid_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct kite_dev *kd = to_kite(dev);
+	int n;
+
+	mutex_lock(&kd->lock);
+	n = kd->owners.tenant ? sysfs_emit(buf, "%d\n", kd->tenant_pid) : sysfs_emit(buf, "\n");
+	mutex_unlock(&kd->lock);
+	return n;
+}
+static DEVICE_ATTR_RO(tenant_pid);
+
 static struct attribute *kite_attrs[] = {
 	&dev_attr_fw_version.attr,
 	&dev_attr_link.attr,
@@ -179,6 +266,7 @@ static struct attribute *kite_attrs[] = {
 	&dev_attr_num_queues.attr,
 	&dev_attr_pinned_bytes.attr,
 	&dev_attr_queues_owned.attr,
+	&dev_attr_tenant_pid.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(kite);
@@ -222,7 +310,19 @@ int kite_reset(struct kite_dev *kd)
 	kite_wr32(kd, KITE_R_GCTRL, KITE_FPREP(KITE_GCTRL_RESET, 1));
 	kd->cfg_seq = 0;
 	memset(kd->owners.filter, 0, sizeof(kd->owners.filter));
+	/* Queues keep their owners but are stopped: owners see it in Q_STATUS. */
 	return kite_wait_reg(kd, KITE_R_GCTRL, KITE_FMASK(KITE_GCTRL_RESET), 0, "reset");
+}
+
+/*
+ * Only a DMA-API domain translates: none, or an identity (passthrough,
+ * iommu=pt) domain, lets the card reach any physical address.
+ */
+static bool kite_iommu_translates(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && iommu_is_dma_domain(domain);
 }
 
 static int kite_map_windows(struct kite_dev *kd, const struct kite_board *b)
@@ -272,6 +372,7 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	kd->pdev = pci_dev_get(pdev);
 	kref_init(&kd->ref);
 	mutex_init(&kd->lock);
+	INIT_LIST_HEAD(&kd->files);
 	err = kite_map_windows(kd, &kite_boards[id->driver_data]);
 	if (err)
 		goto err_put;
@@ -280,13 +381,17 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
 	if (err)
 		goto err_put;
-	pci_set_master(pdev);
+	/* A mapping of many 4 KiB pages must come back as one IOVA range. */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	/* A card left running by its last driver must not DMA before the reset. */
+	pci_clear_master(pdev);
 	err = kite_identify(kd);
 	if (!err)
 		err = kite_reset(kd);
 	if (err)
 		goto err_put;
-	kd->no_iommu = !device_iommu_mapped(&pdev->dev);
+	pci_set_master(pdev);
+	kd->no_iommu = !kite_iommu_translates(&pdev->dev);
 	kd->id = ida_alloc(&kite_ida, GFP_KERNEL);
 	if (kd->id < 0) {
 		err = kd->id;
@@ -321,20 +426,29 @@ err_put:
  * @pdev: the PCI device
  *
  * The reverse of kite_probe(). Open files keep the device structure alive but
- * find it dead: their queues are stopped here, their memory is unpinned when
- * they close. (rmmod itself is refused while a file is open.)
+ * find it dead: every queue is stopped, every user mapping of the card is
+ * revoked (a later access gets SIGBUS, as with vfio-pci), and every file's
+ * memory is DMA-unmapped and unpinned here, while the device still exists;
+ * their later close finds nothing to undo. (rmmod is refused while a file is
+ * open.)
  */
 static void kite_remove(struct pci_dev *pdev)
 {
 	struct kite_dev *kd = pci_get_drvdata(pdev);
+	struct kite_file *kf;
+	LIST_HEAD(gone);
 	unsigned int q;
 
 	misc_deregister(&kd->misc);
 	mutex_lock(&kd->lock);
 	for (q = 0; q < kd->lim.nqueues; q++)
-		kite_hw_queue_stop(kd, q);
+		kite_queue_quiesce(kd, q);
 	kd->dead = true;
+	kite_revoke_all(kd);
+	list_for_each_entry(kf, &kd->files, node)
+		kite_dma_detach_all(kf, &gone);
 	mutex_unlock(&kd->lock);
+	kite_dma_release_list(&gone);
 	ida_free(&kite_ida, kd->id);
 	kite_dev_put(kd);
 }

@@ -7,68 +7,11 @@
  *                                   group may and may not do (drops to uid 1000)
  * Prints "ok"/"FAIL" per check and "kmod_client: N passed, N failed".
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <linux/memfd.h>
 
-#include "kite/hw.h"
-#include "kite/uapi.h"
-
-static int pass, fail;
-
-#define CHECK(cond, ...) do {							\
-	if (cond) {								\
-		pass++;								\
-	} else {								\
-		fail++;								\
-		printf("FAIL - ");						\
-		printf(__VA_ARGS__);						\
-		printf(" (line %d, errno %s)\n", __LINE__, strerror(errno));	\
-	}									\
-} while (0)
-
-/* ioctl returning -errno, so expectations read as "== -EINVAL" */
-static int ioc(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-}
-
-static int queue(int fd, unsigned long cmd, unsigned int qid)
-{
-	struct kite_ioc_queue q = { .size = sizeof(q), .qid = qid };
-
-	return ioc(fd, cmd, &q);
-}
-
-static void *hugepage(void)
-{
-	int mfd = memfd_create("kmod-client", MFD_HUGETLB | MFD_HUGE_2MB);
-	void *p;
-
-	if (mfd < 0 || ftruncate(mfd, 2 << 20) < 0)
-		return NULL;
-	p = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
-	close(mfd);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int dma_map(int fd, void *va, uint64_t len, uint64_t *iova)
-{
-	struct kite_ioc_dma_map m = { .size = sizeof(m), .vaddr = (uintptr_t)va, .length = len };
-	int err = ioc(fd, KITE_IOC_DMA_MAP, &m);
-
-	if (iova)
-		*iova = m.iova;
-	return err;
-}
+#include "kmod_util.h"
 
 static void ioctls(const char *path)
 {
@@ -81,7 +24,7 @@ static void ioctls(const char *path)
 	struct kite_ioc_filter f = { .size = sizeof(f), .type = KITE_F_CTRL_TYPE_UDP_DST,
 				     .queue = 0, .key = 5000 };
 	volatile uint32_t *bar0;
-	uint8_t *mem = hugepage();
+	uint8_t *mem = hugepage(NULL), *mem2 = hugepage(NULL);
 	uint64_t iova = 0, iova2;
 	void *p;
 
@@ -99,12 +42,12 @@ static void ioctls(const char *path)
 	CHECK(ioc(fd, _IO(KITE_IOC_MAGIC, 99), NULL) == -ENOTTY, "unknown ioctl");
 
 	/* queue ownership */
-	CHECK(queue(fd, KITE_IOC_QUEUE_CLAIM, 99) == -EINVAL, "claim queue 99");
-	CHECK(queue(fd, KITE_IOC_QUEUE_CLAIM, 0) == 0, "claim queue 0");
-	CHECK(queue(fd, KITE_IOC_QUEUE_CLAIM, 0) == -EALREADY, "claim queue 0 twice");
-	CHECK(queue(fd2, KITE_IOC_QUEUE_CLAIM, 0) == -EBUSY, "claim another file's queue");
-	CHECK(queue(fd2, KITE_IOC_QUEUE_RELEASE, 0) == -EPERM, "release another file's queue");
-	CHECK(queue(fd2, KITE_IOC_QUEUE_STOP, 0) == -EPERM, "stop another file's queue");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_CLAIM, 99) == -EINVAL, "claim queue 99");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_CLAIM, 0) == 0, "claim queue 0");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_CLAIM, 0) == -EALREADY, "claim queue 0 twice");
+	CHECK(queue_ioc(fd2, KITE_IOC_QUEUE_CLAIM, 0) == -EBUSY, "claim another file's queue");
+	CHECK(queue_ioc(fd2, KITE_IOC_QUEUE_RELEASE, 0) == -EPERM, "release another file's queue");
+	CHECK(queue_ioc(fd2, KITE_IOC_QUEUE_STOP, 0) == -EPERM, "stop another file's queue");
 
 	/* DMA_MAP / DMA_UNMAP */
 	m.vaddr = (uintptr_t)mem + 100;
@@ -130,12 +73,14 @@ static void ioctls(const char *path)
 	CHECK(dma_map(fd, mem + 4096, 4096, NULL) == -EEXIST, "DMA_MAP overlapping");
 	CHECK(ioc(fd, KITE_IOC_INFO, &in) == 0 && in.pinned_bytes == 2 << 20,
 	      "INFO: 2 MiB pinned");
-	CHECK(dma_map(fd2, mem, 2 << 20, &iova2) == 0, "another file maps the same memory");
+	CHECK(dma_map(fd2, mem, 2 << 20, &iova2) == -EBUSY,
+	      "another file cannot map memory while this one holds the card");
+	CHECK(mem2 && dma_map(fd, mem2, 2 << 20, &iova2) == 0, "DMA_MAP a second hugepage");
 	um.iova = iova2 + 4096;
-	CHECK(ioc(fd2, KITE_IOC_DMA_UNMAP, &um) == -ENOENT, "DMA_UNMAP not a mapping's start");
+	CHECK(ioc(fd, KITE_IOC_DMA_UNMAP, &um) == -ENOENT, "DMA_UNMAP not a mapping's start");
 	um.iova = iova2;
-	CHECK(ioc(fd2, KITE_IOC_DMA_UNMAP, &um) == 0, "DMA_UNMAP");
-	CHECK(ioc(fd2, KITE_IOC_DMA_UNMAP, &um) == -ENOENT, "DMA_UNMAP twice");
+	CHECK(ioc(fd, KITE_IOC_DMA_UNMAP, &um) == 0, "DMA_UNMAP");
+	CHECK(ioc(fd, KITE_IOC_DMA_UNMAP, &um) == -ENOENT, "DMA_UNMAP twice");
 
 	/* QUEUE_START: rings must lie in this file's mappings */
 	qs.tx_ring = iova;
@@ -192,15 +137,15 @@ static void ioctls(const char *path)
 	CHECK(ioc(fd, KITE_IOC_FILTER_DEL, &f) == 0, "filter deleted");
 	CHECK(ioc(fd, KITE_IOC_FILTER_DEL, &f) == -EPERM, "filter deleted twice");
 
-	CHECK(queue(fd, KITE_IOC_QUEUE_STOP, 0) == 0, "stop queue 0");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_STOP, 0) == 0, "stop queue 0");
 	if (bar0 != MAP_FAILED)
 		CHECK((bar0[KITE_R_AT(Q_STATUS, 0) / 4] & 1) == 0, "queue 0 stopped");
 	CHECK(ioc(fd, KITE_IOC_DMA_UNMAP, &um) == 0, "unmap once the queue stopped");
-	CHECK(queue(fd, KITE_IOC_QUEUE_RELEASE, 0) == 0, "release queue 0");
-	CHECK(queue(fd, KITE_IOC_QUEUE_RELEASE, 0) == -EPERM, "release queue 0 twice");
-	CHECK(queue(fd2, KITE_IOC_QUEUE_CLAIM, 0) == 0, "the other file claims it now");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_RELEASE, 0) == 0, "release queue 0");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_RELEASE, 0) == -EPERM, "release queue 0 twice");
+	CHECK(queue_ioc(fd2, KITE_IOC_QUEUE_CLAIM, 0) == 0, "the other file claims it now");
 	close(fd2);
-	CHECK(queue(fd, KITE_IOC_QUEUE_CLAIM, 0) == 0, "closing a file releases its queues");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_CLAIM, 0) == 0, "closing a file releases its queues");
 	close(fd);
 }
 
@@ -210,8 +155,7 @@ static void perms(const char *path)
 	void *bar0;
 	int fd;
 
-	CHECK(setgroups(0, NULL) == 0 && setgid(1000) == 0 && setuid(1000) == 0,
-	      "drop to uid/gid 1000");
+	CHECK(become_member() == 0, "drop to uid/gid 1000");
 	fd = open(path, O_RDWR);
 	CHECK(fd >= 0, "group member opens %s", path);
 	if (fd < 0)
@@ -224,7 +168,7 @@ static void perms(const char *path)
 	      "mprotect cannot make BAR0 writable");
 	CHECK(ioc(fd, KITE_IOC_PORT_SET, &port) == -EPERM, "PORT_SET needs CAP_NET_ADMIN");
 	CHECK(ioc(fd, KITE_IOC_RESET, NULL) == -EPERM, "RESET needs CAP_SYS_ADMIN");
-	CHECK(queue(fd, KITE_IOC_QUEUE_CLAIM, 5) == 0, "unprivileged queue claim");
+	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_CLAIM, 5) == 0, "unprivileged queue claim");
 	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, KITE_MMAP_DB(5)) !=
 	      MAP_FAILED, "unprivileged doorbell mapping of its own queue");
 	close(fd);
@@ -248,6 +192,5 @@ int main(int argc, char **argv)
 		perms(argv[2]);
 	else if (!strcmp(argv[1], "denied"))
 		denied(argv[2]);
-	printf("kmod_client %s: %d passed, %d failed\n", argv[1], pass, fail);
-	return fail ? 1 : 0;
+	return report(argv[1]);
 }

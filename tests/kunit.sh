@@ -21,7 +21,8 @@ cat >"$d/Makefile" <<MAKEFILE
 obj-\$(CONFIG_KITE_KUNIT_TEST) += kite_logic.o kite_logic_test.o
 ccflags-y += -I$repo/include
 MAKEFILE
-printf 'CONFIG_KUNIT=y\nCONFIG_KITE_KUNIT_TEST=y\n' >"$d/.kunitconfig"
+# lockdep and KASAN (UML supports both on x86_64) watch the logic too
+printf 'CONFIG_KUNIT=y\nCONFIG_KITE_KUNIT_TEST=y\nCONFIG_DEBUG_KERNEL=y\nCONFIG_PROVE_LOCKING=y\nCONFIG_KASAN=y\n' >"$d/.kunitconfig"
 grep -q kite_kunit "$src/drivers/Kconfig" ||
 	sed -i '$ s|^endmenu$|source "drivers/kite_kunit/Kconfig"\n\nendmenu|' "$src/drivers/Kconfig"
 grep -q kite_kunit "$src/drivers/Makefile" ||

@@ -50,7 +50,8 @@ KUNIT_ARRAY_PARAM(dma, dma_cases, dma_case_desc);
 static void kite_dma_map_check_test(struct kunit *test)
 {
 	const struct dma_case *c = test->param_value;
-	struct kite_mapping existing = { .vaddr = 0x10000000, .iova = 0x1000000, .len = 2 * MB };
+	struct kite_mapping existing = { .vaddr = 0x10000000, .iova = 0x1000000, .len = 2 * MB,
+					 .ready = true };
 	struct kite_ioc_dma_map req = { .size = c->size, .flags = c->flags, .vaddr = c->vaddr,
 					.length = c->length };
 	struct kite_maps m;
@@ -62,8 +63,10 @@ static void kite_dma_map_check_test(struct kunit *test)
 
 static void kite_maps_bookkeeping_test(struct kunit *test)
 {
-	struct kite_mapping a = { .vaddr = 0x10000000, .iova = 0x100000000ULL, .len = 2 * MB };
-	struct kite_mapping b = { .vaddr = 0x20000000, .iova = 0x200000000ULL, .len = 4 * MB };
+	struct kite_mapping a = { .vaddr = 0x10000000, .iova = 0x100000000ULL, .len = 2 * MB,
+				  .ready = true };
+	struct kite_mapping b = { .vaddr = 0x20000000, .iova = 0x200000000ULL, .len = 4 * MB,
+				  .ready = true };
 	struct kite_ioc_dma_map req = { .size = sizeof(req), .vaddr = 0x30000000,
 					.length = 3 * MB };
 	struct kite_maps m;
@@ -87,7 +90,8 @@ static void kite_maps_bookkeeping_test(struct kunit *test)
 
 static void kite_maps_cover_test(struct kunit *test)
 {
-	struct kite_mapping a = { .vaddr = 0x10000000, .iova = 0x100000000ULL, .len = 2 * MB };
+	struct kite_mapping a = { .vaddr = 0x10000000, .iova = 0x100000000ULL, .len = 2 * MB,
+				  .ready = true };
 	struct kite_maps m;
 
 	kite_maps_init(&m, 8 * MB);
@@ -151,42 +155,161 @@ static void kite_mmap_decode_test(struct kunit *test)
 
 /* ---- ownership --------------------------------------------------------------- */
 
+/* On the heap: 64 filter entries are too big for a KASAN test's stack frame. */
+static struct kite_owners *new_owners(struct kunit *test, unsigned int nq, unsigned int nf)
+{
+	struct kite_owners *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o->nqueues = nq;
+	o->nfilters = nf;
+	return o;
+}
+
 static int file_a, file_b;	/* stand-ins for two open files */
 
 static void kite_queue_ownership_test(struct kunit *test)
 {
-	struct kite_owners o = { .nqueues = 4, .nfilters = 2 };
+	struct kite_owners *o = new_owners(test, 4, 2);
+	u64 filters;
 
-	KUNIT_EXPECT_EQ(test, kite_queue_claim(&o, 0, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_queue_claim(&o, 0, &file_a), -EALREADY);
-	KUNIT_EXPECT_EQ(test, kite_queue_claim(&o, 0, &file_b), -EBUSY);
-	KUNIT_EXPECT_EQ(test, kite_queue_claim(&o, 4, &file_b), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kite_queue_claim(&o, ~0U, &file_b), -EINVAL);
-	KUNIT_EXPECT_TRUE(test, kite_queue_owned(&o, 0, &file_a));
-	KUNIT_EXPECT_FALSE(test, kite_queue_owned(&o, 0, &file_b));
-	KUNIT_EXPECT_FALSE(test, kite_queue_owned(&o, 9, &file_a));
-	KUNIT_EXPECT_EQ(test, kite_queue_release(&o, 0, &file_b), -EPERM);
-	KUNIT_EXPECT_EQ(test, kite_queue_release(&o, 0, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_queue_release(&o, 0, &file_a), -EPERM);	/* double release */
-	KUNIT_EXPECT_EQ(test, kite_queue_release(&o, 7, &file_a), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kite_queue_claim(&o, 0, &file_b), 0);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 0, &file_a), 0);
+	KUNIT_EXPECT_PTR_EQ(test, o->tenant, (const void *)&file_a);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 0, &file_a), -EALREADY);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 0, &file_b), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 4, &file_b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, ~0U, &file_b), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, kite_queue_owned(o, 0, &file_a));
+	KUNIT_EXPECT_FALSE(test, kite_queue_owned(o, 0, &file_b));
+	KUNIT_EXPECT_FALSE(test, kite_queue_owned(o, 9, &file_a));
+	KUNIT_EXPECT_EQ(test, kite_queue_release(o, 0, &file_b, &filters), -EPERM);
+	KUNIT_EXPECT_EQ(test, kite_queue_release(o, 0, &file_a, &filters), 0);
+	KUNIT_EXPECT_EQ(test, filters, 0);
+	/* double release */
+	KUNIT_EXPECT_EQ(test, kite_queue_release(o, 0, &file_a, &filters), -EPERM);
+	KUNIT_EXPECT_EQ(test, kite_queue_release(o, 7, &file_a, &filters), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, kite_tenant_leave_if_idle(o, &file_a, false));
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 0, &file_b), 0);
+	KUNIT_EXPECT_PTR_EQ(test, o->tenant, (const void *)&file_b);
+}
+
+/* One tenant at a time: a file that holds a queue or memory keeps the card. */
+static void kite_tenant_test(struct kunit *test)
+{
+	struct kite_owners *o = new_owners(test, 4, 2);
+	u64 filters;
+
+	KUNIT_EXPECT_EQ(test, kite_tenant_enter(o, &file_a), 0);	/* its DMA_MAP */
+	KUNIT_EXPECT_EQ(test, kite_tenant_enter(o, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_tenant_enter(o, &file_b), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 1, &file_b), -EBUSY);	/* a free queue */
+	KUNIT_EXPECT_FALSE(test, o->queue[1]);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
+	/* holding memory or a queue keeps the tenancy */
+	KUNIT_EXPECT_FALSE(test, kite_tenant_leave_if_idle(o, &file_a, true));
+	KUNIT_EXPECT_FALSE(test, kite_tenant_leave_if_idle(o, &file_a, false));
+	KUNIT_EXPECT_FALSE(test, kite_tenant_leave_if_idle(o, &file_b, false));	/* not it */
+	KUNIT_EXPECT_PTR_EQ(test, o->tenant, (const void *)&file_a);
+	KUNIT_EXPECT_EQ(test, kite_queue_release(o, 1, &file_a, &filters), 0);
+	KUNIT_EXPECT_FALSE(test, kite_tenant_leave_if_idle(o, &file_a, true));
+	KUNIT_EXPECT_TRUE(test, kite_tenant_leave_if_idle(o, &file_a, false));
+	KUNIT_EXPECT_PTR_EQ(test, o->tenant, NULL);
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 1, &file_b), 0);
+}
+
+static struct kite_ioc_filter udp_filter(u32 queue, u64 port)
+{
+	return (struct kite_ioc_filter){ .size = sizeof(struct kite_ioc_filter),
+					 .type = KITE_F_CTRL_TYPE_UDP_DST, .port = 0,
+					 .queue = queue, .key = port };
 }
 
 static void kite_filter_ownership_test(struct kunit *test)
 {
-	struct kite_owners o = { .nqueues = 4, .nfilters = 2 };
+	struct kite_owners *o = new_owners(test, 4, 2);
+	struct kite_ioc_filter f1 = udp_filter(0, 5000), f2 = udp_filter(1, 5001);
 	unsigned int i, j, k;
 
-	KUNIT_EXPECT_EQ(test, kite_filter_claim(&o, &file_a, &i), 0);
-	KUNIT_EXPECT_EQ(test, kite_filter_claim(&o, &file_b, &j), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_a, &f1, &i), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f2, &j), 0);
 	KUNIT_EXPECT_NE(test, i, j);
-	KUNIT_EXPECT_EQ(test, kite_filter_claim(&o, &file_a, &k), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, kite_filter_release(&o, j, &file_a), -EPERM);
-	KUNIT_EXPECT_EQ(test, kite_filter_release(&o, 2, &file_a), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kite_filter_release(&o, i, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_filter_release(&o, i, &file_a), -EPERM);
-	KUNIT_EXPECT_EQ(test, kite_filter_claim(&o, &file_b, &k), 0);
+	f1.key = 5002;
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_a, &f1, &k), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, kite_filter_release(o, j, &file_a), -EPERM);
+	KUNIT_EXPECT_EQ(test, kite_filter_release(o, 2, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_release(o, i, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_release(o, i, &file_a), -EPERM);
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f1, &k), 0);
 	KUNIT_EXPECT_EQ(test, k, i);
+	KUNIT_EXPECT_EQ(test, kite_filters_of(o, &file_b), BIT_ULL(i) | BIT_ULL(j));
+	KUNIT_EXPECT_EQ(test, kite_filters_of(o, &file_a), 0);
+}
+
+/* A steered key cannot be steered again, by anyone, to any queue. */
+static void kite_filter_duplicate_test(struct kunit *test)
+{
+	struct kite_owners *o = new_owners(test, 4, 8);
+	struct kite_ioc_filter f = udp_filter(0, 5000);
+	unsigned int i, j;
+
+	KUNIT_ASSERT_EQ(test, kite_filter_claim(o, &file_a, &f, &i), 0);
+	f.queue = 1;
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_a, &f, &j), -EEXIST);
+	f.port = 1;	/* the same key on the other port is another flow */
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), 0);
+	f.port = 0;
+	f.type = KITE_F_CTRL_TYPE_IPV4_DST;	/* and so is another type */
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_release(o, i, &file_a), 0);
+	f = udp_filter(2, 5000);	/* free again once deleted */
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), 0);
+}
+
+/* Releasing a queue drops the filters that steer to it, and only those. */
+static void kite_queue_release_filters_test(struct kunit *test)
+{
+	struct kite_owners *o = new_owners(test, 4, 8);
+	struct kite_ioc_filter f;
+	unsigned int a0, a1, b0;
+	u64 dropped;
+
+	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 0, &file_a), 0);
+	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
+	f = udp_filter(0, 1000);
+	KUNIT_ASSERT_EQ(test, kite_filter_claim(o, &file_a, &f, &a0), 0);
+	f = udp_filter(1, 1001);
+	KUNIT_ASSERT_EQ(test, kite_filter_claim(o, &file_a, &f, &a1), 0);
+	f = udp_filter(0, 1002);
+	KUNIT_ASSERT_EQ(test, kite_filter_claim(o, &file_a, &f, &b0), 0);
+	KUNIT_EXPECT_EQ(test, kite_queue_release(o, 0, &file_a, &dropped), 0);
+	KUNIT_EXPECT_EQ(test, dropped, BIT_ULL(a0) | BIT_ULL(b0));
+	KUNIT_EXPECT_EQ(test, kite_filters_of(o, &file_a), BIT_ULL(a1));
+	/* the next owner of queue 0 can steer port 1000 again */
+	KUNIT_EXPECT_EQ(test, kite_queue_claim(o, 0, &file_a), 0);
+	f = udp_filter(0, 1000);
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_a, &f, &a0), 0);
+}
+
+/* A pending DMA_MAP (still pinning) reserves its range but cannot be used or unmapped. */
+static void kite_maps_pending_test(struct kunit *test)
+{
+	struct kite_mapping pend = { .vaddr = 0x10000000, .iova = 0x100000000ULL, .len = 2 * MB };
+	struct kite_ioc_dma_map req = { .size = sizeof(req), .vaddr = 0x10000000,
+					.length = PAGE_SIZE };
+	struct kite_maps m;
+
+	kite_maps_init(&m, 8 * MB);
+	kite_maps_add(&m, &pend);
+	KUNIT_EXPECT_EQ(test, m.pinned, 2 * MB);
+	KUNIT_EXPECT_EQ(test, kite_dma_map_check(&m, &req), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, kite_maps_cover(&m, pend.iova, 64));
+	KUNIT_EXPECT_PTR_EQ(test, kite_maps_take(&m, pend.iova), NULL);
+	pend.ready = true;
+	KUNIT_EXPECT_TRUE(test, kite_maps_cover(&m, pend.iova, 64));
+	kite_maps_remove(&m, &pend);
+	KUNIT_EXPECT_EQ(test, m.pinned, 0);
+	KUNIT_EXPECT_TRUE(test, kite_maps_empty(&m));
 }
 
 /* ---- QUEUE_START ------------------------------------------------------------- */
@@ -259,18 +382,18 @@ static void kite_queue_start_check_test(struct kunit *test)
 {
 	const struct start_case *c = test->param_value;
 	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15 };
-	struct kite_owners o = { .nqueues = 16, .nfilters = 64 };
+	struct kite_owners *o = new_owners(test, 16, 64);
 	struct kite_mapping rings = { .vaddr = 0x7f0000000000ULL, .iova = RING_IOVA,
-				      .len = 2 * MB };
+				      .len = 2 * MB, .ready = true };
 	struct kite_ioc_queue_start qs = good_start();
 	struct kite_maps m;
 
 	kite_maps_init(&m, 64 * MB);
 	kite_maps_add(&m, &rings);
-	KUNIT_ASSERT_EQ(test, kite_queue_claim(&o, 1, &file_a), 0);
-	KUNIT_ASSERT_EQ(test, kite_queue_claim(&o, 2, &file_b), 0);
+	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
+	o->queue[2] = &file_b;	/* as if file_b had held it before file_a came */
 	c->mangle(&qs);
-	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, &o, &m, &file_a), c->want);
+	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), c->want);
 }
 
 /* ---- FILTER_ADD and PORT_SET ---------------------------------------------------- */
@@ -278,40 +401,40 @@ static void kite_queue_start_check_test(struct kunit *test)
 static void kite_filter_check_test(struct kunit *test)
 {
 	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15 };
-	struct kite_owners o = { .nqueues = 16, .nfilters = 64 };
+	struct kite_owners *o = new_owners(test, 16, 64);
 	struct kite_ioc_filter f = { .size = sizeof(f), .type = KITE_F_CTRL_TYPE_UDP_DST,
 				     .port = 1, .queue = 3, .key = 5000 };
 
-	KUNIT_ASSERT_EQ(test, kite_queue_claim(&o, 3, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_b), -EPERM);
+	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 3, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_b), -EPERM);
 	f.key = 1 << 16;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.type = KITE_F_CTRL_TYPE_IPV4_DST;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), 0);
 	f.key = 1ULL << 32;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.type = KITE_F_CTRL_TYPE_DST_MAC;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), 0);
 	f.key = 1ULL << 48;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.key = 1;
 	f.type = 0;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.type = 4;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.type = KITE_F_CTRL_TYPE_DST_MAC;
 	f.port = 2;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.port = 0;
 	f.queue = 16;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.queue = 3;
 	f.rsvd = 1;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 	f.rsvd = 0;
 	f.size = 4;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, &o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
 }
 
 static void kite_port_check_test(struct kunit *test)
@@ -342,7 +465,11 @@ static struct kunit_case kite_logic_cases[] = {
 	KUNIT_CASE(kite_maps_cover_test),
 	KUNIT_CASE_PARAM(kite_mmap_decode_test, mmap_gen_params),
 	KUNIT_CASE(kite_queue_ownership_test),
+	KUNIT_CASE(kite_tenant_test),
 	KUNIT_CASE(kite_filter_ownership_test),
+	KUNIT_CASE(kite_filter_duplicate_test),
+	KUNIT_CASE(kite_queue_release_filters_test),
+	KUNIT_CASE(kite_maps_pending_test),
 	KUNIT_CASE_PARAM(kite_queue_start_check_test, start_gen_params),
 	KUNIT_CASE(kite_filter_check_test),
 	KUNIT_CASE(kite_port_check_test),
