@@ -261,8 +261,8 @@ int kite_dma_map(struct kite_file *kf, struct kite_ioc_dma_map *req, void __user
 	if (!err)
 		err = kite_tenant_enter(&kd->owners, kf);
 	if (!err) {
-		if (kd->no_iommu)
-			add_taint(TAINT_USER, LOCKDEP_STILL_OK);	/* as VFIO's no-IOMMU mode */
+		if (kd->no_iommu)	/* as VFIO's no-IOMMU mode */
+			add_taint(TAINT_USER, LOCKDEP_STILL_OK);
 		kd->tenant_pid = kf->pid;
 		kite_maps_add(&kf->maps, map);	/* pending: reserves range and limit */
 	}

@@ -87,18 +87,31 @@ static int kite_release(struct inode *inode, struct file *file)
 	unsigned int q;
 
 	mutex_lock(&kd->lock);
-	list_del(&kf->node);
 	for (q = 0; q < kd->owners.nqueues; q++)
 		if (kd->owners.queue[q] == kf)
 			kite_queue_drop(kf, q);	/* a failure marks the memory leaked */
 	kite_filters_clear(kd, kite_filters_of(&kd->owners, kf));
 	kite_dma_detach_all(kf, &gone);	/* only now: nothing can DMA into it */
 	kite_tenant_leave_if_idle(&kd->owners, kf, false);
+	list_del(&kf->node);	/* last: kite_wedge() marks this file's memory too */
 	mutex_unlock(&kd->lock);
 	kite_dma_release_list(&gone);	/* unpins with no lock held */
 	kite_dev_put(kd);
 	kfree(kf);
 	return 0;
+}
+
+/* Whether addr already has a page table entry: two threads may fault one page. */
+static bool kite_pte_present(struct mm_struct *mm, unsigned long addr)
+{
+	spinlock_t *ptl;	/* the page table lock follow_pte() took */
+	pte_t *pte;
+
+	if (follow_pte(mm, addr, &pte, &ptl))
+		return false;
+	__acquire(ptl);		/* for sparse: follow_pte() returned it locked */
+	pte_unmap_unlock(pte, ptl);
+	return true;
 }
 
 static vm_fault_t kite_fault(struct vm_fault *vmf)
@@ -111,9 +124,7 @@ static vm_fault_t kite_fault(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 	enum kite_region region;
 	unsigned int qid = 0;
-	spinlock_t *ptl;
 	phys_addr_t phys;
-	pte_t *pte;
 
 	if (kite_mmap_decode((u64)vma->vm_pgoff << PAGE_SHIFT, vma->vm_end - vma->vm_start,
 			     kd->lim.nqueues, &region, &qid))
@@ -128,14 +139,12 @@ static vm_fault_t kite_fault(struct vm_fault *vmf)
 			goto out;	/* released since mmap: revoked */
 		phys = kd->db_phys + (phys_addr_t)qid * KITE_DB_PAGE_SIZE;
 	}
-	/* Two threads may fault the same page: insert it once. */
-	if (!follow_pte(vma->vm_mm, addr, &pte, &ptl)) {
-		pte_unmap_unlock(pte, ptl);
-		ret = VM_FAULT_NOPAGE;
-		goto out;
-	}
-	/* A whole one-page vma reserves its memtype (WC for doorbells). */
-	if (!io_remap_pfn_range(vma, addr, phys >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot))
+	/*
+	 * io_remap_pfn_range() (not vmf_insert_pfn()): on a whole one-page vma
+	 * it reserves the memtype asked for, write-combining for doorbells.
+	 */
+	if (kite_pte_present(vma->vm_mm, addr) ||
+	    !io_remap_pfn_range(vma, addr, phys >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot))
 		ret = VM_FAULT_NOPAGE;
 out:
 	mutex_unlock(&kd->lock);
@@ -156,7 +165,8 @@ static int kite_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned int qid = 0;
 	int err;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED (VM_SHARED itself is cleared for a read-only open) */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	err = kite_mmap_decode((u64)vma->vm_pgoff << PAGE_SHIFT, len, kd->lim.nqueues,
 			       &region, &qid);

@@ -23,6 +23,14 @@ t "kite-regs by PCI address, set as root (CAP_SYS_RAWIO)" sh -c \
 	"/kite-regs -d $addr set SCRATCH=0x77 -y && /kite-regs -d /dev/kite0 get SCRATCH | grep -q 0x00000077"
 chgrp 1000 /dev/kite0
 t "mmap and ioctl rules for a group member" /kmod_client perms /dev/kite0
+mkdir -p /ramfs && mount -t ramfs ramfs /ramfs && touch /ramfs/file && chmod 666 /ramfs/file
+t "a group member against another: one tenant, doorbells revoked, filters die with their queue, read-only opens, memory kinds, DMA_MAP's undo" \
+	/kmod_attack isolation /dev/kite0 /ramfs/file
+t "bar0_writable cannot be changed at run time" sh -c \
+	'! echo 1 > /sys/module/kite/parameters/bar0_writable'
+# longer by hand: KITE_STRESS_SECONDS=600 KITE_STRESS_SEED=7 make kernel-check
+t "no hang, no leak: three deadlock sequences, then $KITE_STRESS_SECONDS s of random ioctl/mmap/mremap/fork/close from 4 threads (seed $KITE_STRESS_SEED)" \
+	/kmod_stress /dev/kite0 "$KITE_STRESS_SEED" "$KITE_STRESS_SECONDS"
 t "outsiders cannot open /dev/kite0" /kmod_client denied /dev/kite0
 t "kite-regs as a group member: dump works, set says it needs CAP_SYS_RAWIO" sh -c \
 	"su kuser -c '/kite-regs -d /dev/kite0 dump' | grep -q ID_MAGIC &&
@@ -46,6 +54,32 @@ wait $hog 2>/dev/null
 t "after kill -9: pinned memory back to $base bytes" sh -c "[ \$(cat $k/pinned_bytes) = $base ]"
 t "after kill -9: no queue owned" sh -c "[ -z \"\$(cat $k/queues_owned)\" ]"
 t "after kill -9: queue 3 stopped, then reusable" /e2e_client check-idle /dev/kite0 3
+
+# a card that will not stop a queue (kite-emu --fault-hooks, hw-spec §8)
+t "a queue the card will not stop: kite.ko resets the card, then unpins" \
+	/kmod_attack stuck /dev/kite0 reset
+t "the log says which queue and what it read" sh -c "dmesg | grep -q 'queue 7 did not stop within 1 s (Q_STATUS 0x'"
+t "neither stop nor reset: bus mastering off, the memory stays pinned, DMA_MAP refused" \
+	/kmod_attack stuck /dev/kite0 wedge
+t "the log says so" sh -c \
+	"dmesg | grep -q 'bus mastering off' && dmesg | grep -q 'leaking 2097152 pinned bytes'"
+t "a rebind brings the card back, with traffic" sh -c \
+	"echo $addr > /sys/bus/pci/drivers/kite/unbind && echo $addr > /sys/bus/pci/drivers/kite/bind &&
+	 [ -c /dev/kite0 ] && /e2e_client traffic /dev/kite0 1 500 32"
+
+# unbinding revokes every user mapping (vfio-pci does the same)
+rm -f /tmp/go
+/kmod_attack hold /dev/kite0 /tmp/go >/tmp/hold 2>&1 &
+holder=$!
+i=0
+while ! grep -q ready /tmp/hold && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t "unbind while a process maps BAR0 and a doorbell" sh -c "echo $addr > /sys/bus/pci/drivers/kite/unbind"
+touch /tmp/go
+wait $holder
+held=$?
+t "after the unbind both mappings fault (SIGBUS), ioctls say ENODEV" sh -c \
+	"[ $held = 0 ] || { cat /tmp/hold; false; }"
+t "rebind" sh -c "echo $addr > /sys/bus/pci/drivers/kite/bind && [ -c /dev/kite0 ]"
 
 # unbinding under a running app (what kite-bind refuses, done through sysfs directly)
 hp=$(hp_free)
@@ -74,9 +108,35 @@ t "kite-pingpong through uio" /kite-pingpong -d $addr -n 2000 -w 100
 start_hog $addr 3
 t "kite-bind refuses to unbind a card an app uses through UIO" sh -c \
 	"! /kite-bind --unbind $addr 2>/tmp/kb && grep -q 'has /dev/uio0 open' /tmp/kb"
+t "uio_kite lists the app's claim of queue 3" sh -c \
+	"grep -qx '3 $hog' /sys/bus/pci/devices/$addr/kite_queues"
+sleep 1000 </dev/uio0 &	# another user (kite-stat, say) keeps /dev/uio0 open
+holder=$!
+i=0
+while [ "$(readlink /proc/$holder/fd/0)" != /dev/uio0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $hog
 wait $hog 2>/dev/null
-t "after kill -9 of a uio app: uio_kite stopped its queue" /e2e_client check-idle $addr 3
+t "after kill -9 of a uio app, with /dev/uio0 still open elsewhere: uio_kite stopped its queue" \
+	/e2e_client check-idle $addr 3
+kill $holder
 t "kite-bind --unbind, then rmmod uio_kite" sh -c "/kite-bind --unbind $addr && rmmod uio_kite"
+
+# the card is pulled (ACPI hot-unplug from the QEMU monitor) under a running app
+hp=$(hp_free)
+t "insmod kite.ko again; the card binds" sh -c \
+	'insmod /kite.ko allow_unsafe_noiommu=1 &&
+	 echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id && [ -c /dev/kite0 ]'
+start_hog /dev/kite0 5
+t "an app runs queue 5 with memory pinned" sh -c "[ \$(cat $k/pinned_bytes) -gt 0 ]"
+echo KITE-UNPLUG-NOW	# tests/qmp-unplug.py on the host sends device_del
+t "hot-unplug: the card and /dev/kite0 go" sh -c \
+	"i=0; while [ -e /sys/bus/pci/devices/$addr ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done;
+	 [ ! -e /sys/bus/pci/devices/$addr ] && [ ! -e /dev/kite0 ]"
+t "the app gets SIGBUS on its next doorbell and dies" sh -c \
+	"i=0; while kill -0 $hog 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done;
+	 ! kill -0 $hog 2>/dev/null"
+wait $hog 2>/dev/null
+t "its hugepages are all free again ($hp)" sh -c "[ \$(awk '/HugePages_Free/ {print \$2}' /proc/meminfo) = $hp ]"
+t "rmmod kite after the unplug" rmmod kite
 
 finish kite

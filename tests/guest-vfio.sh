@@ -33,4 +33,24 @@ t "no permission on /dev/vfio/$group: said" sh -c \
 	"! /e2e_client open $addr 1000 2>/tmp/e && grep -q 'permission denied' /tmp/e ||
 	 { cat /tmp/e; false; }"
 t "after the app closed: kite-bind --unbind" /kite-bind --unbind $addr
-finish "vfio|dmar|iommu"
+
+# kite.ko behind a translating IOMMU, then under passthrough (an identity domain,
+# what iommu=pt gives): passthrough protects nothing, so it counts as no IOMMU
+echo > /sys/bus/pci/devices/$addr/driver_override
+t "insmod kite.ko without allow_unsafe_noiommu; the card binds" sh -c \
+	'insmod /kite.ko && echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id &&
+	 [ -c /dev/kite0 ]'
+t "a translating IOMMU: DMA_MAP allowed, kernel untainted" /kmod_attack iommu /dev/kite0 translating
+t "unbind, switch the IOMMU group to passthrough (identity), rebind" sh -c \
+	"echo $addr > /sys/bus/pci/drivers/kite/unbind &&
+	 echo identity > /sys/kernel/iommu_groups/$group/type &&
+	 grep -q identity /sys/kernel/iommu_groups/$group/type &&
+	 echo $addr > /sys/bus/pci/drivers/kite/bind && [ -c /dev/kite0 ]"
+t "passthrough: DMA_MAP refused, INFO says no IOMMU" /kmod_attack iommu /dev/kite0 passthrough
+t "the log names passthrough as the reason" sh -c "dmesg | grep -q 'no translating IOMMU (none, or passthrough)'"
+# lockdown is one way: last
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+t "kernel lockdown (integrity): root gets no writable BAR0" sh -c \
+	"echo integrity > /sys/kernel/security/lockdown && /kmod_attack lockdown /dev/kite0"
+t "rmmod kite" rmmod kite
+finish "vfio|dmar|iommu|kite"

@@ -16,6 +16,9 @@
  *                             --fault-hooks): kite.ko resets the card, or if
  *                             that fails too, turns bus mastering off and leaks
  *                             the memory instead of freeing it under the card
+ *   iommu DEV translating|passthrough   DMA_MAP allowed behind a translating
+ *                             IOMMU, refused under passthrough; never tainted
+ *   lockdown DEV              under kernel lockdown, no writable BAR0 for root
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -181,6 +184,7 @@ static void filters(void)
 	f.index = first;
 	CHECK(ioc(fd, KITE_IOC_FILTER_DEL, &f) == -EPERM, "and from the file");
 	CHECK(ioc(fd, KITE_IOC_FILTER_ADD, &f) == 0, "so UDP 5000 can be steered again");
+	munmap((void *)bar0, KITE_BAR_CTRL_SIZE);	/* a mapping keeps the file (and the card) */
 	close(fd);
 }
 
@@ -208,7 +212,7 @@ static void memory_kinds(const char *ramfs_file)
 	int fd = open_dev(O_RDWR), ffd = open(ramfs_file, O_RDWR), mfd;
 	struct kite_ioc_dma_map *m;
 	uint8_t *mem, *alias, *file;
-	uint64_t iova;
+	uint64_t iova, iova2;
 	void *anon;
 
 	file = ffd < 0 || ftruncate(ffd, 65536) ? MAP_FAILED :
@@ -233,8 +237,12 @@ static void memory_kinds(const char *ramfs_file)
 					.length = HUGE_2M };
 	mprotect(m, 4096, PROT_READ);
 	CHECK(ioc(fd, KITE_IOC_DMA_MAP, m) == -EFAULT, "DMA_MAP whose answer cannot be written");
-	CHECK(pinned_by(fd) == HUGE_2M, "undone: only the first mapping is pinned");
-	CHECK(dma_unmap(fd, iova) == 0, "the first mapping is still there and unmaps");
+	CHECK(pinned_by(fd) == HUGE_2M, "undone: only one mapping is pinned");
+	/* the survivor must be the first view: the undo took exactly the new one */
+	CHECK(dma_map(fd, mem, HUGE_2M, NULL) == -EEXIST, "the first view is still mapped");
+	CHECK(dma_map(fd, alias, 4096, &iova2) == 0 && dma_unmap(fd, iova2) == 0,
+	      "the second view is not");
+	CHECK(dma_unmap(fd, iova) == 0, "the first mapping unmaps");
 	CHECK(dma_unmap(fd, iova) == -ENOENT, "and nothing else was left behind at its IOVA");
 	CHECK(pinned_by(fd) == 0, "nothing pinned at the end");
 	close(fd);
@@ -274,6 +282,59 @@ static int hold(const char *go)
 	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_STOP, 6) == -ENODEV, "other ioctls: -ENODEV");
 	close(fd);
 	return report("kmod_attack hold");
+}
+
+/* ---- what the IOMMU protects ---------------------------------------------- */
+
+static long tainted(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
+	long t = -1;
+
+	if (f && fscanf(f, "%ld", &t) != 1)
+		t = -1;
+	if (f)
+		fclose(f);
+	return t;
+}
+
+/* translating: a DMA-API domain, so DMA_MAP works untainted; passthrough: refused. */
+static int iommu(const char *mode)
+{
+	bool translating = !strcmp(mode, "translating");
+	struct kite_ioc_info in = { .size = sizeof(in) };
+	int fd = open_dev(O_RDWR);
+	uint8_t *mem = hugepage(NULL);
+	long taint = tainted();
+	uint64_t iova;
+
+	CHECK(ioc(fd, KITE_IOC_INFO, &in) == 0, "INFO");
+	CHECK(!(in.flags & KITE_INFO_F_NO_IOMMU) == translating,
+	      "INFO says %s (flags 0x%x)", translating ? "an IOMMU" : "no IOMMU", in.flags);
+	if (translating) {
+		CHECK(dma_map(fd, mem, HUGE_2M, &iova) == 0, "DMA_MAP allowed behind the IOMMU");
+		CHECK(dma_unmap(fd, iova) == 0, "DMA_UNMAP");
+	} else {
+		CHECK(dma_map(fd, mem, HUGE_2M, &iova) == -EPERM,
+		      "passthrough is no protection: DMA_MAP refused without allow_unsafe_noiommu");
+	}
+	CHECK(tainted() == taint, "the kernel is not tainted (%ld, was %ld)", tainted(), taint);
+	close(fd);
+	return report("kmod_attack iommu");
+}
+
+/* Under kernel lockdown not even root gets a writable BAR0 (it means any DMA). */
+static int lockdown(void)
+{
+	struct kite_ioc_info in = { .size = sizeof(in) };
+	int fd = open_dev(O_RDWR);
+
+	CHECK(ioc(fd, KITE_IOC_INFO, &in) == 0 && !(in.flags & KITE_INFO_F_BAR0_WRITABLE),
+	      "INFO: BAR0 not writable (flags 0x%x)", in.flags);
+	CHECK(map_bar0(fd, true) == NULL && errno == EPERM, "writable BAR0 mapping refused");
+	CHECK(map_bar0(fd, false) != NULL, "read-only still works");
+	close(fd);
+	return report("kmod_attack lockdown");
 }
 
 /* ---- a queue the card will not stop --------------------------------------- */
@@ -344,8 +405,12 @@ int main(int argc, char **argv)
 			return hold(argv[3]);
 		if (argc == 4 && !strcmp(argv[1], "stuck"))
 			return stuck(argv[3]);
+		if (argc == 4 && !strcmp(argv[1], "iommu"))
+			return iommu(argv[3]);
+		if (argc == 3 && !strcmp(argv[1], "lockdown"))
+			return lockdown();
 	}
 	fprintf(stderr, "usage: kmod_attack isolation DEV RAMFS_FILE | hold DEV GO_FILE | "
-		"stuck DEV reset|wedge\n");
+		"stuck DEV reset|wedge | iommu DEV translating|passthrough | lockdown DEV\n");
 	return 2;
 }

@@ -77,20 +77,28 @@ boot() {
 	shift 3
 	rm -f "$dir/bars" "$dir/emu.sock"
 	truncate -s 0 "$dir/ram" && truncate -s 512M "$dir/ram"
+	# --fault-hooks: the guests' tests can make the card refuse to stop (hw-spec §8)
 	taskset -c 1 "$B/kite-emu" -s "$dir/emu.sock" --bar-file "$dir/bars" \
-		--guest-ram "$dir/ram" >"$dir/emu.log" 2>&1 &
+		--guest-ram "$dir/ram" --fault-hooks >"$dir/emu.log" 2>&1 &
 	emu=$!
 	for _ in $(seq 50); do [ -S "$dir/emu.sock" ] && break; sleep 0.1; done
 	[ -S "$dir/emu.sock" ] || die "kite-emu did not start: $(cat "$dir/emu.log")"
 	start=$SECONDS
-	timeout 600 taskset -c 0 qemu-system-x86_64 -machine "$machine" -cpu max -smp 1 \
+	rm -f "$dir/qmp.sock" "$dir/serial.log"
+	# the guest may ask for the card to be hot-unplugged (tests/qmp-unplug.py)
+	python3 tests/qmp-unplug.py "$dir/qmp.sock" "$dir/serial.log" kite >"$dir/qmp.log" 2>&1 &
+	qmp=$!
+	timeout $((600 + ${KITE_STRESS_SECONDS:-0})) taskset -c 0 qemu-system-x86_64 -machine "$machine" -cpu max -smp 1 \
 		-m 512M -nographic -no-reboot -display none "$@" \
 		-object memory-backend-file,id=ram,size=512M,mem-path="$dir/ram",share=on \
 		-object memory-backend-file,id=bars,size=128K,mem-path="$dir/bars",share=on \
-		-device ivshmem-plain,memdev=bars \
+		-device ivshmem-plain,memdev=bars,id=kite \
+		-qmp unix:"$dir/qmp.sock",server=on,wait=off \
 		-kernel "$kernel" -initrd "$dir/initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet $append" </dev/null >"$dir/serial.log" 2>&1
 	rc=$?
+	kill "$qmp" 2>/dev/null
+	wait "$qmp" 2>/dev/null
 	kill -TERM "$emu" 2>/dev/null
 	wait "$emu" 2>/dev/null
 	emu=
@@ -115,7 +123,9 @@ boot() {
 }
 
 initramfs tests/guest-init.sh kernel/drivers/uio/uio.ko "$(dirname "$ko")/uio_kite.ko"
-boot "pc (no IOMMU)" pc,memory-backend=ram "hugepages=32"
+# unknown kernel parameters reach /init as environment variables
+boot "pc (no IOMMU)" pc,memory-backend=ram "hugepages=32 \
+KITE_STRESS_SEED=${KITE_STRESS_SEED:-1} KITE_STRESS_SECONDS=${KITE_STRESS_SECONDS:-15}"
 
 initramfs tests/guest-vfio.sh kernel/virt/lib/irqbypass.ko kernel/drivers/vfio/vfio.ko \
 	kernel/drivers/vfio/vfio_virqfd.ko kernel/drivers/vfio/vfio_iommu_type1.ko \

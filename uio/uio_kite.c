@@ -2,13 +2,21 @@
 /*
  * uio_kite.ko: the kite card for UIO users (as dpdk-kmods' igb_uio), without
  * its hazards: no interrupt or config-space games (polling only), the card's
- * identity and version are checked, and when the last user of /dev/uioN goes
- * away (exit or crash) every queue is stopped, so the card cannot keep DMAing
- * into memory that has been freed. UIO gives no IOMMU protection: root only.
+ * identity and version are checked, the card is reset before it may DMA, and
+ * queues have owners: a process claims a queue by writing "claim Q" to the
+ * PCI device's kite_queues attribute (libkite does), and when it dies (or
+ * exits without releasing) its queues are stopped and their filters dropped
+ * at its close of /dev/uioN, even while other processes keep the device open;
+ * when the last user goes every queue is stopped. So the card cannot keep
+ * DMAing into memory that has been freed. UIO gives no IOMMU protection: root
+ * only.
  */
 #include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio_driver.h>
 
@@ -19,9 +27,68 @@ struct uio_kite {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	unsigned int nqueues;
-	struct mutex lock;	/* protects users */
+	struct mutex lock;	/* protects users and owner */
 	unsigned int users;
+	struct pid *owner[KITE_MAX_QUEUES];	/* the claiming process (tgid) */
 };
+
+#define UIO_KITE_WAIT_US	(100 * USEC_PER_MSEC)
+
+/* hw-spec §6.1: stop queue q and wait until the card no longer touches it. */
+static void uio_kite_queue_stop(struct uio_kite *u, unsigned int q)
+{
+	u32 st;
+
+	writel(0, u->regs + KITE_R_AT(Q_CTRL, q));
+	if (readl_poll_timeout(u->regs + KITE_R_AT(Q_STATUS, q), st,
+			       !(st & (KITE_FMASK(KITE_Q_STATUS_RUNNING) |
+				       KITE_FMASK(KITE_Q_STATUS_ERROR))) || st == ~0U,
+			       10, UIO_KITE_WAIT_US))
+		dev_warn(&u->pdev->dev, "queue %u did not stop (Q_STATUS 0x%08x)\n", q, st);
+}
+
+/* hw-spec §3.3: apply filter writes. */
+static void uio_kite_commit(struct uio_kite *u)
+{
+	u32 st, seq = readl(u->regs + KITE_R_CFG_COMMIT) + 1;
+
+	writel(seq, u->regs + KITE_R_CFG_COMMIT);
+	if (readl_poll_timeout(u->regs + KITE_R_CFG_ACK, st, (s32)(st - seq) >= 0 || st == ~0U,
+			       10, UIO_KITE_WAIT_US))
+		dev_warn(&u->pdev->dev, "filter changes not acknowledged\n");
+}
+
+/* Stop queue q and drop every filter entry that steers to it (§3.8). */
+static void uio_kite_queue_drop(struct uio_kite *u, unsigned int q)
+{
+	unsigned int i;
+	u32 ctrl;
+
+	uio_kite_queue_stop(u, q);
+	for (i = 0; i < KITE_MAX_FILTERS; i++) {
+		ctrl = readl(u->regs + KITE_R_AT(F_CTRL, i));
+		if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) && KITE_FGET(KITE_F_CTRL_QUEUE, ctrl) == q)
+			writel(0, u->regs + KITE_R_AT(F_CTRL, i));
+	}
+	uio_kite_commit(u);
+}
+
+/*
+ * Whether a queue's owner is gone: its process has no task left, or it is
+ * the process closing /dev/uioN right now on its way out (exit or a fatal
+ * signal). Caller holds u->lock.
+ */
+static bool uio_kite_owner_gone(struct pid *owner)
+{
+	return !pid_has_task(owner, PIDTYPE_TGID) ||
+	       (owner == task_tgid(current) && (current->flags & PF_EXITING));
+}
+
+static void uio_kite_disown(struct uio_kite *u, unsigned int q)
+{
+	put_pid(u->owner[q]);
+	u->owner[q] = NULL;
+}
 
 /*
  * Nobody uses the card any more: stop every queue and wait for the card to
@@ -31,23 +98,14 @@ struct uio_kite {
 static void uio_kite_quiesce(struct uio_kite *u)
 {
 	unsigned int q, i;
-	u32 st, seq;
 
 	for (q = 0; q < u->nqueues; q++) {
-		writel(0, u->regs + KITE_R_AT(Q_CTRL, q));
-		if (readl_poll_timeout(u->regs + KITE_R_AT(Q_STATUS, q), st,
-				       !(st & (KITE_FMASK(KITE_Q_STATUS_RUNNING) |
-					       KITE_FMASK(KITE_Q_STATUS_ERROR))) || st == ~0U,
-				       10, 100 * USEC_PER_MSEC))
-			dev_warn(&u->pdev->dev, "queue %u did not stop\n", q);
+		uio_kite_queue_stop(u, q);
+		uio_kite_disown(u, q);
 	}
 	for (i = 0; i < KITE_MAX_FILTERS; i++)
 		writel(0, u->regs + KITE_R_AT(F_CTRL, i));
-	seq = readl(u->regs + KITE_R_CFG_COMMIT) + 1;
-	writel(seq, u->regs + KITE_R_CFG_COMMIT);
-	if (readl_poll_timeout(u->regs + KITE_R_CFG_ACK, st, (s32)(st - seq) >= 0 || st == ~0U,
-			       10, 100 * USEC_PER_MSEC))
-		dev_warn(&u->pdev->dev, "filter changes not acknowledged\n");
+	uio_kite_commit(u);
 }
 
 static int uio_kite_open(struct uio_info *info, struct inode *inode)
@@ -64,12 +122,81 @@ static int uio_kite_release(struct uio_info *info, struct inode *inode)
 {
 	struct uio_kite *u = info->priv;
 
+	unsigned int q;
+
 	mutex_lock(&u->lock);
-	if (--u->users == 0)
+	if (--u->users == 0) {
 		uio_kite_quiesce(u);
+	} else {
+		for (q = 0; q < u->nqueues; q++) {
+			if (u->owner[q] && uio_kite_owner_gone(u->owner[q])) {
+				uio_kite_queue_drop(u, q);
+				uio_kite_disown(u, q);
+			}
+		}
+	}
 	mutex_unlock(&u->lock);
 	return 0;
 }
+
+/*
+ * /sys/bus/pci/devices/ADDR/kite_queues (root): "claim Q" or "release Q" for
+ * the writing process; reading lists "Q PID" per claimed queue. A claim of a
+ * queue whose owner is gone stops that queue first.
+ */
+static ssize_t kite_queues_store(struct device *dev, struct device_attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct uio_kite *u = dev_get_drvdata(dev);
+	struct pid *me = task_tgid(current);
+	unsigned int q;
+	char verb[8];
+	int err = 0;
+
+	if (sscanf(buf, "%7s %u", verb, &q) != 2 || q >= u->nqueues)
+		return -EINVAL;
+	mutex_lock(&u->lock);
+	if (!strcmp(verb, "claim")) {
+		if (u->owner[q] && u->owner[q] != me && uio_kite_owner_gone(u->owner[q])) {
+			uio_kite_queue_drop(u, q);
+			uio_kite_disown(u, q);
+		}
+		if (!u->owner[q])
+			u->owner[q] = get_pid(me);
+		else
+			err = u->owner[q] == me ? -EALREADY : -EBUSY;
+	} else if (!strcmp(verb, "release")) {
+		if (u->owner[q] == me)
+			uio_kite_disown(u, q);
+		else
+			err = -EPERM;
+	} else {
+		err = -EINVAL;
+	}
+	mutex_unlock(&u->lock);
+	return err ? err : len;
+}
+
+static ssize_t kite_queues_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct uio_kite *u = dev_get_drvdata(dev);
+	unsigned int q;
+	int n = 0;
+
+	mutex_lock(&u->lock);
+	for (q = 0; q < u->nqueues; q++)
+		if (u->owner[q])
+			n += sysfs_emit_at(buf, n, "%u %d\n", q, pid_nr(u->owner[q]));
+	mutex_unlock(&u->lock);
+	return n;
+}
+static DEVICE_ATTR_ADMIN_RW(kite_queues);	/* root: UIO is root-only anyway */
+
+static struct attribute *uio_kite_attrs[] = {
+	&dev_attr_kite_queues.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(uio_kite);
 
 static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -108,8 +235,16 @@ static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (err)
 		return err;
-	pci_set_master(pdev);
 	mutex_init(&u->lock);
+	/* whatever a previous user left running must not DMA: reset before mastering */
+	pci_clear_master(pdev);
+	writel(KITE_FPREP(KITE_GCTRL_RESET, 1), u->regs + KITE_R_GCTRL);
+	if (readl_poll_timeout(u->regs + KITE_R_GCTRL, ver, !(ver & KITE_FMASK(KITE_GCTRL_RESET)),
+			       10, UIO_KITE_WAIT_US)) {
+		dev_err(&pdev->dev, "the card did not finish its reset (GCTRL 0x%08x)\n", ver);
+		return -EIO;
+	}
+	pci_set_master(pdev);
 	u->info.name = "uio_kite";
 	u->info.version = "0.1";
 	u->info.priv = u;
@@ -124,14 +259,17 @@ static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	u->info.mem[1].addr = pci_resource_start(pdev, b->db_bar) + b->db_off;
 	u->info.mem[1].size = KITE_BAR_DB_SIZE;
 	u->info.mem[1].memtype = UIO_MEM_PHYS;
-	uio_kite_quiesce(u);	/* whatever a previous user left running */
 	pci_set_drvdata(pdev, u);
 	return devm_uio_register_device(&pdev->dev, &u->info);
 }
 
 static void uio_kite_remove(struct pci_dev *pdev)
 {
-	uio_kite_quiesce(pci_get_drvdata(pdev));
+	struct uio_kite *u = pci_get_drvdata(pdev);
+
+	mutex_lock(&u->lock);
+	uio_kite_quiesce(u);
+	mutex_unlock(&u->lock);
 }
 
 MODULE_DEVICE_TABLE(pci, kite_pci_ids);
@@ -141,6 +279,7 @@ static struct pci_driver uio_kite_driver = {
 	.id_table = kite_pci_ids,
 	.probe = uio_kite_probe,
 	.remove = uio_kite_remove,
+	.dev_groups = uio_kite_groups,
 };
 module_pci_driver(uio_kite_driver);
 

@@ -32,6 +32,29 @@ static struct kmod_priv *priv(struct kite_dev *dev)
 	return dev->priv;
 }
 
+/*
+ * -EBUSY from kite.ko: another open file holds the card (one tenant at a
+ * time, README). Name its process from sysfs.
+ */
+static int tenant_busy(struct kite_dev *dev, const char *what)
+{
+	const char *name = strrchr(priv(dev)->path, '/');
+	char attr[PATH_MAX], pid[32] = "";
+	FILE *f;
+
+	snprintf(attr, sizeof(attr), "/sys/class/misc/%s/tenant_pid", name ? name + 1 : "");
+	f = fopen(attr, "r");
+	if (f) {
+		if (!fgets(pid, sizeof(pid), f))
+			pid[0] = 0;
+		fclose(f);
+	}
+	pid[strcspn(pid, "\n")] = 0;
+	return kite_err(-EBUSY, "%s: %s is in use by %s%s (kite.ko gives a card's DMA to one "
+			"open file at a time)", what, priv(dev)->path,
+			pid[0] ? "process " : "another process", pid);
+}
+
 static int kmod_open(struct kite_dev *dev, const char *path)
 {
 	struct kite_ioc_info in = { .size = sizeof(in) };
@@ -95,9 +118,17 @@ static int kmod_dma_map(struct kite_dev *dev, struct kite_dma *m)
 	}
 	err = -errno;
 	switch (err) {
+	case -EBUSY:
+		return tenant_busy(dev, "cannot map DMA memory");
+	case -EOPNOTSUPP:
+		return kite_err(err, "kite.ko pins only anonymous, shmem (memfd) or hugetlb memory");
+	case -EIO:
+		return kite_err(err, "kite.ko refuses DMA: the card failed to stop a queue and is "
+				"disabled until it is rebound (see the kernel log)");
 	case -EPERM:
-		return kite_err(err, "kite.ko refuses DMA: this card has no IOMMU; load kite.ko "
-				"with allow_unsafe_noiommu=1 if every user of it is trusted");
+		return kite_err(err, "kite.ko refuses DMA: no translating IOMMU protects this card "
+				"(none, or passthrough); load kite.ko with allow_unsafe_noiommu=1 "
+				"if every user of it is trusted");
 	case -ENOMEM:
 		return kite_err(err, "cannot pin %zu bytes: the memlock limit is too low "
 				"(ulimit -l must allow at least %zu KiB more)", m->len, m->len >> 10);
@@ -132,8 +163,8 @@ static int kmod_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uin
 	struct kmod_priv *p = priv(dev);
 	int err = queue_ioctl(dev, KITE_IOC_QUEUE_CLAIM, qid);
 
-	if (err == -EBUSY)
-		return kite_err(err, "queue %u is in use by another process", qid);
+	if (err == -EBUSY)	/* a queue of another file, or any queue while it holds the card */
+		return tenant_busy(dev, "cannot claim a queue");
 	if (err)
 		return kite_err(err, "cannot claim queue %u: %s", qid, strerror(-err));
 	p->db[qid] = mmap(NULL, KITE_DB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,

@@ -3,9 +3,11 @@
  * libkite uio backend: a card bound to uio_kite.ko. BAR windows are UIO maps
  * (/sys/class/uio/uioN/maps); DMA addresses are physical, read from
  * /proc/self/pagemap (root only). No IOMMU checks anything the card is told:
- * root only, and memory stays locked while mapped. Memory is memfd-backed, so
- * nothing is left in a filesystem if the process dies (and uio_kite stops the
- * queues when the last user of /dev/uioN goes away).
+ * root only, and DMA memory must be hugepages (the kernel may move 4 KiB
+ * pages, locked or not, while the card holds their old address). Memory is
+ * memfd-backed, so nothing is left in a filesystem if the process dies. Queues
+ * are claimed through uio_kite's kite_queues attribute, so uio_kite stops a
+ * dead process's queues when it closes /dev/uioN.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 struct uio_priv {
 	int fd;
 	char path[64];
+	char claims[PATH_MAX];	/* uio_kite's kite_queues attribute */
 	void *map[2];
 };
 
@@ -72,6 +75,7 @@ static int uio_open(struct kite_dev *dev, const char *addr)
 		return kite_err(-ENOMEM, "%s: out of memory", addr);
 	}
 	snprintf(p->path, sizeof(p->path), "/dev/%s", strrchr(g.gl_pathv[0], '/') + 1);
+	snprintf(p->claims, sizeof(p->claims), "/sys/bus/pci/devices/%s/kite_queues", addr);
 	p->fd = open(p->path, O_RDWR | O_CLOEXEC);
 	if (p->fd < 0) {
 		err = kite_err(-errno, "%s: %s%s", p->path, strerror(errno),
@@ -112,6 +116,10 @@ static void uio_close(struct kite_dev *dev)
 static int uio_dma_map(struct kite_dev *dev, struct kite_dma *m)
 {
 	(void)dev;
+	if (!m->huge)
+		return kite_err(-EINVAL, "UIO: DMA memory must be hugepages (the kernel may move "
+				"4 KiB pages while the card holds their address); reserve some: "
+				"echo 64 > /proc/sys/vm/nr_hugepages");
 	return kite_dma_map_physical(m, "UIO");
 }
 
@@ -121,13 +129,44 @@ static void uio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
 	munlock(m->va, m->len);
 }
 
-/* UIO has no arbiter: a queue the card runs belongs to someone else. */
+/* "claim Q" / "release Q" to uio_kite (its kite_queues attribute): 0 or -errno */
+static int uio_claim_write(struct uio_priv *p, const char *verb, unsigned int qid)
+{
+	int fd = open(p->claims, O_WRONLY | O_CLOEXEC), err = 0;
+	char cmd[32];
+	int n = snprintf(cmd, sizeof(cmd), "%s %u", verb, qid);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, (size_t)n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int uio_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
 {
-	if (kite_rd32(dev, KITE_R_AT(Q_STATUS, qid)) & KITE_FMASK(KITE_Q_STATUS_RUNNING))
-		return kite_err(-EBUSY, "queue %u is running: another process uses it (UIO has no "
-				"queue ownership)", qid);
-	return kite_direct_queue_claim(dev, qid, db);
+	struct uio_priv *p = dev->priv;
+	int err = uio_claim_write(p, "claim", qid);
+
+	if (err == -EBUSY)
+		return kite_err(err, "queue %u is in use by another process (%s)", qid, p->claims);
+	if (err == -ENOENT)
+		return kite_err(err, "%s is missing: uio_kite is older than this libkite",
+				p->claims);
+	if (err && err != -EALREADY)
+		return kite_err(err, "cannot claim queue %u through %s: %s", qid, p->claims,
+				strerror(-err));
+	err = kite_direct_queue_claim(dev, qid, db);
+	if (err)
+		uio_claim_write(p, "release", qid);
+	return err;
+}
+
+static void uio_queue_release(struct kite_dev *dev, unsigned int qid)
+{
+	kite_direct_queue_release(dev, qid);
+	uio_claim_write(dev->priv, "release", qid);
 }
 
 const struct kite_backend_ops kite_backend_uio = {
@@ -137,7 +176,7 @@ const struct kite_backend_ops kite_backend_uio = {
 	.dma_map = uio_dma_map,
 	.dma_unmap = uio_dma_unmap,
 	.queue_claim = uio_queue_claim,
-	.queue_release = kite_direct_queue_release,
+	.queue_release = uio_queue_release,
 	.queue_start = kite_direct_queue_start,
 	.queue_stop = kite_direct_queue_stop,
 	.filter_add = kite_direct_filter_add,
