@@ -101,33 +101,19 @@ static int kite_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Whether addr already has a page table entry: two threads may fault one page. */
-static bool kite_pte_present(struct mm_struct *mm, unsigned long addr)
-{
-	spinlock_t *ptl;	/* the page table lock follow_pte() took */
-	pte_t *pte;
-
-	if (follow_pte(mm, addr, &pte, &ptl))
-		return false;
-	__acquire(ptl);		/* for sparse: follow_pte() returned it locked */
-	pte_unmap_unlock(pte, ptl);
-	return true;
-}
-
 static vm_fault_t kite_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct kite_file *kf = vma->vm_file->private_data;
 	struct kite_dev *kd = kf->kd;
-	u64 off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (vmf->address - vma->vm_start);
 	unsigned long addr = vmf->address & PAGE_MASK;
+	u64 off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 	enum kite_region region;
 	unsigned int qid = 0;
 	phys_addr_t phys;
 
-	if (kite_mmap_decode((u64)vma->vm_pgoff << PAGE_SHIFT, vma->vm_end - vma->vm_start,
-			     kd->lim.nqueues, &region, &qid))
+	if (kite_page_decode(off, kd->lim.nqueues, &region, &qid))
 		return VM_FAULT_SIGBUS;
 	mutex_lock(&kd->lock);
 	if (kd->dead)
@@ -140,12 +126,12 @@ static vm_fault_t kite_fault(struct vm_fault *vmf)
 		phys = kd->db_phys + (phys_addr_t)qid * KITE_DB_PAGE_SIZE;
 	}
 	/*
-	 * io_remap_pfn_range() (not vmf_insert_pfn()): on a whole one-page vma
-	 * it reserves the memtype asked for, write-combining for doorbells.
+	 * One page per fault; a page another thread inserted meanwhile is left
+	 * as it is. The memory type comes from the kernel's own mapping of the
+	 * window (kite_map_windows(): doorbells WC, registers UC): no VM_PAT
+	 * reservation per vma, which a zap racing with fork() would trip over.
 	 */
-	if (kite_pte_present(vma->vm_mm, addr) ||
-	    !io_remap_pfn_range(vma, addr, phys >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot))
-		ret = VM_FAULT_NOPAGE;
+	ret = vmf_insert_pfn(vma, addr, phys >> PAGE_SHIFT);
 out:
 	mutex_unlock(&kd->lock);
 	return ret;

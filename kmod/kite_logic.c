@@ -137,6 +137,27 @@ bool kite_tenant_leave_if_idle(struct kite_owners *o, const void *who, bool has_
 }
 
 /* Only the tenant claims queues (a file becomes it here if the card is free). */
+/*
+ * Which region one page of a user mapping shows. A mapping may have been
+ * split (munmap or mprotect of a part), so a page is decoded on its own.
+ */
+int kite_page_decode(u64 offset, unsigned int nqueues, enum kite_region *region,
+		     unsigned int *qid)
+{
+	if (!PAGE_ALIGNED(offset))
+		return -EINVAL;
+	if (offset - KITE_MMAP_BAR0 < KITE_BAR_CTRL_SIZE) {
+		*region = KITE_REGION_BAR0;
+		return 0;
+	}
+	if (offset < KITE_MMAP_DB_BASE ||
+	    (offset - KITE_MMAP_DB_BASE) / KITE_DB_PAGE_SIZE >= nqueues)
+		return -EINVAL;
+	*region = KITE_REGION_DB;
+	*qid = (offset - KITE_MMAP_DB_BASE) / KITE_DB_PAGE_SIZE;
+	return 0;
+}
+
 int kite_queue_claim(struct kite_owners *o, unsigned int qid, const void *who)
 {
 	if (qid >= o->nqueues)

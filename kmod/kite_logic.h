@@ -47,6 +47,8 @@ bool kite_maps_cover(const struct kite_maps *m, u64 iova, u64 len);
 enum kite_region { KITE_REGION_BAR0, KITE_REGION_DB };
 int kite_mmap_decode(u64 offset, u64 len, unsigned int nqueues, enum kite_region *region,
 		     unsigned int *qid);
+int kite_page_decode(u64 offset, unsigned int nqueues, enum kite_region *region,
+		     unsigned int *qid);
 
 /* A filter entry and who installed it (who == NULL: free). */
 struct kite_filter_owner {

@@ -328,22 +328,27 @@ static bool kite_iommu_translates(struct device *dev)
 static int kite_map_windows(struct kite_dev *kd, const struct kite_board *b)
 {
 	struct pci_dev *pdev = kd->pdev;
-	void __iomem * const *table;
 	int err;
 
 	if (!kite_board_fits(pdev, b)) {
 		dev_err(&pdev->dev, "BARs too small for the register and doorbell windows\n");
 		return -ENODEV;
 	}
-	err = pcim_iomap_regions(pdev, BIT(b->regs_bar) | BIT(b->db_bar), KBUILD_MODNAME);
+	/* managed: pcim_enable_device() releases what is requested here */
+	err = pci_request_selected_regions(pdev, BIT(b->regs_bar) | BIT(b->db_bar),
+					   KBUILD_MODNAME);
 	if (err)
 		return err;
-	table = pcim_iomap_table(pdev);
-	kd->regs = table[b->regs_bar] + b->regs_off;
-	kd->db = table[b->db_bar] + b->db_off;
 	kd->regs_phys = pci_resource_start(pdev, b->regs_bar) + b->regs_off;
 	kd->db_phys = pci_resource_start(pdev, b->db_bar) + b->db_off;
-	return 0;
+	/*
+	 * The doorbell pages are write-combined (hw-spec §4.2): mapping them WC
+	 * here records that memory type, which the user mappings then inherit
+	 * (kite_fault()); the registers stay uncached.
+	 */
+	kd->regs = devm_ioremap(&pdev->dev, kd->regs_phys, KITE_BAR_CTRL_SIZE);
+	kd->db = devm_ioremap_wc(&pdev->dev, kd->db_phys, KITE_BAR_DB_SIZE);
+	return kd->regs && kd->db ? 0 : -ENOMEM;
 }
 
 /**

@@ -16,6 +16,11 @@ t "udev rule: /dev/kite0 group kite, 0660 (udevadm test)" sh -c \
 	"/udevadm test --action=add /sys/class/misc/kite0 2>&1 | tee /tmp/u |
 	 grep -q 'gid=1000, mode=0660' || { cat /tmp/u; false; }"
 t "every ioctl with bad arguments" /kmod_client ioctls /dev/kite0
+mount -t debugfs debugfs /sys/kernel/debug
+db=$(printf '0x%016x' $(( $(cut -d' ' -f1 /sys/bus/pci/devices/$(basename "$(readlink $k/device)")/resource | sed -n 3p) + 0x10000 )))
+t "the doorbell window is write-combining (PAT), the registers uncached" sh -c \
+	"grep -q '^PAT: \\[mem $db-.*\\] write-combining' /sys/kernel/debug/x86/pat_memtype_list ||
+	 { grep -i 'write\|uncached' /sys/kernel/debug/x86/pat_memtype_list | head; false; }"
 addr=$(basename "$(readlink /sys/class/misc/kite0/device)")
 t "kite-regs list finds the card bound to kite ($addr)" sh -c "/kite-regs list | grep -q '^$addr .*driver kite'"
 t "kite-regs dump through /dev/kite0" sh -c "/kite-regs -d /dev/kite0 dump | grep -q 'ID_MAGIC  *0x4b495445'"

@@ -39,7 +39,7 @@ hp_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
 finish() {
 	dmesg >/tmp/dmesg
 	t "kernel log: no WARN, BUG, oops, lockdep splat, hung task" sh -c \
-		'! grep -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|possible circular|blocked for more than" /tmp/dmesg'
+		'! grep -A40 -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|possible circular|blocked for more than" /tmp/dmesg'
 	echo "KITE-GUEST: $pass passed, $fail failed"
 	grep -iE "$1" /tmp/dmesg | tail -5
 	poweroff -f

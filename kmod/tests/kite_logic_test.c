@@ -138,6 +138,18 @@ static void mmap_case_desc(const struct mmap_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(mmap, mmap_cases, mmap_case_desc);
 
+/* A decode's result against a case's expectation (mmap_case and page_case alike). */
+static void expect_decoded(struct kunit *test, int err, enum kite_region region, unsigned int qid,
+			   int want, enum kite_region want_region, unsigned int want_qid)
+{
+	KUNIT_EXPECT_EQ(test, err, want);
+	if (!err) {
+		KUNIT_EXPECT_EQ(test, region, want_region);
+		if (region == KITE_REGION_DB)
+			KUNIT_EXPECT_EQ(test, qid, want_qid);
+	}
+}
+
 static void kite_mmap_decode_test(struct kunit *test)
 {
 	const struct mmap_case *c = test->param_value;
@@ -145,12 +157,45 @@ static void kite_mmap_decode_test(struct kunit *test)
 	unsigned int qid = ~0U;
 	int err = kite_mmap_decode(c->offset, c->len, KITE_MAX_QUEUES, &region, &qid);
 
-	KUNIT_EXPECT_EQ(test, err, c->want);
-	if (!err) {
-		KUNIT_EXPECT_EQ(test, region, c->region);
-		if (region == KITE_REGION_DB)
-			KUNIT_EXPECT_EQ(test, qid, c->qid);
-	}
+	expect_decoded(test, err, region, qid, c->want, c->region, c->qid);
+}
+
+struct page_case {
+	const char *desc;
+	u64 offset;
+	int want;
+	enum kite_region region;
+	unsigned int qid;
+};
+
+/* one page of a mapping, which munmap or mprotect may have split */
+static const struct page_case page_cases[] = {
+	{ "BAR0 first page", KITE_MMAP_BAR0, 0, KITE_REGION_BAR0 },
+	{ "BAR0 second page (split mapping)", KITE_MMAP_BAR0 + PAGE_SIZE, 0, KITE_REGION_BAR0 },
+	{ "BAR0 last page", KITE_BAR_CTRL_SIZE - PAGE_SIZE, 0, KITE_REGION_BAR0 },
+	{ "past BAR0", KITE_BAR_CTRL_SIZE, -EINVAL },
+	{ "unaligned", PAGE_SIZE + 8, -EINVAL },
+	{ "queue 0 doorbells", KITE_MMAP_DB(0), 0, KITE_REGION_DB, 0 },
+	{ "queue 15 doorbells", KITE_MMAP_DB(15), 0, KITE_REGION_DB, 15 },
+	{ "queue 16: no such queue", KITE_MMAP_DB(16), -EINVAL },
+	{ "far beyond", 1ULL << 40, -EINVAL },
+};
+
+static void page_case_desc(const struct page_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(page, page_cases, page_case_desc);
+
+static void kite_page_decode_test(struct kunit *test)
+{
+	const struct page_case *c = test->param_value;
+	enum kite_region region = -1;
+	unsigned int qid = ~0U;
+	int err = kite_page_decode(c->offset, KITE_MAX_QUEUES, &region, &qid);
+
+	expect_decoded(test, err, region, qid, c->want, c->region, c->qid);
 }
 
 /* ---- ownership --------------------------------------------------------------- */
@@ -464,6 +509,7 @@ static struct kunit_case kite_logic_cases[] = {
 	KUNIT_CASE(kite_maps_bookkeeping_test),
 	KUNIT_CASE(kite_maps_cover_test),
 	KUNIT_CASE_PARAM(kite_mmap_decode_test, mmap_gen_params),
+	KUNIT_CASE_PARAM(kite_page_decode_test, page_gen_params),
 	KUNIT_CASE(kite_queue_ownership_test),
 	KUNIT_CASE(kite_tenant_test),
 	KUNIT_CASE(kite_filter_ownership_test),
