@@ -13,12 +13,15 @@
  * a forked child's exit can unpin its parent's memory without waiting for it.
  */
 #include <linux/dma-mapping.h>
+#include <linux/hugetlb.h>
+#include <linux/iommu.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "kite_core.h"
 
@@ -50,16 +53,20 @@ static int kite_account(struct mm_struct *mm, unsigned long npages)
  */
 static bool kite_vma_ok(struct vm_area_struct *vma)
 {
-	unsigned long magic;
+	struct inode *inode;
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 		return false;
-	if (vma_is_anonymous(vma))
+	if (vma_is_anonymous(vma) || is_vm_hugetlb_page(vma))
 		return true;
 	if (!vma->vm_file)
 		return false;
-	magic = file_inode(vma->vm_file)->i_sb->s_magic;
-	return magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC;
+	/*
+	 * shmem (vma_is_shmem() is not exported): a regular file on tmpfs.
+	 * devtmpfs is tmpfs too, but its device nodes are not regular files.
+	 */
+	inode = file_inode(vma->vm_file);
+	return inode->i_sb->s_magic == TMPFS_MAGIC && S_ISREG(inode->i_mode);
 }
 
 static int kite_check_vmas(struct mm_struct *mm, u64 start, u64 end)
@@ -165,14 +172,22 @@ void kite_dma_release_list(struct list_head *list)
 	}
 }
 
-/* Take a mapping away from the card. Caller holds kd->lock. */
+/*
+ * Take a mapping away from the card. Caller holds kd->lock. With a lazy
+ * (flush-queue) IOMMU domain the unmap leaves the card's IOTLB entries alive
+ * for a while: flush them, since the pages are freed right after.
+ */
 void kite_dma_detach(struct kite_dev *kd, struct kite_mapping *map)
 {
 	struct kite_pinned *p = map->priv;
+	struct iommu_domain *domain;
 
-	if (p->dma_mapped && !map->leak) {
+	if (p->dma_mapped) {
 		dma_unmap_sgtable(&kd->pdev->dev, &p->sgt, DMA_BIDIRECTIONAL, 0);
 		p->dma_mapped = false;
+		domain = iommu_get_domain_for_dev(&kd->pdev->dev);
+		if (domain && !kd->no_iommu)
+			iommu_flush_iotlb_all(domain);
 	}
 	if (map->ready && !map->leak)	/* leaked memory stays counted in sysfs */
 		atomic64_sub(map->len, &kd->pinned);
@@ -208,6 +223,8 @@ static int kite_dma_setup(struct kite_dev *kd, struct kite_mapping *map)
 
 	if (kd->dead)
 		return -ENODEV;
+	if (kd->wedged)
+		return -EIO;
 	err = dma_map_sgtable(&kd->pdev->dev, &p->sgt, DMA_BIDIRECTIONAL, 0);
 	if (err)
 		return err;
@@ -270,19 +287,29 @@ int kite_dma_map(struct kite_file *kf, struct kite_ioc_dma_map *req, void __user
 	if (err)
 		goto out_free;
 
-	err = kite_pin(p, req->vaddr, req->length);
+	/*
+	 * Fault the answer's page in now, while nothing is pinned: the final
+	 * write below must not wait (on FUSE, say) with the memory pinned.
+	 */
+	err = copy_to_user(arg, req, sizeof(*req)) ? -EFAULT : 0;
+	if (!err)
+		err = kite_pin(p, req->vaddr, req->length);
 	if (!err) {
 		mutex_lock(&kd->lock);
 		err = kite_dma_setup(kd, map);
 		mutex_unlock(&kd->lock);
 	}
 	req->iova = map->iova;
-	if (!err && copy_to_user(arg, req, sizeof(*req)))
-		err = -EFAULT;
+	if (!err) {
+		pagefault_disable();	/* fails instead of waiting if the page went */
+		if (copy_to_user(arg, req, sizeof(*req)))
+			err = -EFAULT;
+		pagefault_enable();
+	}
 
 	mutex_lock(&kd->lock);	/* not killable: the pending entry must go or be ready */
-	if (!err && kd->dead)
-		err = -ENODEV;
+	if (!err && (kd->dead || kd->wedged))
+		err = kd->dead ? -ENODEV : -EIO;
 	if (!err) {
 		map->ready = true;
 		atomic64_add(map->len, &kd->pinned);

@@ -159,9 +159,11 @@ static int kite_mmap(struct file *file, struct vm_area_struct *vma)
 	if (err)
 		return err;
 	if (region == KITE_REGION_BAR0) {
-		if ((vma->vm_flags & VM_WRITE) && !kf->bar0_writable)
+		/* lockdown may have come after the open */
+		if ((vma->vm_flags & VM_WRITE) &&
+		    (!kf->bar0_writable || security_locked_down(LOCKDOWN_PCI_ACCESS)))
 			return -EPERM;
-		if (!kf->bar0_writable)
+		if (!(vma->vm_flags & VM_WRITE))
 			vma->vm_flags &= ~VM_MAYWRITE;	/* no mprotect() upgrade either */
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	} else {

@@ -118,10 +118,13 @@ static void kite_wedge(struct kite_dev *kd)
 
 	kd->wedged = true;
 	pci_clear_master(kd->pdev);
+	/* Behind a translating IOMMU the unmap (and IOTLB flush) fences the card off. */
 	list_for_each_entry(kf, &kd->files, node)
 		list_for_each_entry(map, &kf->maps.list, node)
-			map->leak = true;
-	dev_err(&kd->pdev->dev, "card did not stop or reset: bus mastering off, its users' DMA memory stays pinned; rebind the card to use it again\n");
+			map->leak = kd->no_iommu;
+	dev_err(&kd->pdev->dev,
+		"card did not stop or reset: bus mastering off%s; rebind to use it again\n",
+		kd->no_iommu ? ", its users' DMA memory stays pinned (no IOMMU fences it off)" : "");
 }
 
 /*
@@ -318,11 +321,39 @@ int kite_reset(struct kite_dev *kd)
  * Only a DMA-API domain translates: none, or an identity (passthrough,
  * iommu=pt) domain, lets the card reach any physical address.
  */
-static bool kite_iommu_translates(struct device *dev)
+static int kite_count_peer(struct device *dev, void *data)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct kite_dev *kd = data;
 
-	return domain && iommu_is_dma_domain(domain);
+	if (dev != &kd->pdev->dev && !(dev_is_pci(dev) && pci_is_bridge(to_pci_dev(dev)))) {
+		dev_warn(&kd->pdev->dev, "shares its IOMMU group with %s: no isolation\n",
+			 dev_name(dev));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the IOMMU fences the card off from all memory but what DMA_MAP
+ * gives it. Only a DMA-API domain translates: none, or an identity
+ * (passthrough, iommu=pt) domain, lets the card reach any physical address;
+ * so does a group shared with another device (no ACS), whose DMA addresses
+ * live in the same domain.
+ */
+static bool kite_iommu_translates(struct kite_dev *kd)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&kd->pdev->dev);
+	struct iommu_group *group;
+	bool alone;
+
+	if (!domain || !iommu_is_dma_domain(domain))
+		return false;
+	group = iommu_group_get(&kd->pdev->dev);
+	if (!group)
+		return false;
+	alone = !iommu_group_for_each_dev(group, kd, kite_count_peer);
+	iommu_group_put(group);
+	return alone;
 }
 
 static int kite_map_windows(struct kite_dev *kd, const struct kite_board *b)
@@ -396,7 +427,7 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		goto err_put;
 	pci_set_master(pdev);
-	kd->no_iommu = !kite_iommu_translates(&pdev->dev);
+	kd->no_iommu = !kite_iommu_translates(kd);
 	kd->id = ida_alloc(&kite_ida, GFP_KERNEL);
 	if (kd->id < 0) {
 		err = kd->id;

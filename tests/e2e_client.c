@@ -5,6 +5,8 @@
  *   traffic DEV Q N BATCH   send N frames in bursts of BATCH through queue Q,
  *                           steered back by a DST_MAC filter; byte-exact check
  *   hog DEV Q               keep queue Q busy until killed (prints "ready")
+ *   hog-fork DEV Q          the same, with a forked child holding the device
+ *                           (its files and mappings) for 60 s
  *   expect-busy DEV Q       opening Q must fail with EBUSY
  *   check-idle DEV Q        Q's counters are still and Q can be opened again
  *   udp DEV Q N PORT        send N UDP frames to 169.254.0.2:PORT from queue Q
@@ -26,6 +28,7 @@
 
 static struct kite_dev *dev;
 static struct kite_pool *pool;
+static int fork_holder;	/* hog-fork */
 
 static struct kite_queue *open_queue(const char *devstr, unsigned int qid, uint64_t *mac)
 {
@@ -95,6 +98,10 @@ static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsign
 				    (unsigned long long)expect);
 		}
 		if (forever && seq == batch) {
+			if (fork_holder && fork() == 0) {
+				sleep(60);	/* holds what the parent had open */
+				_exit(0);
+			}
 			printf("ready\n");
 			fflush(stdout);
 		}
@@ -202,6 +209,10 @@ int main(int argc, char **argv)
 			       (unsigned int)atoi(argv[5]), 0);
 	if (argc == 4 && !strcmp(argv[1], "hog"))
 		return traffic(argv[2], (unsigned int)atoi(argv[3]), 0, 32, 1);
+	if (argc == 4 && !strcmp(argv[1], "hog-fork")) {
+		fork_holder = 1;
+		return traffic(argv[2], (unsigned int)atoi(argv[3]), 0, 32, 1);
+	}
 	if (argc == 4 && !strcmp(argv[1], "expect-busy"))
 		return expect_busy(argv[2], (unsigned int)atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "check-idle"))
@@ -211,7 +222,7 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "udp"))
 		return send_udp(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
 				(uint16_t)atoi(argv[5]));
-	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog DEV Q | expect-busy DEV Q "
+	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog[-fork] DEV Q | expect-busy DEV Q "
 		"| check-idle DEV Q | udp DEV Q N PORT | open DEV [UID]\n");
 	return 2;
 }

@@ -124,6 +124,12 @@ wait $hog 2>/dev/null
 t "after kill -9 of a uio app, with /dev/uio0 still open elsewhere: uio_kite stopped its queue" \
 	/e2e_client check-idle $addr 3
 kill $holder
+start_hog $addr 4 hog-fork
+kill -9 $hog
+wait $hog 2>/dev/null
+t "after kill -9 of a uio app whose forked child still holds its /dev/uio0: queue stopped" \
+	/e2e_client check-idle $addr 4
+killall e2e_client 2>/dev/null
 t "kite-bind --unbind, then rmmod uio_kite" sh -c "/kite-bind --unbind $addr && rmmod uio_kite"
 
 # the card is pulled (ACPI hot-unplug from the QEMU monitor) under a running app

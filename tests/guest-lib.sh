@@ -24,9 +24,9 @@ t() {
 	fi
 }
 
-# start_hog DEV Q: an app keeping queue Q busy (its PID in $hog), once it runs
+# start_hog DEV Q [hog-fork]: an app keeping queue Q busy (its PID in $hog), once it runs
 start_hog() {
-	/e2e_client hog "$1" "$2" >/tmp/hog 2>&1 &
+	/e2e_client "${3:-hog}" "$1" "$2" >/tmp/hog 2>&1 &
 	hog=$!
 	i=0
 	while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done

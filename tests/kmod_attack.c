@@ -331,17 +331,27 @@ static int iommu(const char *mode)
 	return report("kmod_attack iommu");
 }
 
-/* Under kernel lockdown not even root gets a writable BAR0 (it means any DMA). */
+/*
+ * Under kernel lockdown not even root gets a writable BAR0 (it means any DMA),
+ * also through a file opened before lockdown came.
+ */
 static int lockdown(void)
 {
 	struct kite_ioc_info in = { .size = sizeof(in) };
-	int fd = open_dev(O_RDWR);
+	int before = open_dev(O_RDWR), fd, lk = open("/sys/kernel/security/lockdown", O_WRONLY);
 
+	CHECK(map_bar0(before, true) != NULL, "root maps BAR0 writable before lockdown");
+	CHECK(lk >= 0 && write(lk, "integrity", 9) == 9, "lockdown=integrity");
+	close(lk);
+	fd = open_dev(O_RDWR);
 	CHECK(ioc(fd, KITE_IOC_INFO, &in) == 0 && !(in.flags & KITE_INFO_F_BAR0_WRITABLE),
 	      "INFO: BAR0 not writable (flags 0x%x)", in.flags);
 	CHECK(map_bar0(fd, true) == NULL && errno == EPERM, "writable BAR0 mapping refused");
+	CHECK(map_bar0(before, true) == NULL && errno == EPERM,
+	      "refused too through a file opened before lockdown");
 	CHECK(map_bar0(fd, false) != NULL, "read-only still works");
 	close(fd);
+	close(before);
 	return report("kmod_attack lockdown");
 }
 

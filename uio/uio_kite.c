@@ -4,32 +4,46 @@
  * its hazards: no interrupt or config-space games (polling only), the card's
  * identity and version are checked, the card is reset before it may DMA, and
  * queues have owners: a process claims a queue by writing "claim Q" to the
- * PCI device's kite_queues attribute (libkite does), and when it dies (or
- * exits without releasing) its queues are stopped and their filters dropped
- * at its close of /dev/uioN, even while other processes keep the device open;
- * when the last user goes every queue is stopped. So the card cannot keep
- * DMAing into memory that has been freed. UIO gives no IOMMU protection: root
- * only.
+ * PCI device's kite_queues attribute (libkite does), and when its address
+ * space goes (exit, a fatal signal, exec) its queues are stopped and their
+ * filters dropped before that memory is freed, whoever else keeps /dev/uioN
+ * open (a forked child, kite-stat); when the last user of /dev/uioN goes,
+ * every queue is stopped. So the card cannot keep DMAing into memory that
+ * has been freed. UIO gives no IOMMU protection: root only.
  */
 #include <linux/iopoll.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <linux/pid.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio_driver.h>
 
 #include "../kmod/kite_board.h"
+
+/*
+ * A process's claim of a queue. It ends with the process's address space:
+ * the notifier's release runs in exit_mmap() (exit, kill, exec) before the
+ * memory the queue's rings and buffers live in is freed.
+ */
+struct uio_kite_claim {
+	struct mmu_notifier mn;
+	struct uio_kite *u;
+	unsigned int q;
+	pid_t pid;			/* shown in kite_queues */
+	struct list_head dead;		/* in u->dead once its address space went */
+};
 
 struct uio_kite {
 	struct uio_info info;
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	unsigned int nqueues;
-	struct mutex lock;	/* protects users and owner */
+	struct mutex lock;	/* protects users, claim and dead */
 	unsigned int users;
-	struct pid *owner[KITE_MAX_QUEUES];	/* the claiming process (tgid) */
+	struct uio_kite_claim *claim[KITE_MAX_QUEUES];
+	/* ended claims, still registered: unregistered (never under lock) later */
+	struct list_head dead;
 };
 
 #define UIO_KITE_WAIT_US	(100 * USEC_PER_MSEC)
@@ -73,21 +87,49 @@ static void uio_kite_queue_drop(struct uio_kite *u, unsigned int q)
 	uio_kite_commit(u);
 }
 
-/*
- * Whether a queue's owner is gone: its process has no task left, or it is
- * the process closing /dev/uioN right now on its way out (exit or a fatal
- * signal). Caller holds u->lock.
- */
-static bool uio_kite_owner_gone(struct pid *owner)
+/* The claiming process's address space is going: its queue must stop now. */
+static void uio_kite_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
-	return !pid_has_task(owner, PIDTYPE_TGID) ||
-	       (owner == task_tgid(current) && (current->flags & PF_EXITING));
+	struct uio_kite_claim *c = container_of(mn, struct uio_kite_claim, mn);
+	struct uio_kite *u = c->u;
+
+	mutex_lock(&u->lock);
+	if (u->claim[c->q] == c) {
+		uio_kite_queue_drop(u, c->q);
+		u->claim[c->q] = NULL;
+		list_add(&c->dead, &u->dead);	/* cannot unregister from here */
+	}
+	mutex_unlock(&u->lock);
 }
 
-static void uio_kite_disown(struct uio_kite *u, unsigned int q)
+static const struct mmu_notifier_ops uio_kite_mn_ops = {
+	.release = uio_kite_mm_release,
+};
+
+/* Unregister and free claims taken out of u (a list of them). No u->lock held. */
+static void uio_kite_free_claims(struct list_head *list)
 {
-	put_pid(u->owner[q]);
-	u->owner[q] = NULL;
+	struct uio_kite_claim *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, list, dead) {
+		list_del(&c->dead);
+		mmu_notifier_unregister(&c->mn, c->mn.mm);	/* waits for a running release */
+		kfree(c);
+	}
+}
+
+/* Take ended claims out of u, for uio_kite_free_claims(). Caller holds u->lock. */
+static void uio_kite_reap(struct uio_kite *u, struct list_head *out)
+{
+	list_splice_init(&u->dead, out);
+}
+
+/* Drop queue q's claim (it stays registered until freed). Caller holds u->lock. */
+static void uio_kite_disown(struct uio_kite *u, unsigned int q, struct list_head *out)
+{
+	if (u->claim[q])
+		list_add(&u->claim[q]->dead, out);
+	u->claim[q] = NULL;
 }
 
 /*
@@ -95,13 +137,13 @@ static void uio_kite_disown(struct uio_kite *u, unsigned int q)
  * let go (hw-spec §6.1), and drop every filter (§3.8) so no stale entry steers
  * frames to a queue whose owner is gone.
  */
-static void uio_kite_quiesce(struct uio_kite *u)
+static void uio_kite_quiesce(struct uio_kite *u, struct list_head *out)
 {
 	unsigned int q, i;
 
 	for (q = 0; q < u->nqueues; q++) {
 		uio_kite_queue_stop(u, q);
-		uio_kite_disown(u, q);
+		uio_kite_disown(u, q, out);
 	}
 	for (i = 0; i < KITE_MAX_FILTERS; i++)
 		writel(0, u->regs + KITE_R_AT(F_CTRL, i));
@@ -121,59 +163,69 @@ static int uio_kite_open(struct uio_info *info, struct inode *inode)
 static int uio_kite_release(struct uio_info *info, struct inode *inode)
 {
 	struct uio_kite *u = info->priv;
-
-	unsigned int q;
+	LIST_HEAD(gone);
 
 	mutex_lock(&u->lock);
-	if (--u->users == 0) {
-		uio_kite_quiesce(u);
-	} else {
-		for (q = 0; q < u->nqueues; q++) {
-			if (u->owner[q] && uio_kite_owner_gone(u->owner[q])) {
-				uio_kite_queue_drop(u, q);
-				uio_kite_disown(u, q);
-			}
-		}
-	}
+	if (--u->users == 0)
+		uio_kite_quiesce(u, &gone);
+	uio_kite_reap(u, &gone);
 	mutex_unlock(&u->lock);
+	uio_kite_free_claims(&gone);
+	return 0;
+}
+
+/* "claim Q": the writing process owns queue q until it releases it or its memory goes. */
+static int uio_kite_claim(struct uio_kite *u, unsigned int q)
+{
+	struct uio_kite_claim *c, *old = u->claim[q];
+	int err;
+
+	if (old)
+		return old->mn.mm == current->mm ? -EALREADY : -EBUSY;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->mn.ops = &uio_kite_mn_ops;
+	c->u = u;
+	c->q = q;
+	c->pid = task_tgid_vnr(current);
+	/* u->lock is held: the notifier's release cannot run before it is listed */
+	err = mmu_notifier_register(&c->mn, current->mm);
+	if (err) {
+		kfree(c);
+		return err;
+	}
+	u->claim[q] = c;
 	return 0;
 }
 
 /*
  * /sys/bus/pci/devices/ADDR/kite_queues (root): "claim Q" or "release Q" for
- * the writing process; reading lists "Q PID" per claimed queue. A claim of a
- * queue whose owner is gone stops that queue first.
+ * the writing process; reading lists "Q PID" per claimed queue.
  */
 static ssize_t kite_queues_store(struct device *dev, struct device_attribute *attr,
 				 const char *buf, size_t len)
 {
 	struct uio_kite *u = dev_get_drvdata(dev);
-	struct pid *me = task_tgid(current);
 	unsigned int q;
+	LIST_HEAD(gone);
 	char verb[8];
 	int err = 0;
 
 	if (sscanf(buf, "%7s %u", verb, &q) != 2 || q >= u->nqueues)
 		return -EINVAL;
 	mutex_lock(&u->lock);
-	if (!strcmp(verb, "claim")) {
-		if (u->owner[q] && u->owner[q] != me && uio_kite_owner_gone(u->owner[q])) {
-			uio_kite_queue_drop(u, q);
-			uio_kite_disown(u, q);
-		}
-		if (!u->owner[q])
-			u->owner[q] = get_pid(me);
-		else
-			err = u->owner[q] == me ? -EALREADY : -EBUSY;
-	} else if (!strcmp(verb, "release")) {
-		if (u->owner[q] == me)
-			uio_kite_disown(u, q);
-		else
-			err = -EPERM;
-	} else {
+	if (!strcmp(verb, "claim"))
+		err = uio_kite_claim(u, q);
+	else if (strcmp(verb, "release"))
 		err = -EINVAL;
-	}
+	else if (u->claim[q] && u->claim[q]->mn.mm == current->mm)
+		uio_kite_disown(u, q, &gone);
+	else
+		err = -EPERM;
+	uio_kite_reap(u, &gone);
 	mutex_unlock(&u->lock);
+	uio_kite_free_claims(&gone);
 	return err ? err : len;
 }
 
@@ -185,8 +237,8 @@ static ssize_t kite_queues_show(struct device *dev, struct device_attribute *att
 
 	mutex_lock(&u->lock);
 	for (q = 0; q < u->nqueues; q++)
-		if (u->owner[q])
-			n += sysfs_emit_at(buf, n, "%u %d\n", q, pid_nr(u->owner[q]));
+		if (u->claim[q])
+			n += sysfs_emit_at(buf, n, "%u %d\n", q, u->claim[q]->pid);
 	mutex_unlock(&u->lock);
 	return n;
 }
@@ -236,6 +288,7 @@ static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		return err;
 	mutex_init(&u->lock);
+	INIT_LIST_HEAD(&u->dead);
 	/* whatever a previous user left running must not DMA: reset before mastering */
 	pci_clear_master(pdev);
 	writel(KITE_FPREP(KITE_GCTRL_RESET, 1), u->regs + KITE_R_GCTRL);
@@ -266,10 +319,13 @@ static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 static void uio_kite_remove(struct pci_dev *pdev)
 {
 	struct uio_kite *u = pci_get_drvdata(pdev);
+	LIST_HEAD(gone);
 
 	mutex_lock(&u->lock);
-	uio_kite_quiesce(u);
+	uio_kite_quiesce(u, &gone);
+	uio_kite_reap(u, &gone);
 	mutex_unlock(&u->lock);
+	uio_kite_free_claims(&gone);	/* no notifier of ours runs after this */
 }
 
 MODULE_DEVICE_TABLE(pci, kite_pci_ids);
