@@ -124,7 +124,8 @@ static void kite_wedge(struct kite_dev *kd)
 			map->leak = kd->no_iommu;
 	dev_err(&kd->pdev->dev,
 		"card did not stop or reset: bus mastering off%s; rebind to use it again\n",
-		kd->no_iommu ? ", its users' DMA memory stays pinned (no IOMMU fences it off)" : "");
+		kd->no_iommu ? ", its users' DMA memory stays pinned (no IOMMU fences it off)" :
+		"");
 }
 
 /*
