@@ -197,6 +197,7 @@ static void test_pool(void **state)
 	kite_pkt_free(a);
 	kite_pkt_free(b);
 	kite_pkt_free(b);	/* a double free is refused, not a corruption */
+	assert_non_null(strstr(kite_last_error(), "double free"));
 	assert_int_equal(kite_pool_avail(p), 2);
 	assert_int_equal(kite_pool_destroy(p), 0);
 	/* 5 MiB of buffers: three chunks, each contiguous for the card */
@@ -206,6 +207,137 @@ static void test_pool(void **state)
 	assert_int_equal(p->meta[1024].iova, p->chunks[1].iova);
 	assert_int_equal(p->meta[2559].data, (uint8_t *)p->chunks[2].va + 511 * 2048);
 	assert_int_equal(kite_pool_destroy(p), 0);
+}
+
+/*
+ * Buffer ownership with a queue open (its RX ring holds most of the pool, so
+ * a full pool can never be what stops a double free): every way of giving a
+ * buffer back twice is refused, and the pool never hands one out twice.
+ */
+static void test_buffer_ownership(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_pkt *a, *b, *x, *y, *twice[2], *rx[4];
+	unsigned int avail;
+
+	a = kite_pkt_alloc(f->pool);
+	b = kite_pkt_alloc(f->pool);
+	avail = kite_pool_avail(f->pool);
+	kite_pkt_free(a);
+	kite_pkt_free(a);	/* double free */
+	assert_non_null(strstr(kite_last_error(), "double free"));
+	assert_int_equal(kite_pool_avail(f->pool), avail + 1);
+	x = kite_pkt_alloc(f->pool);
+	y = kite_pkt_alloc(f->pool);
+	assert_ptr_not_equal(x, y);
+	kite_pkt_free(x);
+	kite_pkt_free(y);
+
+	/* the same packet twice in one burst: the second is refused */
+	b->len = 64;
+	frame_fill(b->data, 64, MAC0, MAC0, 1);
+	twice[0] = twice[1] = b;
+	assert_int_equal(kite_tx_burst(q, twice, 2), 1);
+	assert_non_null(strstr(kite_last_error(), "not the application's"));
+	/* a packet the ring took cannot be freed (nor sent again) */
+	avail = kite_pool_avail(f->pool);
+	kite_pkt_free(b);
+	assert_int_equal(kite_pool_avail(f->pool), avail);
+	assert_int_equal(kite_tx_burst(q, &b, 1), 0);
+	assert_int_equal(kite_emu_step(f->emu), 1);
+	kite_tx_reap(q);
+	assert_int_equal(kite_rx_burst(q, rx, 4), 0);	/* no filter, no default: dropped */
+
+	/* len larger than the buffer: refused, not the neighbour's bytes on the wire */
+	a = kite_pkt_alloc(f->pool);
+	a->len = 4000;
+	assert_int_equal(kite_tx_burst(q, &a, 1), 0);
+	assert_non_null(strstr(kite_last_error(), "exceeds its buffer size 2048"));
+	kite_pkt_free(a);
+
+	/* destroy refuses while a buffer is held, even after a refused double free */
+	kite_queue_close(q);
+	a = kite_pkt_alloc(f->pool);
+	kite_pkt_free(a);
+	kite_pkt_free(a);
+	b = kite_pkt_alloc(f->pool);
+	assert_int_equal(kite_pool_destroy(f->pool), -EBUSY);
+	kite_pkt_free(b);
+	kite_pkt_free(NULL);	/* ignored */
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/* A packet from another device's pool: its IOVA means nothing on this card. */
+static void test_foreign_pool(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_dev *other;
+	struct kite_pool *op;
+	struct kite_pkt *p;
+
+	assert_int_equal(kite_open(f->devstr, &other), 0);
+	assert_int_equal(kite_pool_create(other, 16, 2048, &op), 0);
+	p = kite_pkt_alloc(op);
+	p->len = 128;
+	assert_int_equal(kite_tx_burst(q, &p, 1), 0);
+	assert_non_null(strstr(kite_last_error(), "another device's pool"));
+	kite_pkt_free(p);
+	assert_int_equal(kite_pool_avail(op), 16);
+	kite_close(other);
+	kite_queue_close(q);
+}
+
+/* kite.h's rule: a NULL device, queue or output pointer is -EINVAL, named; no crash. */
+static void test_null_arguments(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_link link;
+	struct kite_port_stats ps;
+	struct kite_queue_hw_stats qs;
+	struct kite_queue_state st;
+	struct kite_filter flt = { .type = KITE_FILTER_UDP_DST, .key = 1 };
+	uint64_t ns;
+
+	assert_int_equal(kite_link_get(NULL, 0, &link), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "kite_link_get: dev is NULL"));
+	assert_int_equal(kite_link_get(f->dev, 0, NULL), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "kite_link_get: out is NULL"));
+	assert_int_equal(kite_mtu_set(NULL, 0, 1500), -EINVAL);
+	assert_int_equal(kite_default_queue_set(NULL, 0, 0), -EINVAL);
+	assert_int_equal(kite_filter_add(NULL, &flt), -EINVAL);
+	assert_int_equal(kite_filter_add(f->dev, NULL), -EINVAL);
+	assert_int_equal(kite_filter_del(NULL, 0), -EINVAL);
+	assert_int_equal(kite_port_stats(NULL, 0, &ps), -EINVAL);
+	assert_int_equal(kite_port_stats(f->dev, 0, NULL), -EINVAL);
+	assert_int_equal(kite_queue_hw_stats(NULL, 0, &qs), -EINVAL);
+	assert_int_equal(kite_queue_hw_stats(f->dev, 0, NULL), -EINVAL);
+	assert_int_equal(kite_faults(NULL, NULL, 0), -EINVAL);
+	assert_int_equal(kite_faults(f->dev, NULL, 4), -EINVAL);
+	assert_int_equal(kite_faults(f->dev, NULL, 0), 0);
+	assert_int_equal(kite_time(NULL, &ns), -EINVAL);
+	assert_int_equal(kite_time(f->dev, NULL), -EINVAL);
+	assert_int_equal(kite_reset(NULL), -EINVAL);
+	assert_int_equal(kite_reg_write(NULL, KITE_R_SCRATCH, 1, 32), -EINVAL);
+	assert_int_equal(kite_queue_state(NULL, &st), -EINVAL);
+	assert_int_equal(kite_queue_state(q, NULL), -EINVAL);
+	assert_int_equal(kite_queue_restart(NULL), -EINVAL);
+	assert_int_equal(kite_dev_info(NULL, NULL), -EINVAL);
+	assert_null(kite_bar0(NULL));
+	assert_int_equal(kite_pool_avail(NULL), 0);
+	kite_queue_stats(NULL, NULL);
+	kite_queue_stats(q, NULL);
+	kite_set_wait_hook(NULL, NULL, NULL);
+	kite_queue_close(NULL);
+	kite_close(NULL);
+	/* an MTU whose frame size would wrap around */
+	assert_int_equal(kite_mtu_set(f->dev, 0, 4294967295u), -EINVAL);
+	assert_int_equal(kite_mtu_set(f->dev, 0, 4294967278u), -EINVAL);
+	assert_non_null(kite_strerror(-2147483647 - 1));	/* INT_MIN */
+	assert_non_null(kite_strerror(2147483647));
+	kite_queue_close(q);
 }
 
 static void test_queue_open_errors(void **state)
@@ -770,6 +902,9 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_dev_info, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pool, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_buffer_ownership, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_pool, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_null_arguments, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_open_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_one, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_all_batches, fx_setup, fx_teardown),

@@ -8,6 +8,8 @@
 
 static int check_port(struct kite_dev *dev, const char *fn, unsigned int port)
 {
+	if (!dev)
+		return kite_err(-EINVAL, "%s: dev is NULL", fn);
 	if (port >= dev->info.num_ports)
 		return kite_err(-EINVAL, "%s: port %u does not exist (card has %u)", fn, port,
 				dev->info.num_ports);
@@ -23,6 +25,7 @@ int kite_link_get(struct kite_dev *dev, unsigned int port, struct kite_link *out
 
 	if (err)
 		return err;
+	KITE_NONNULL(out);
 	st = kite_rd32(dev, KITE_R_AT(P_STATUS, port));
 	mac = kite_rd64(dev, KITE_R_AT(P_MAC, port));
 	out->up = (int)KITE_FGET(KITE_P_STATUS_LINK_UP, st);
@@ -40,7 +43,7 @@ int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
 
 	if (err)
 		return err;
-	if (mtu < 68 || mtu + KITE_FRAME_OVERHEAD > dev->info.max_frame)
+	if (mtu < 68 || mtu > dev->info.max_frame - KITE_FRAME_OVERHEAD)	/* no wrap */
 		return kite_err(-EINVAL, "kite_mtu_set: MTU %u outside 68..%u", mtu,
 				dev->info.max_frame - KITE_FRAME_OVERHEAD);
 	return dev->ops->port_set(dev, port, mtu, KITE_LEAVE);
@@ -59,6 +62,8 @@ int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
 
 static int check_filter(struct kite_dev *dev, const struct kite_filter *f)
 {
+	if (!dev)
+		return kite_err(-EINVAL, "kite_filter_add: dev is NULL");
 	if (!f)
 		return kite_err(-EINVAL, "kite_filter_add: NULL filter");
 	if (f->type < KITE_FILTER_DST_MAC || f->type > KITE_FILTER_UDP_DST)
@@ -83,6 +88,7 @@ int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f)
 
 int kite_filter_del(struct kite_dev *dev, unsigned int index)
 {
+	KITE_NONNULL(dev);
 	if (index >= dev->info.num_filters)
 		return kite_err(-EINVAL, "kite_filter_del: entry %u does not exist", index);
 	return dev->ops->filter_del(dev, index);
@@ -94,6 +100,7 @@ int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_st
 
 	if (err)
 		return err;
+	KITE_NONNULL(o);
 	o->rx_pkts = kite_rd64(dev, KITE_R_AT(P_RX_PKTS, port));
 	o->rx_bytes = kite_rd64(dev, KITE_R_AT(P_RX_BYTES, port));
 	o->tx_pkts = kite_rd64(dev, KITE_R_AT(P_TX_PKTS, port));
@@ -107,6 +114,8 @@ int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_st
 
 int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid, struct kite_queue_hw_stats *o)
 {
+	KITE_NONNULL(dev);
+	KITE_NONNULL(o);
 	if (qid >= dev->info.num_queues)
 		return kite_err(-EINVAL, "kite_queue_hw_stats: queue %u does not exist", qid);
 	o->tx_pkts = kite_rd64(dev, KITE_R_AT(Q_TX_PKTS, qid));
@@ -122,9 +131,13 @@ int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid, struct kite_queu
 
 int kite_faults(struct kite_dev *dev, struct kite_fault *out, unsigned int n)
 {
-	uint64_t count = kite_rd64(dev, KITE_R_FAULT_COUNT);
+	uint64_t count;
 	unsigned int i;
 
+	KITE_NONNULL(dev);
+	if (n)
+		KITE_NONNULL(out);
+	count = kite_rd64(dev, KITE_R_FAULT_COUNT);
 	for (i = 0; i < n && i < count && i < KITE_FAULT_LOG_LEN; i++) {
 		unsigned int slot = (unsigned int)((count - 1 - i) % KITE_FAULT_LOG_LEN);
 		uint32_t info = kite_rd32(dev, KITE_R_AT(FAULT_INFO, slot));
@@ -141,17 +154,20 @@ int kite_faults(struct kite_dev *dev, struct kite_fault *out, unsigned int n)
 
 int kite_time(struct kite_dev *dev, uint64_t *ns)
 {
+	KITE_NONNULL(dev);
+	KITE_NONNULL(ns);
 	*ns = kite_rd64(dev, KITE_R_TIME);
 	return 0;
 }
 
 const volatile void *kite_bar0(struct kite_dev *dev)
 {
-	return dev->bar0;
+	return dev ? dev->bar0 : NULL;
 }
 
 int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
 {
+	KITE_NONNULL(dev);
 	if ((bits != 32 && bits != 64) || off % (bits / 8) || off > KITE_BAR_CTRL_SIZE - bits / 8)
 		return kite_err(-EINVAL, "kite_reg_write: %u-bit access at 0x%x is outside BAR0 "
 				"or unaligned", bits, off);
@@ -160,5 +176,6 @@ int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned in
 
 int kite_reset(struct kite_dev *dev)
 {
+	KITE_NONNULL(dev);
 	return dev->ops->reset(dev);
 }

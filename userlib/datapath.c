@@ -9,9 +9,6 @@
 
 #include "lib_internal.h"
 
-#define likely(x)	__builtin_expect(!!(x), 1)
-#define unlikely(x)	__builtin_expect(!!(x), 0)
-
 /* The second 8 bytes of a completion: len, index, filter, status, flags. */
 static inline uint64_t cqe_word(const struct kite_cqe *c)
 {
@@ -99,6 +96,7 @@ uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		p = ring[slot];
 		*(uint64_t *)&p->len = w & ~CQE_PHASE_BIT;
 		p->ts = c->ts;
+		p->owner = KITE_OWNER_APP;
 		bytes += (uint16_t)w;
 		pkts[i] = p;
 		head++;
@@ -229,6 +227,19 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		struct kite_pkt *p = pkts[i];
 		struct kite_tx_desc *d = &txr[(tail + i) & mask];
 
+		/*
+		 * What the release hot path checks, in the packet's own line:
+		 * the application holds it (not freed, not already queued), its
+		 * pool is this device's (owner and device tag, one compare), and
+		 * len fits its buffer. A bad packet ends the burst there.
+		 */
+		if (unlikely(*(const uint16_t *)&p->owner != q->tx_holder ||
+			     p->len > p->buf_size)) {
+			kite_tx_refuse(q, p);
+			n = i;
+			break;
+		}
+		p->owner = KITE_OWNER_LIB;
 		ring[(tail + i) & mask] = p;
 		d->addr = p->iova;
 		*(uint64_t *)&d->len = p->len;	/* len; flags and rsvd zero */
@@ -238,6 +249,19 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		doorbell(q->db_tx, q->tx_tail, q->db_wc);
 	}
 	return n;
+}
+
+__attribute__((cold)) void kite_tx_refuse(const struct kite_queue *q, const struct kite_pkt *p)
+{
+	if (p->owner != KITE_OWNER_APP)
+		kite_err(-EINVAL, "kite_tx_burst: queue %u: buffer %u is not the application's: "
+			 "freed, or already sent (twice in one burst?)", q->qid, p->index);
+	else if (p->dev_tag != q->dev->tag)
+		kite_err(-EXDEV, "kite_tx_burst: queue %u: buffer %u belongs to another device's "
+			 "pool (its IOVA means nothing on this card)", q->qid, p->index);
+	else
+		kite_err(-EMSGSIZE, "kite_tx_burst: queue %u: buffer %u: len %u exceeds its "
+			 "buffer size %u", q->qid, p->index, p->len, p->buf_size);
 }
 
 int kite_pio_send(struct kite_queue *q, const void *frame, uint16_t len, uint16_t flags,
@@ -279,8 +303,8 @@ void kite_queue_drop_inflight(struct kite_queue *q)
 	pio_reap(q);
 	q->stats.tx_aborted += (q->tx_tail - q->tx_clean) + (q->pio_tail - q->pio_clean);
 	while (q->tx_clean != q->tx_tail)
-		kite_pkt_free(q->tx_pkts[q->tx_clean++ & q->tx_mask]);
+		kite_pkt_recycle(q->tx_pkts[q->tx_clean++ & q->tx_mask]);
 	while (q->rx_head != q->rx_tail)
-		kite_pkt_free(q->rx_pkts[q->rx_head++ & q->rx_mask]);
+		kite_pkt_recycle(q->rx_pkts[q->rx_head++ & q->rx_mask]);
 	q->pio_clean = q->pio_tail;
 }

@@ -186,14 +186,21 @@ int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **ou
 		return kite_err(-ENOMEM, "kite_open: out of memory");
 	dev->ops = ops;
 	dev->flags = flags;
+	err = kite_devtag_get(&dev->tag);
+	if (err) {
+		free(dev);
+		return err;
+	}
 	err = ops->open(dev, arg);
 	if (err) {
+		kite_devtag_put(dev->tag);
 		free(dev);
 		return err;
 	}
 	err = identify(dev, devstr);
 	if (err) {
 		ops->close(dev);
+		kite_devtag_put(dev->tag);
 		free(dev);
 		return err;
 	}
@@ -213,6 +220,7 @@ void kite_close(struct kite_dev *dev)
 	while (dev->pools)
 		kite_pool_free(dev->pools);
 	dev->ops->close(dev);
+	kite_devtag_put(dev->tag);
 	free(dev);
 }
 
@@ -226,6 +234,8 @@ int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info)
 
 void kite_set_wait_hook(struct kite_dev *dev, void (*fn)(void *), void *arg)
 {
+	if (!dev)
+		return;
 	dev->wait_hook = fn;
 	dev->wait_arg = arg;
 }

@@ -26,7 +26,9 @@ const char *kite_last_error(void)
 
 const char *kite_strerror(int err)
 {
-	switch (err < 0 ? -err : err) {
+	long code = err < 0 ? -(long)err : err;	/* -INT_MIN does not fit an int */
+
+	switch (code) {
 	case 0:
 		return "success";
 	case ENODEV:
@@ -42,6 +44,6 @@ const char *kite_strerror(int err)
 	case EAGAIN:
 		return "no room now, retry after completions";
 	default:
-		return strerror(err < 0 ? -err : err);
+		return code > 4095 ? "unknown error" : strerror((int)code);
 	}
 }

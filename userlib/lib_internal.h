@@ -14,6 +14,33 @@
 
 _Static_assert(sizeof(struct kite_pkt) == 64, "one packet's metadata is one cache line");
 
+/*
+ * Whether the application holds a buffer (kite_pkt.owner): one byte in the
+ * packet's own cache line. Set by kite_pkt_alloc and kite_rx_burst, cleared
+ * by kite_pkt_free and kite_tx_burst; a buffer in the pool, an RX ring or a
+ * TX ring is not the application's, so freeing or sending it again is
+ * refused, and the rings need no store of their own.
+ */
+enum {
+	KITE_OWNER_LIB = 0,	/* free, posted for RX, or queued for TX */
+	KITE_OWNER_APP,		/* the application's (alloc, rx_burst) */
+};
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* owner and dev_tag as one 16-bit word (little-endian: owner first) */
+#define KITE_PKT_HOLDER(owner, tag)	((uint16_t)((owner) | (tag) << 8))
+_Static_assert(__builtin_offsetof(struct kite_pkt, dev_tag) ==
+	       __builtin_offsetof(struct kite_pkt, owner) + 1, "owner and tag are one word");
+
+/* devtag.c */
+KITE_HIDDEN int kite_devtag_get(uint8_t *tag);
+KITE_HIDDEN void kite_devtag_put(uint8_t tag);
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
 /* DMA memory: a memfd mapped here and, by the backend, for the card. */
 struct kite_dma {
 	void *va;
@@ -72,6 +99,7 @@ struct kite_dev {
 	void *wait_arg;
 	struct kite_queue *queues[KITE_MAX_QUEUES];
 	struct kite_pool *pools;	/* all pools, destroyed by kite_close */
+	uint8_t tag;			/* devtag.c */
 };
 
 struct kite_pool {
@@ -111,6 +139,7 @@ struct kite_queue {
 	volatile uint32_t *db_tx;
 	uint32_t tx_tail, tx_clean, tx_mask, tx_log2;
 	uint32_t tx_reap;		/* reap once this many are in flight */
+	uint16_t tx_holder;		/* KITE_PKT_HOLDER(APP, this device's tag) */
 	bool db_wc;
 	/* PIO */
 	uint8_t *pio __attribute__((aligned(64)));
@@ -130,6 +159,17 @@ struct kite_queue {
 	struct kite_dma rings;
 	size_t off_txcq, off_rxr, off_rxcq, off_piocq;
 };
+
+/* mem.c: a buffer back to its pool from a ring */
+KITE_HIDDEN void kite_pkt_recycle(struct kite_pkt *pkt);
+/* datapath.c: why tx_burst stopped at pkt (cold) */
+KITE_HIDDEN void kite_tx_refuse(const struct kite_queue *q, const struct kite_pkt *pkt);
+
+/* The control-path rule (kite.h): a NULL pointer argument is -EINVAL, named. */
+#define KITE_NONNULL(p) do {							\
+	if (!(p))								\
+		return kite_err(-EINVAL, "%s: %s is NULL", __func__, #p);	\
+} while (0)
 
 /* error.c */
 KITE_HIDDEN int kite_err(int code, const char *fmt, ...)

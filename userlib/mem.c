@@ -129,6 +129,7 @@ int kite_pool_create(struct kite_dev *dev, unsigned int nbufs, unsigned int buf_
 		k->pool = p;
 		k->buf_size = buf_size;
 		k->index = i;
+		k->dev_tag = dev->tag;
 		k->filter = KITE_CQE_NO_FILTER;
 		p->stack[nbufs - 1 - i] = k;	/* buffer 0 comes out first */
 	}
@@ -191,19 +192,38 @@ struct kite_pkt *kite_pkt_alloc(struct kite_pool *pool)
 		return NULL;
 	p = pool->stack[--pool->nfree];
 	p->flags = 0;
+	p->owner = KITE_OWNER_APP;
 	return p;
 }
 
+__attribute__((cold)) static void bad_free(const struct kite_pkt *pkt)
+{
+	kite_err(-EINVAL, "kite_pkt_free: buffer %u is not the application's: a double free, "
+		 "or freed after kite_tx_burst took it", pkt->index);
+}
+
+/* Only the application's buffers come back this way: a double free is refused. */
 void kite_pkt_free(struct kite_pkt *pkt)
 {
-	struct kite_pool *pool = pkt->pool;
+	struct kite_pool *pool;
 
-	/* A double free would overrun the stack: refuse it instead. */
-	if (__builtin_expect(pool->nfree < pool->nbufs, 1))
-		pool->stack[pool->nfree++] = pkt;
+	if (!pkt)
+		return;
+	if (unlikely(pkt->owner != KITE_OWNER_APP)) {
+		bad_free(pkt);
+		return;
+	}
+	pool = pkt->pool;
+	pkt->owner = KITE_OWNER_LIB;
+	pool->stack[pool->nfree++] = pkt;
+}
+
+void kite_pkt_recycle(struct kite_pkt *pkt)
+{
+	pkt->pool->stack[pkt->pool->nfree++] = pkt;
 }
 
 unsigned int kite_pool_avail(const struct kite_pool *pool)
 {
-	return pool->nfree;
+	return pool ? pool->nfree : 0;
 }

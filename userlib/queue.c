@@ -142,6 +142,7 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	q->db_pio = (volatile uint32_t *)(db + KITE_DB_PIO_TAIL);
 	q->pio = (uint8_t *)(db + KITE_PIO_WINDOW);
 	q->db_wc = dev->ops->db_write_combined;
+	q->tx_holder = KITE_PKT_HOLDER(KITE_OWNER_APP, dev->tag);
 	err = queue_start_hw(q);
 	if (err) {
 		dev->ops->queue_release(dev, qid);
@@ -169,8 +170,10 @@ void kite_queue_close(struct kite_queue *q)
 
 int kite_queue_restart(struct kite_queue *q)
 {
-	int err = queue_stop_hw(q);
+	int err;
 
+	KITE_NONNULL(q);
+	err = queue_stop_hw(q);
 	if (err)
 		return err;
 	kite_queue_drop_inflight(q);
@@ -179,8 +182,11 @@ int kite_queue_restart(struct kite_queue *q)
 
 int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st)
 {
-	uint32_t v = kite_rd32(q->dev, KITE_R_AT(Q_STATUS, q->qid));
+	uint32_t v;
 
+	KITE_NONNULL(q);
+	KITE_NONNULL(st);
+	v = kite_rd32(q->dev, KITE_R_AT(Q_STATUS, q->qid));
 	st->cause = KITE_FGET(KITE_Q_STATUS_CAUSE, v);
 	st->cause_name = kite_enum_name(KITE_FI_Q_STATUS_CAUSE, st->cause);
 	if (KITE_FGET(KITE_Q_STATUS_ERROR, v))
@@ -194,5 +200,6 @@ int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st)
 
 void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out)
 {
-	*out = q->stats;
+	if (q && out)
+		*out = q->stats;
 }

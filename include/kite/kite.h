@@ -11,11 +11,22 @@
  *
  * Threads: a queue and a pool belong to one thread at a time. Control calls
  * (filters, stats, reset) may be made from any thread but not concurrently
- * on one device.
+ * on one device. kite_queue_close() and kite_close() free what the burst
+ * calls use: stop every thread polling the device's queues first (a burst
+ * running during the close reads freed memory).
  *
  * Errors: functions returning int give 0 (or a count/index) on success and
  * a negative errno-style code on failure; kite_last_error() then holds a
  * message naming the cause. Functions returning a pointer give NULL.
+ *
+ * NULL arguments: every control call that returns int (open, pools, queue
+ * open/state/restart, link, MTU, filters, stats, faults, time, reset,
+ * register writes) returns -EINVAL for a NULL device, queue, pool or output
+ * pointer, naming it. The void calls (kite_close, kite_queue_close,
+ * kite_pkt_free, kite_queue_stats, kite_set_wait_hook) ignore NULL. The hot
+ * path (kite_rx_burst, kite_tx_burst, kite_pio_send, kite_tx_reap,
+ * kite_tx_reports, kite_pkt_alloc) does not check its queue, pool or array
+ * pointers: passing NULL there is undefined, as for memcpy.
  */
 #ifndef KITE_KITE_H
 #define KITE_KITE_H
@@ -60,7 +71,8 @@ struct kite_pkt {
 	uint32_t buf_size;	/**< capacity of data */
 	uint32_t index;		/**< buffer number in its pool */
 	uint16_t flags;		/**< TX: KITE_PKT_TX_REPORT; cleared by kite_pkt_alloc */
-	uint16_t rsvd16;
+	uint8_t owner;		/**< libkite's: who holds the buffer now; never write it */
+	uint8_t dev_tag;	/**< libkite's: which open device the pool belongs to */
 	uint32_t rsvd32;
 };
 
@@ -143,7 +155,12 @@ KITE_API int kite_pool_destroy(struct kite_pool *pool);
 /** \brief Take one buffer, NULL when the pool is empty. */
 KITE_API struct kite_pkt *kite_pkt_alloc(struct kite_pool *pool);
 
-/** \brief Give a buffer back to its pool. */
+/**
+ * \brief Give a buffer back to its pool. Only a buffer the application holds
+ * (from kite_pkt_alloc or kite_rx_burst, not yet sent) goes back: a double
+ * free, or freeing a buffer kite_tx_burst accepted, is refused (the buffer is
+ * left where it is, kite_last_error says why). NULL is ignored.
+ */
 KITE_API void kite_pkt_free(struct kite_pkt *pkt);
 
 /** \brief Buffers currently in the pool. */
@@ -181,7 +198,13 @@ KITE_API uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, ui
 /**
  * \brief Queue up to n frames for transmission with one doorbell. Sent
  * buffers return to their pools once the card completes them.
- * \return frames accepted (0..n); the rest stay the caller's (ring full).
+ * Each packet is checked (O(1), in lines the burst touches anyway): it must be
+ * the application's (not free, not already queued: the same packet twice in
+ * one burst is caught), from a pool of this device, with len <= buf_size. The
+ * burst ends before the first packet that fails, with kite_last_error saying
+ * why (-EINVAL, -EXDEV, -EMSGSIZE).
+ * \return frames accepted (0..n); the rest stay the caller's (ring full, or
+ *         a refused packet).
  */
 KITE_API uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n);
 
