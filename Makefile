@@ -28,7 +28,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind
 BENCH    := udp-pingpong kite-throughput kite-ipp
-TESTS    := test_regtab test_emu test_lib e2e_client
+TESTS    := test_regtab test_emu test_lib e2e_client hostile_client
 
 VERSION  := 0.1.0
 SOVER    := 0
@@ -109,6 +109,9 @@ $(BUILD)/test_lib: $(BUILD)/tests/test_lib.o $(BUILD)/tests/harness.o $(LIBA) $(
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/hostile_client: $(BUILD)/tests/hostile_client.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Static programs for the QEMU guest's initramfs (tests/qemu.sh)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "emu_internal.h"
 
 #define IOVA_BASE	0x100000000ULL	/* 4 GiB: IOVA 0 is never valid */
+#define IOVA_LIMIT	(1ULL << 48)	/* what a 48-bit IOMMU gives a card */
 #define IOVA_ALIGN	0x200000ULL	/* 2 MiB, a hugepage */
 
 static inline bool region_has(const struct emu_region *r, uint64_t iova, uint64_t len)
@@ -53,31 +55,84 @@ static void regions_changed(struct kite_emu *e)
 			e->active[e->nactive++] = &e->region[i];
 }
 
+static uint64_t iova_span(uint64_t len)
+{
+	return (len + IOVA_ALIGN - 1) & ~(IOVA_ALIGN - 1);
+}
+
+static int by_iova(const void *a, const void *b)
+{
+	const struct emu_region *x = *(const struct emu_region * const *)a;
+	const struct emu_region *y = *(const struct emu_region * const *)b;
+
+	return x->iova < y->iova ? -1 : x->iova > y->iova;
+}
+
+/*
+ * Place a region of len bytes at the lowest free IOVA, with an unmapped guard
+ * of IOVA_ALIGN after it and after each neighbour, so overruns fault and no
+ * two regions ever overlap however often clients map and unmap.
+ */
+static int iova_alloc(struct kite_emu *e, uint64_t len, uint64_t *iova)
+{
+	struct emu_region *sorted[EMU_MAX_REGIONS];
+	uint64_t at = IOVA_BASE, size = iova_span(len);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < e->nactive; i++)
+		if (e->active[i]->owner != EMU_OWNER_GUEST)
+			sorted[n++] = e->active[i];
+	qsort(sorted, n, sizeof(*sorted), by_iova);
+	for (i = 0; i < n && sorted[i]->iova < at + size + IOVA_ALIGN; i++)
+		if (sorted[i]->iova + iova_span(sorted[i]->len) + IOVA_ALIGN > at)
+			at = sorted[i]->iova + iova_span(sorted[i]->len) + IOVA_ALIGN;
+	if (at + size > IOVA_LIMIT)
+		return -ENOSPC;
+	*iova = at;
+	return 0;
+}
+
+/*
+ * DMA_MAP of a client's memfd. The memory must stay there while the model
+ * may touch it: a sealed memfd (F_SEAL_SHRINK), and offset + length inside
+ * its size, or a client could make the model take SIGBUS.
+ */
 int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t off,
 		uint64_t *iova)
 {
 	struct emu_region *r = NULL;
+	unsigned int i, mine = 0;
+	struct stat st;
+	int seals;
 	void *va;
-	unsigned int i;
+	int err;
 
 	if (len == 0 || len > (1ULL << 40) || off % 4096)
 		return -EINVAL;
-	for (i = 0; i < EMU_MAX_REGIONS && !r; i++)
-		if (!e->region[i].used)
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (off > (uint64_t)st.st_size || len > (uint64_t)st.st_size - off)
+		return -ERANGE;
+	for (i = 0; i < EMU_MAX_REGIONS; i++) {
+		if (!e->region[i].used && !r)
 			r = &e->region[i];
-	if (!r)
+		else if (e->region[i].used && e->region[i].owner == owner)
+			mine++;
+	}
+	if (!r || mine >= EMU_MAX_REGIONS_PER_CLIENT)
 		return -ENOSPC;
+	err = iova_alloc(e, len, iova);
+	if (err)
+		return err;
 	va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 	if (va == MAP_FAILED)
 		return -errno;
 	r->va = va;
 	r->len = len;
-	r->iova = e->next_iova;
+	r->iova = *iova;
 	r->owner = owner;
 	r->used = true;
-	/* Leave an unmapped guard after each region so overruns fault. */
-	e->next_iova += (len + 2 * IOVA_ALIGN - 1) & ~(IOVA_ALIGN - 1);
-	*iova = r->iova;
 	regions_changed(e);
 	return 0;
 }
@@ -165,11 +220,6 @@ int emu_dma_attach_guest(struct kite_emu *e, const char *path, char *msg, size_t
 	r->used = true;
 	regions_changed(e);
 	return 0;
-}
-
-void emu_dma_init(struct kite_emu *e)
-{
-	e->next_iova = IOVA_BASE;
 }
 
 /* hw-spec §7: log the refused access in BAR0's fault ring. */

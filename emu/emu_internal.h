@@ -15,8 +15,11 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the model reads descriptors in host order: little-endian hosts only");
 
-#define EMU_MAX_REGIONS		64
+#define EMU_MAX_REGIONS		1024
 #define EMU_MAX_CLIENTS		32
+/* one client (connection) may hold this many regions; one process this many connections */
+#define EMU_MAX_REGIONS_PER_CLIENT	(EMU_MAX_REGIONS / 4)
+#define EMU_MAX_CONN_PER_PID		4
 #define EMU_NO_OWNER		(-1)
 #define EMU_OWNER_GUEST		(-2)	/* the attached VM's RAM: never unmapped */
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
@@ -83,7 +86,6 @@ struct kite_emu {
 	struct emu_region *active[EMU_MAX_REGIONS];	/* the used ones, for lookups */
 	unsigned int nactive;
 	struct emu_region *hint;			/* last region a lookup hit */
-	uint64_t next_iova;
 	int64_t clock_offset;
 	uint64_t now;		/* card clock at the start of this step */
 	/*
@@ -108,6 +110,7 @@ struct kite_emu {
 	int listen_fd;
 	int wake_fd[2];
 	int client_fd[EMU_MAX_CLIENTS];
+	pid_t client_pid[EMU_MAX_CLIENTS];	/* SO_PEERCRED, for limits and logs */
 };
 
 /* BAR0 access: the model is the only writer of RO registers. */
@@ -142,7 +145,6 @@ int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t of
 		uint64_t *iova);
 int emu_dma_unmap(struct kite_emu *e, int owner, uint64_t iova);
 void emu_dma_unmap_owner(struct kite_emu *e, int owner);
-void emu_dma_init(struct kite_emu *e);
 int emu_dma_attach_guest(struct kite_emu *e, const char *path, char *msg, size_t msglen);
 void emu_fault(struct kite_emu *e, unsigned int qid, unsigned int source,
 	       uint64_t iova, uint64_t len);

@@ -51,7 +51,6 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	}
 	pthread_mutex_init(&e->lock, NULL);
 	atomic_init(&e->ctl_wants, 0);
-	emu_dma_init(e);
 	if (cfg->guest_ram_file) {
 		err = emu_dma_attach_guest(e, cfg->guest_ram_file, msg, msglen);
 		if (err)

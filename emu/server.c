@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kite/emu_proto.h"
 #include "emu_internal.h"
 
+/* Never blocks: a client that does not read its replies loses its connection. */
 static int send_reply(int fd, struct kite_emu_msg *m, int pass_fd)
 {
 	union {
@@ -35,15 +37,19 @@ static int send_reply(int fd, struct kite_emu_msg *m, int pass_fd)
 		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &pass_fd, sizeof(int));
 	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(*m) ? 0 : -1;
 }
 
-/* Receive one request and the fd that may come with it. */
+/*
+ * Receive one request and the fd that may come with it. Every other fd a
+ * client sends along (a second one, or any with a zero-length message) is
+ * closed here, or it would stay open in the daemon for good.
+ */
 static ssize_t recv_request(int fd, struct kite_emu_msg *m, int *got_fd)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(8 * sizeof(int))];
 	} u;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = {
@@ -51,13 +57,43 @@ static ssize_t recv_request(int fd, struct kite_emu_msg *m, int *got_fd)
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *c;
-	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	ssize_t n;
+	size_t k;
 
+	memset(m, 0, sizeof(*m));	/* a short request must not see the last reply */
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	*got_fd = -1;
-	for (c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(got_fd, CMSG_DATA(c), sizeof(int));
+	for (c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			if (*got_fd < 0)
+				*got_fd = f;
+			else
+				close(f);
+		}
+	}
 	return n;
+}
+
+/* Complain about a client, at most a few times a second for all of them. */
+static void client_log(struct kite_emu *e, int slot, const char *what)
+{
+	static struct timespec last;
+	static unsigned int burst;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec != last.tv_sec) {
+		last = now;
+		burst = 0;
+	}
+	if (burst++ < 5)
+		fprintf(stderr, "kite-emu: client %d (pid %d): %s\n", slot, (int)e->client_pid[slot],
+			what);
 }
 
 /* Invalidate a filter entry now: its owner is gone or gave it back. */
@@ -153,36 +189,61 @@ static void serve_client(struct kite_emu *e, int slot)
 	int fd, pass_fd = -1;
 	ssize_t n = recv_request(e->client_fd[slot], &m, &fd);
 
-	if (n <= 0) {
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {	/* EOF (or an empty message, which no request is) */
+		if (fd >= 0)
+			close(fd);
 		client_gone(e, slot);
 		return;
 	}
 	if (n != sizeof(m) || m.version != KITE_EMU_PROTO_VERSION) {
+		client_log(e, slot, n != sizeof(m) ? "truncated or oversized request" :
+			   "wrong protocol version");
+		memset(&m, 0, sizeof(m));
+		m.version = KITE_EMU_PROTO_VERSION;
 		m.status = -EPROTO;
 	} else {
 		emu_ctl_lock(e);
 		m.status = handle(e, slot, &m, fd, &pass_fd);
 		emu_ctl_unlock(e);
+		if (m.status == -EBADF || m.status == -ERANGE)
+			client_log(e, slot, "DMA_MAP of memory that is not a sealed memfd of that size");
+		else if (m.status == -ENOSPC && m.op == KITE_EMU_DMA_MAP)
+			client_log(e, slot, "DMA_MAP over its region limit");
 	}
 	if (fd >= 0)
 		close(fd);	/* a DMA mapping holds its own reference */
-	if (send_reply(e->client_fd[slot], &m, pass_fd) < 0)
+	if (send_reply(e->client_fd[slot], &m, pass_fd) < 0) {
+		client_log(e, slot, "does not read its replies: disconnected");
 		client_gone(e, slot);
+	}
 }
 
+/* A new connection: a free slot, and at most EMU_MAX_CONN_PER_PID per process. */
 static void accept_client(struct kite_emu *e)
 {
-	int fd = accept4(e->listen_fd, NULL, NULL, SOCK_CLOEXEC), slot;
+	int fd = accept4(e->listen_fd, NULL, NULL, SOCK_CLOEXEC), slot, free = -1, same = 0;
+	struct ucred cred = { .pid = 0 };
+	socklen_t len = sizeof(cred);
 
 	if (fd < 0)
 		return;
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
 	for (slot = 0; slot < EMU_MAX_CLIENTS; slot++) {
-		if (e->client_fd[slot] < 0) {
-			e->client_fd[slot] = fd;
-			return;
-		}
+		if (e->client_fd[slot] < 0 && free < 0)
+			free = slot;
+		else if (e->client_fd[slot] >= 0 && e->client_pid[slot] == cred.pid)
+			same++;
 	}
-	close(fd);	/* full: the client sees EOF on its first request */
+	if (free < 0 || same >= EMU_MAX_CONN_PER_PID) {
+		fprintf(stderr, "kite-emu: refused a connection from pid %d: %s\n", (int)cred.pid,
+			free < 0 ? "all client slots taken" : "that process has too many");
+		close(fd);	/* the client sees EOF on its first request */
+		return;
+	}
+	e->client_fd[free] = fd;
+	e->client_pid[free] = cred.pid;
 }
 
 static void *server_main(void *arg)

@@ -30,6 +30,8 @@ if ! wait_for "$sock" "" 10; then
 fi
 
 check "one client, 20000 frames, batch 32" "$B/e2e_client" traffic "$dev" 0 20000 32
+check "hostile clients (malformed, fd games, memfd tricks, IOVA churn, limits, a slow reader): a good client keeps working, the daemon's fds and RSS stay flat" \
+	"$B/hostile_client" "$sock" "$emu_pid"
 check "kite-stat agrees: queue 0 sent and received 20000" bash -c "
 	$B/kite-stat -d $dev --json | python3 -c '
 import json, sys

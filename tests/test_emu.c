@@ -3,6 +3,7 @@
  * kite-emu from the spec's side, without libkite: registers, descriptors and
  * completions written and read by hand as docs/hw-spec.md describes them.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,8 +55,9 @@ static int setup(void **state)
 
 	assert_int_equal(kite_emu_create(&cfg, &f->emu, msg, sizeof(msg)), 0);
 	f->bar = kite_emu_bars(f->emu);
-	f->fd = memfd_create("test", 0);
+	f->fd = memfd_create("test", MFD_ALLOW_SEALING);
 	assert_int_equal(ftruncate(f->fd, MEM_LEN), 0);
+	assert_int_equal(fcntl(f->fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
 	f->mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
 	assert_true(f->mem != MAP_FAILED);
 	assert_int_equal(emu_dma_map(f->emu, 0, f->fd, MEM_LEN, 0, &f->iova), 0);

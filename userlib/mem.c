@@ -5,6 +5,7 @@
  * vfio by address, uio by physical address.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +20,17 @@
 
 static int map_memfd(struct kite_dma *m, size_t len, bool huge)
 {
-	unsigned int flags = MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
+	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING |
+			     (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
 	size_t align = huge ? HUGE_2M : 4096;
 
 	m->len = (len + align - 1) & ~(align - 1);
 	m->fd = memfd_create("kite-dma", flags);
 	if (m->fd < 0)
 		return -errno;
-	if (ftruncate(m->fd, (off_t)m->len) < 0)
+	/* sealed: the card's model (kite-emu) maps only memory that cannot shrink */
+	if (ftruncate(m->fd, (off_t)m->len) < 0 ||
+	    fcntl(m->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
 		goto fail;
 	/* MAP_POPULATE: fault everything in now, never on the hot path. */
 	m->va = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, m->fd, 0);
