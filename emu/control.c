@@ -21,11 +21,11 @@ static uint64_t mono_ns(void)
 /* The card clock, anchored to CLOCK_MONOTONIC; re-anchors the TSC fast path. */
 uint64_t emu_clock(struct kite_emu *e)
 {
-	uint64_t ns = mono_ns() + (uint64_t)e->clock_offset;
+	uint64_t ns = mono_ns() + e->clock_offset;	/* wraps, as TIME does */
 
 	e->base_tsc = __rdtsc();
 	e->base_ns = ns;
-	return ns > e->now ? ns : e->now;
+	return (int64_t)(ns - e->now) > 0 ? ns : e->now;	/* monotonic, across the wrap too */
 }
 
 /* TSC ticks per ns, measured once over 20 ms. */
@@ -258,8 +258,9 @@ void emu_scan(struct kite_emu *e)
 		emu_reset(e);
 	adj = (int64_t)r64(e, KITE_R_TIME_ADJ);
 	if (adj) {
-		e->clock_offset += adj;
-		e->now = 0;	/* a step back is a step back: no monotonic guard across it */
+		e->clock_offset += (uint64_t)adj;	/* §3.4: two's complement, modulo 2^64 */
+		/* a step back is a step back: the monotonic guard restarts from it */
+		e->now = mono_ns() + e->clock_offset;
 		w64(e, KITE_R_TIME_ADJ, 0);
 	}
 	e->now = emu_clock(e);

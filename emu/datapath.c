@@ -98,6 +98,8 @@ static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, u
 		q->rx_tail = db_load(q, KITE_DB_RX_TAIL);
 		if (q->rx_tail - q->rx_head > q->rx_mask + 1) {
 			emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
+			/* §3.7: the frame this found is counted, not lost silently */
+			add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);
 			return;
 		}
 		if (q->rx_head == q->rx_tail) {
@@ -237,8 +239,13 @@ unsigned int emu_poll_tap(struct kite_emu *e)
 
 	if (e->tap_fd < 0)
 		return 0;
-	for (n = 0; n < 64; n++) {
-		ssize_t len = read(e->tap_fd, e->tap_buf, KITE_MAX_FRAME);
+	/*
+	 * Room for any frame the kernel may send: one longer than the port's MTU
+	 * allows is counted as such (P_RX_DROP_MTU, with its real length in
+	 * P_RX_BYTES), never cut down to a frame that looks valid.
+	 */
+	for (n = 0; n < EMU_TAP_BUDGET; n++) {
+		ssize_t len = read(e->tap_fd, e->tap_buf, EMU_TAP_BUF);
 
 		if (len <= 0)
 			break;

@@ -21,6 +21,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define EMU_MAX_REGIONS_PER_CLIENT	(EMU_MAX_REGIONS / 4)
 #define EMU_MAX_CONN_PER_PID		4
 #define EMU_NO_OWNER		(-1)
+/* A TAP read sees a frame's real length, up to the largest an interface sends */
+#define EMU_TAP_BUF		65536
+/* TAP frames taken per control scan: enough to keep up with the kernel's burst */
+#define EMU_TAP_BUDGET		4096
 #define EMU_OWNER_GUEST		(-2)	/* the attached VM's RAM: never unmapped */
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
 
@@ -86,7 +90,7 @@ struct kite_emu {
 	struct emu_region *active[EMU_MAX_REGIONS];	/* the used ones, for lookups */
 	unsigned int nactive;
 	struct emu_region *hint;			/* last region a lookup hit */
-	int64_t clock_offset;
+	uint64_t clock_offset;		/* TIME - CLOCK_MONOTONIC, modulo 2^64 (§3.4) */
 	uint64_t now;		/* card clock at the start of this step */
 	/*
 	 * The data path stamps frames from the TSC (a clock_gettime on the
@@ -163,7 +167,7 @@ static inline uint64_t emu_clock_fast(struct kite_emu *e)
 	uint64_t t = e->base_ns +
 		     (uint64_t)(((unsigned __int128)(__rdtsc() - e->base_tsc) * e->ns_per_tick_q32) >> 32);
 
-	return t > e->now ? t : e->now;	/* never backwards */
+	return (int64_t)(t - e->now) > 0 ? t : e->now;	/* never backwards, across the wrap */
 }
 void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up);
 void emu_apply_config(struct kite_emu *e);

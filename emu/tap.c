@@ -36,7 +36,7 @@ int emu_tap_open(struct kite_emu *e, const char *name, char *msg, size_t msglen)
 		close(fd);
 		return err;
 	}
-	e->tap_buf = malloc(KITE_MAX_FRAME);
+	e->tap_buf = malloc(EMU_TAP_BUF);
 	if (!e->tap_buf) {
 		close(fd);
 		snprintf(msg, msglen, "out of memory");

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,46 @@ static void test_clock_scratch_commit(void **state)
 	wr(f, KITE_R_CFG_COMMIT, 5);
 	kite_emu_step(f->emu);
 	assert_int_equal(rd(f, KITE_R_CFG_ACK), 5);
+}
+
+/* §3.4: TIME_ADJ is modulo 2^64; any sequence of writes is defined (UBSan build too). */
+static void test_clock_wraps(void **state)
+{
+	struct mfx *f = *state;
+	uint64_t t0, t1;
+	int i;
+
+	kite_emu_step(f->emu);	/* TIME runs from the first scan on */
+	t0 = rd64(f, KITE_R_TIME);
+	for (i = 0; i < 2; i++) {
+		wr64(f, KITE_R_TIME_ADJ, (uint64_t)INT64_MAX);
+		kite_emu_step(f->emu);
+	}
+	wr64(f, KITE_R_TIME_ADJ, 2);	/* 2 * (2^63 - 1) + 2 = 2^64: back where it was */
+	kite_emu_step(f->emu);
+	t1 = rd64(f, KITE_R_TIME);
+	assert_true(t1 - t0 < 10000000000ULL);	/* within the 10 s the test could take */
+}
+
+/* §3.7: a frame that finds its queue's RX doorbell overflowed is counted. */
+static void test_rx_overflow_counted(void **state)
+{
+	struct mfx *f = *state;
+	struct kite_tx_desc *txr = (void *)(f->mem + TXR);
+	uint8_t *tx = f->mem + BUFS;
+
+	wr(f, KITE_R_AT(P_CTRL, 0), 1 | 1 << 1 | 1 << 8);	/* default queue 1 */
+	wr(f, KITE_R_CFG_COMMIT, 1);
+	start_queue(f, 1, 3);
+	*db(f, 1, KITE_DB_RX_TAIL) = 100;	/* 100 buffers in an 8-entry ring */
+	memset(tx, 0xff, 64);
+	txr[0] = (struct kite_tx_desc){ .addr = f->iova + BUFS, .len = 64 };
+	*db(f, 1, KITE_DB_TX_TAIL) = 1;
+	kite_emu_step(f->emu);
+	assert_int_equal(KITE_FGET(KITE_Q_STATUS_CAUSE, rd(f, KITE_R_AT(Q_STATUS, 1))),
+			 KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
+	assert_int_equal(rd64(f, KITE_R_AT(P_RX_PKTS, 0)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(P_RX_DROP_NOQ, 0)), 1);
 }
 
 static void test_bad_config_and_fault(void **state)
@@ -272,6 +313,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_power_on_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_scratch_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_wraps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_overflow_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_and_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_descriptors_and_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pio_window, setup, teardown),
