@@ -52,6 +52,16 @@ start_hog /dev/kite0 3
 t "an app under traffic pins memory and owns queue 3" sh -c \
 	"[ \$(cat $k/pinned_bytes) -gt $base ] && grep -qw 3 $k/queues_owned"
 t "kite-bind --status shows the card on kite" sh -c "/kite-bind | grep -q '^$addr .*driver kite'"
+modprobe e1000
+nic=$(for d in /sys/bus/pci/devices/*; do [ "$(readlink $d/driver)" != "${d%/*}" ] &&
+	[ "$(basename "$(readlink $d/driver)")" = e1000 ] && basename $d; done)
+t "kite-bind refuses the NIC ($nic, e1000), which stays bound; --unbind too" sh -c \
+	"[ -n '$nic' ] && ! /kite-bind $nic uio_kite 2>/tmp/kb && grep -q 'is not a kite card' /tmp/kb &&
+	 ! /kite-bind --unbind $nic 2>/tmp/kb && grep -q 'is not a kite card' /tmp/kb &&
+	 [ \"\$(basename \$(readlink /sys/bus/pci/devices/$nic/driver))\" = e1000 ] || { cat /tmp/kb; false; }"
+t "libkite says the NIC is not a kite card, and suggests no kite-bind" sh -c \
+	"! /kite-stat -d $nic 2>/tmp/ks && grep -q 'is not a kite card' /tmp/ks &&
+	 ! grep -q kite-bind /tmp/ks || { cat /tmp/ks; false; }"
 t "kite-bind refuses to unbind a card in use" sh -c \
 	"! /kite-bind --unbind $addr 2>/tmp/kb && grep -q 'in use: process [0-9]* has /dev/kite0 open' /tmp/kb"
 kill -9 $hog
@@ -104,7 +114,7 @@ t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'
 t "modprobe uio_kite loads uio first (module dependency)" sh -c \
 	'! grep -q "^uio " /proc/modules && modprobe uio_kite && grep -q "^uio " /proc/modules'
 t "kite-bind: vfio-pci not loaded is said clearly" sh -c \
-	"! /kite-bind $addr vfio-pci 2>/tmp/kb && grep -q 'vfio-pci is not loaded' /tmp/kb"
+	"! /kite-bind $addr vfio-pci --board shmem 2>/tmp/kb && grep -q 'vfio-pci is not loaded' /tmp/kb"
 t "kite-bind the board to uio_kite; /dev/uio0 appears" sh -c \
 	"/kite-bind $addr uio_kite --board shmem && [ -c /dev/uio0 ] &&
 	 [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"

@@ -7,7 +7,7 @@ addr=$(for d in /sys/bus/pci/devices/*; do
 	[ "$(cat $d/vendor)" = 0x1af4 ] && [ "$(cat $d/device)" = 0x1110 ] && basename $d; done)
 t "the IOMMU put the card ($addr) in a group" test -e /sys/bus/pci/devices/$addr/iommu_group
 t "modprobe vfio-pci and vfio_iommu_type1" sh -c "modprobe vfio-pci && modprobe vfio_iommu_type1"
-t "kite-bind $addr vfio-pci" /kite-bind $addr vfio-pci
+t "kite-bind $addr vfio-pci --board shmem" /kite-bind $addr vfio-pci --board shmem
 group=$(basename "$(readlink /sys/bus/pci/devices/$addr/iommu_group)")
 t "/dev/vfio/$group exists" test -c /dev/vfio/$group
 t "udev rule: the card's VFIO group to group kite, 0660 (udevadm test)" sh -c \
@@ -32,7 +32,7 @@ chmod 600 /dev/vfio/$group
 t "no permission on /dev/vfio/$group: said" sh -c \
 	"! /e2e_client open $addr 1000 2>/tmp/e && grep -q 'permission denied' /tmp/e ||
 	 { cat /tmp/e; false; }"
-t "after the app closed: kite-bind --unbind" /kite-bind --unbind $addr
+t "after the app closed: kite-bind --unbind" /kite-bind --unbind $addr --board shmem
 
 # kite.ko behind a translating IOMMU, then under passthrough (an identity domain,
 # what iommu=pt gives): passthrough protects nothing, so it counts as no IOMMU

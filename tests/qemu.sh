@@ -122,7 +122,9 @@ boot() {
 	fi
 }
 
-initramfs tests/guest-init.sh kernel/drivers/uio/uio.ko "$(dirname "$ko")/uio_kite.ko"
+# e1000: the pc machine's NIC, a device kite-bind must refuse to touch
+initramfs tests/guest-init.sh kernel/drivers/uio/uio.ko "$(dirname "$ko")/uio_kite.ko" \
+	kernel/drivers/net/ethernet/intel/e1000/e1000.ko
 # unknown kernel parameters reach /init as environment variables
 boot "pc (no IOMMU)" pc,memory-backend=ram "hugepages=32 \
 KITE_STRESS_SEED=${KITE_STRESS_SEED:-1} KITE_STRESS_SECONDS=${KITE_STRESS_SECONDS:-15}"

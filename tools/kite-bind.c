@@ -3,9 +3,11 @@
  * kite-bind: which driver a kite card is bound to, and changing it (as
  * dpdk-devbind does), through sysfs driver_override.
  *   kite-bind [--status]                 cards (libpci), drivers, who uses them
- *   kite-bind ADDR kite|vfio-pci|uio_kite [--board shmem]
- *   kite-bind --unbind ADDR
- * A card in use (an open /dev/kiteN, /dev/uioN or VFIO group) is never unbound.
+ *   kite-bind ADDR kite|vfio-pci|uio_kite [--board shmem] [--force]
+ *   kite-bind --unbind ADDR [--board shmem] [--force]
+ * A card in use (an open /dev/kiteN, /dev/uioN or VFIO group) is never unbound,
+ * and a device that is not a kite card is never touched without --force: an
+ * address typed wrong must not unbind the host's disk.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -113,6 +115,30 @@ static int status(void)
 	return 1;
 }
 
+/*
+ * A kite card: kite's IDs, the board declared with --board (kite-emu's ivshmem
+ * device), or a device a kite driver already checked and bound. Anything else
+ * is refused unless --force.
+ */
+static void check_kite_card(const char *addr, bool shmem, bool force)
+{
+	unsigned int ven, dev;
+	char drv[64];
+
+	pci_ids_of(addr, &ven, &dev);
+	pci_driver_of(addr, drv, sizeof(drv));
+	if ((ven == KITE_PCI_VENDOR_ID && dev == KITE_PCI_DEVICE_ID) ||
+	    (shmem && ven == KITE_SHMEM_VENDOR_ID && dev == KITE_SHMEM_DEVICE_ID) ||
+	    !strcmp(drv, "kite") || !strcmp(drv, "uio_kite") || force)
+		return;
+	fprintf(stderr, "kite-bind: %s (%04x:%04x, driver %s) is not a kite card (%04x:%04x%s); "
+		"refusing to touch it. Check the address (kite-bind --status lists the cards), "
+		"or add --force if you really mean it.\n", addr, ven, dev, drv,
+		KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID,
+		shmem ? ", or kite-emu's ivshmem board 1af4:1110" : "");
+	exit(1);
+}
+
 static void unbind(const char *addr)
 {
 	char drv[64], node[128], path[PATH_MAX + 16];
@@ -142,7 +168,8 @@ static void bind(const char *addr, const char *driver, bool shmem)
 	if (access(path, F_OK))
 		die("driver %s is not loaded (modprobe it, or insmod its .ko)", driver);
 	unbind(addr);
-	if (shmem) {	/* the ivshmem board's layout entry needs new_id's driver_data */
+	/* kite's drivers learn the ivshmem board's layout from new_id's driver_data */
+	if (shmem && strcmp(driver, "vfio-pci")) {
 		FILE *v;
 		unsigned int ven = 0, dev = 0;
 
@@ -187,16 +214,18 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "status", no_argument, NULL, 's' }, { "unbind", required_argument, NULL, 'u' },
-		{ "board", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
+		{ "board", required_argument, NULL, 'b' }, { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *unbind_addr = NULL;
-	bool shmem = false;
+	bool shmem = false, force = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "su:b:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "su:b:fh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': break;
+		case 'f': force = true; break;
 		case 'u': unbind_addr = optarg; break;
 		case 'b':
 			if (strcmp(optarg, "shmem"))
@@ -205,11 +234,12 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: kite-bind [--status]\n"
-			       "       kite-bind ADDR kite|vfio-pci|uio_kite [--board shmem]\n"
-			       "       kite-bind --unbind ADDR\n"
+			       "       kite-bind ADDR kite|vfio-pci|uio_kite [--board shmem] [--force]\n"
+			       "       kite-bind --unbind ADDR [--board shmem] [--force]\n"
 			       "Binds a kite card to a driver via driver_override (root). Refuses to\n"
-			       "unbind a card a process is using. --board shmem: the ivshmem board\n"
-			       "of kite-emu under QEMU, bound by new_id with its layout.\n");
+			       "unbind a card a process is using, and any device that is not a kite\n"
+			       "card unless --force. --board shmem: the ivshmem board of kite-emu\n"
+			       "under QEMU, bound by new_id with its layout.\n");
 			return 0;
 		default:
 			return 2;
@@ -228,6 +258,7 @@ int main(int argc, char **argv)
 	pci_addr = unbind_addr ? unbind_addr : argv[optind];
 	if (access(dev_dir, F_OK))
 		die("no PCI device %s", pci_addr);
+	check_kite_card(pci_addr, shmem, force);
 	if (unbind_addr) {
 		unbind(unbind_addr);
 		printf("%s unbound\n", unbind_addr);

@@ -24,6 +24,28 @@ void pci_driver_of(const char *addr, char *out, size_t len)
 	snprintf(out, len, "%s", strrchr(target, '/') + 1);
 }
 
+/* The device's vendor and device IDs from sysfs; 0 if unreadable. */
+void pci_ids_of(const char *addr, unsigned int *vendor, unsigned int *device)
+{
+	const char *names[2] = { "vendor", "device" };
+	unsigned int *out[2] = { vendor, device };
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		FILE *f;
+
+		*out[i] = 0;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", addr, names[i]);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%x", out[i]) != 1)
+				*out[i] = 0;
+			fclose(f);
+		}
+	}
+}
+
 static void link_of(struct pci_dev *p, char *out, size_t len)
 {
 	static const char *const gts[] = { "?", "2.5", "5", "8", "16", "32", "64" };

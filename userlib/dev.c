@@ -106,6 +106,29 @@ static int identify(struct kite_dev *dev, const char *devstr)
 	return 0;
 }
 
+/* kite's IDs, or the ivshmem board kite-emu uses under QEMU */
+static bool is_kite_card(const char *addr)
+{
+	unsigned int id[2] = { 0, 0 };
+	const char *names[2] = { "vendor", "device" };
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", addr, names[i]);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%x", &id[i]) != 1)
+				id[i] = 0;
+			fclose(f);
+		}
+	}
+	return (id[0] == KITE_PCI_VENDOR_ID && id[1] == KITE_PCI_DEVICE_ID) ||
+	       (id[0] == KITE_SHMEM_VENDOR_ID && id[1] == KITE_SHMEM_DEVICE_ID);
+}
+
 /*
  * A PCI address: whichever driver the card is bound to picks the backend.
  * kite.ko puts /dev/kiteN under the PCI device in sysfs (misc/kiteN).
@@ -122,15 +145,17 @@ static int kite_pci_resolve(const char *addr, char *path, size_t len,
 		return kite_err(-EINVAL, "'%s': not a PCI address (like 0000:01:00.0)", addr);
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
 	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0) {
-		snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s", addr);
-		if (access(pattern, F_OK))
-			return kite_err(-ENODEV, "%s: no such PCI device", addr);
+	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s", addr);
+	if (n < 0 && access(pattern, F_OK))
+		return kite_err(-ENODEV, "%s: no such PCI device", addr);
+	target[n < 0 ? 0 : n] = 0;
+	drv = n < 0 ? "none" : strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	/* never suggest kite-bind for a device that is not a kite card */
+	if (strcmp(drv, "kite") && strcmp(drv, "uio_kite") && !is_kite_card(addr))
+		return kite_err(-ENODEV, "%s is not a kite card (driver %s)", addr, drv);
+	if (n < 0)
 		return kite_err(-ENODEV, "%s: not bound to any driver (bind it to kite.ko: "
 				"kite-bind %s kite)", addr, addr);
-	}
-	target[n] = 0;
-	drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
 	if (!strcmp(drv, "uio_kite") || !strcmp(drv, "vfio-pci")) {
 		*ops = strcmp(drv, "uio_kite") ? &kite_backend_vfio : &kite_backend_uio;
 		snprintf(path, len, "%s", addr);

@@ -13,6 +13,9 @@
 /* §1 PCI identity (placeholder IDs; other boards bind via new_id) */
 #define KITE_PCI_VENDOR_ID	0x1de5	/* placeholder */
 #define KITE_PCI_DEVICE_ID	0x4b01	/* placeholder */
+/* kite-emu's board under QEMU: an ivshmem-plain device (hw-spec §8), bound with new_id */
+#define KITE_SHMEM_VENDOR_ID	0x1af4
+#define KITE_SHMEM_DEVICE_ID	0x1110
 
 /* §2 Version rules: software refuses a card whose major differs. */
 #define KITE_VERSION_MAJOR	1
