@@ -29,6 +29,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
 
 /* A client's DMA memory: what an IOMMU mapping is to a real card. */
+/* The key a bus client claimed a filter entry for (emu_proto.h FILTER_CLAIM). */
+struct emu_filter_key {
+	bool keyed;
+	uint32_t type, port;
+	uint64_t key;
+};
+
 struct emu_region {
 	uint64_t iova;
 	uint64_t len;
@@ -83,6 +90,7 @@ struct kite_emu {
 	struct emu_port port[KITE_MAX_PORTS];
 	struct emu_filter filter[KITE_MAX_FILTERS];	/* valid entries, by index */
 	int8_t filter_owner[KITE_MAX_FILTERS];		/* client slot or EMU_NO_OWNER */
+	struct emu_filter_key filter_key[KITE_MAX_FILTERS];	/* what each claim steers */
 	unsigned int nfilters;
 	uint32_t cfg_commit;
 

@@ -104,6 +104,48 @@ static void filter_drop(struct kite_emu *e, unsigned int i)
 	emu_apply_config(e);
 }
 
+/*
+ * A free filter entry. A keyed claim is refused if that key is already
+ * steered on that port, whether by a claimed entry (its claim recorded the
+ * key) or by a valid one on the card: the card's lowest index would win and
+ * silently take the other's traffic.
+ */
+static int filter_claim(struct kite_emu *e, int slot, struct kite_emu_msg *m)
+{
+	bool keyed = m->a & KITE_EMU_FILTER_KEYED;
+	uint32_t type = m->a & 0xff, port = (m->a >> 8) & 0xff;
+	uint64_t key = m->b;
+	unsigned int i;
+
+	for (i = 0; keyed && i < KITE_MAX_FILTERS; i++) {
+		uint32_t ctrl = r32(e, KITE_R_AT(F_CTRL, i));
+		const struct emu_filter_key *k = &e->filter_key[i];
+		bool claimed = e->filter_owner[i] != EMU_NO_OWNER && k->keyed;
+		bool valid = KITE_FGET(KITE_F_CTRL_VALID, ctrl);
+
+		if ((claimed && k->type == type && k->port == port && k->key == key) ||
+		    (valid && KITE_FGET(KITE_F_CTRL_TYPE, ctrl) == type &&
+		     KITE_FGET(KITE_F_CTRL_PORT, ctrl) == port &&
+		     r64(e, KITE_R_AT(F_KEY, i)) == key)) {
+			m->a = i;
+			m->b = e->filter_owner[i] == EMU_NO_OWNER ? 0 :
+			       (uint64_t)e->client_pid[e->filter_owner[i]];
+			return -EEXIST;
+		}
+	}
+	for (i = 0; i < KITE_MAX_FILTERS; i++) {
+		if (e->filter_owner[i] == EMU_NO_OWNER &&
+		    !KITE_FGET(KITE_F_CTRL_VALID, r32(e, KITE_R_AT(F_CTRL, i)))) {
+			e->filter_owner[i] = (int8_t)slot;
+			e->filter_key[i] = (struct emu_filter_key){ .keyed = keyed, .type = type,
+								     .port = port, .key = key };
+			m->a = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
 static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 		  int *pass_fd)
 {
@@ -136,14 +178,7 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 		q->owner = EMU_NO_OWNER;
 		return 0;
 	case KITE_EMU_FILTER_CLAIM:
-		for (m->a = 0; m->a < KITE_MAX_FILTERS; m->a++) {
-			if (e->filter_owner[m->a] == EMU_NO_OWNER &&
-			    !KITE_FGET(KITE_F_CTRL_VALID, r32(e, KITE_R_AT(F_CTRL, m->a)))) {
-				e->filter_owner[m->a] = (int8_t)slot;
-				return 0;
-			}
-		}
-		return -ENOSPC;
+		return filter_claim(e, slot, m);
 	case KITE_EMU_FILTER_RELEASE:
 		if (m->a >= KITE_MAX_FILTERS)
 			return -EINVAL;

@@ -73,6 +73,9 @@ check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b4
 	-w "$dir/cap.pcap" 2>"$dir/cap.err" &
 cap=$!
 wait_for "$dir/cap.err" capturing 10
+check "a second capture of the same flow is refused, naming the process that has it" bash -c "
+	! $B/kite-capture -d $dev -q 10 --ip 169.254.0.2 -t 1 -w $dir/cap2.pcap 2>$dir/cap2.err &&
+	grep -q 'IPV4_DST 0xa9fe0002 on port 0 is already steered by process $cap' $dir/cap2.err"
 check "traffic for the capture: 30 frames to port 7778, 50 to 7777" bash -c "
 	$B/e2e_client udp $dev 8 30 7778 && $B/e2e_client udp $dev 8 50 7777"
 wait "$cap"

@@ -340,6 +340,41 @@ static void test_null_arguments(void **state)
 	kite_queue_close(q);
 }
 
+/* One owner per key: a second entry for a steered key is refused, naming the owner. */
+static void test_filter_duplicate_key(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q0 = open_q(f, 0, 0, 64, 64), *q1;
+	struct kite_filter udp = { .type = KITE_FILTER_UDP_DST, .port = 0, .queue = 0, .key = 5001 };
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
+	struct kite_dev *other;
+	struct kite_pool *op;
+	char want[64];
+	int idx;
+
+	idx = kite_filter_add(f->dev, &udp);
+	assert_true(idx >= 0);
+	assert_int_equal(kite_filter_add(f->dev, &udp), -EEXIST);
+	assert_non_null(strstr(kite_last_error(), "UDP_DST 0x1389 on port 0 is already steered"));
+	/* another process (client of the card) on another queue: refused, named */
+	assert_int_equal(kite_open(f->devstr, &other), 0);
+	kite_set_wait_hook(other, step_hook, f->emu);
+	assert_int_equal(kite_pool_create(other, 128, 2048, &op), 0);
+	c.rx_pool = op;
+	assert_int_equal(kite_queue_open(other, 1, &c, &q1), 0);
+	udp.queue = 1;
+	assert_int_equal(kite_filter_add(other, &udp), -EEXIST);
+	snprintf(want, sizeof(want), "by process %d (filter entry %d)", (int)getpid(), idx);
+	assert_non_null(strstr(kite_last_error(), want));
+	udp.port = 1;	/* the same key on the other port is another flow */
+	assert_true(kite_filter_add(other, &udp) >= 0);
+	udp.port = 0;
+	assert_int_equal(kite_filter_del(f->dev, (unsigned int)idx), 0);
+	assert_true(kite_filter_add(other, &udp) >= 0);	/* free again once deleted */
+	kite_close(other);
+	kite_queue_close(q0);
+}
+
 static void test_queue_open_errors(void **state)
 {
 	struct fx *f = *state;
@@ -905,6 +940,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_buffer_ownership, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_pool, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_null_arguments, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_filter_duplicate_key, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_open_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_one, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_all_batches, fx_setup, fx_teardown),

@@ -170,9 +170,12 @@ static void emu_queue_release(struct kite_dev *dev, unsigned int qid)
 /* kite-emu's bus arbitrates filter entries between processes; we write them. */
 static int emu_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
 {
-	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_CLAIM };
+	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_CLAIM, .b = f->key,
+				  .a = KITE_EMU_FILTER_KEYED | (uint32_t)f->type | f->port << 8 };
 	int err = rpc(dev, &m, -1, NULL);
 
+	if (err == -EEXIST)
+		return kite_filter_exists(f, (unsigned int)m.a, (long)m.b);
 	if (err == -ENOSPC)
 		return kite_err(err, "kite_filter_add: all %u filter entries are in use",
 				dev->info.num_filters);

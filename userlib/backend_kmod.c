@@ -223,6 +223,9 @@ static int kmod_filter_add(struct kite_dev *dev, const struct kite_filter *f, un
 				       .queue = f->queue, .key = f->key };
 
 	if (ioctl(priv(dev)->fd, KITE_IOC_FILTER_ADD, &req) < 0) {
+		if (errno == EEXIST)	/* kite.ko does not say which entry */
+			return kite_err(-EEXIST, "kite_filter_add: that key is already steered on "
+					"port %u (kite.ko refuses a second entry for it)", f->port);
 		if (errno == EPERM)
 			return kite_err(-EPERM, "kite_filter_add: queue %u is not this process's",
 					f->queue);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* libkite control plane: link, MTU, filters (hw-spec §3.8), stats, faults, reset. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kite/regtab.h"
@@ -58,6 +59,25 @@ int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
 	if (queue >= (int)dev->info.num_queues)
 		return kite_err(-EINVAL, "kite_default_queue_set: queue %d does not exist", queue);
 	return dev->ops->port_set(dev, port, 0, queue < 0 ? -1 : queue);
+}
+
+/*
+ * -EEXIST: the key is steered already (entry index, by process pid: 0 unknown,
+ * -1 this process). Two entries for one key would let the lower index take
+ * the other's traffic without a word.
+ */
+int kite_filter_exists(const struct kite_filter *f, unsigned int index, long pid)
+{
+	static const char *const type[] = { "?", "DST_MAC", "IPV4_DST", "UDP_DST" };
+	char owner[48];
+
+	if (pid > 0)
+		snprintf(owner, sizeof(owner), "process %ld", pid);
+	else
+		snprintf(owner, sizeof(owner), pid < 0 ? "this process" : "another process");
+	return kite_err(-EEXIST, "kite_filter_add: %s 0x%llx on port %u is already steered by "
+			"%s (filter entry %u)", type[f->type < 4 ? f->type : 0],
+			(unsigned long long)f->key, f->port, owner, index);
 }
 
 static int check_filter(struct kite_dev *dev, const struct kite_filter *f)

@@ -115,11 +115,23 @@ void kite_direct_queue_release(struct kite_dev *dev, unsigned int qid)
 	(void)qid;
 }
 
-/* No arbiter (uio, vfio: one process owns the card): the first free entry. */
+/*
+ * No arbiter (uio, vfio: one process owns the card): the first free entry,
+ * unless the key is already steered on that port (-EEXIST).
+ */
 int kite_direct_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
 {
 	unsigned int i;
 
+	for (i = 0; i < dev->info.num_filters; i++) {
+		uint32_t ctrl = kite_rd32(dev, KITE_R_AT(F_CTRL, i));
+
+		if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) &&
+		    KITE_FGET(KITE_F_CTRL_TYPE, ctrl) == (uint32_t)f->type &&
+		    KITE_FGET(KITE_F_CTRL_PORT, ctrl) == f->port &&
+		    kite_rd64(dev, KITE_R_AT(F_KEY, i)) == f->key)
+			return kite_filter_exists(f, i, -1);
+	}
 	for (i = 0; i < dev->info.num_filters; i++) {
 		if (!KITE_FGET(KITE_F_CTRL_VALID, kite_rd32(dev, KITE_R_AT(F_CTRL, i)))) {
 			*index = i;

@@ -160,6 +160,9 @@ struct kite_queue {
 	size_t off_txcq, off_rxr, off_rxcq, off_piocq;
 };
 
+/* control.c: the -EEXIST of a key already steered */
+KITE_HIDDEN int kite_filter_exists(const struct kite_filter *f, unsigned int index, long pid);
+
 /* mem.c: a buffer back to its pool from a ring */
 KITE_HIDDEN void kite_pkt_recycle(struct kite_pkt *pkt);
 /* datapath.c: why tx_burst stopped at pkt (cold) */

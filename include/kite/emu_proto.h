@@ -23,11 +23,18 @@ enum kite_emu_op {
 	KITE_EMU_QUEUE_RELEASE = 5,
 	/* test hook, the cable: a = port, b = 1 plug / 0 pull */
 	KITE_EMU_SET_CARRIER = 6,
-	/* a free filter entry for this client. reply: a = index */
+	/*
+	 * a free filter entry for this client. reply: a = index.
+	 * With a = KITE_EMU_FILTER_KEYED | type | port << 8 and b = key, a key
+	 * already steered on that port is refused with -EEXIST: reply a = the
+	 * entry that has it, b = the pid of the process owning it (0: unknown).
+	 */
 	KITE_EMU_FILTER_CLAIM = 7,
 	/* a = index; the entry is invalidated */
 	KITE_EMU_FILTER_RELEASE = 8,
 };
+
+#define KITE_EMU_FILTER_KEYED	0x80000000u
 
 struct kite_emu_msg {
 	uint32_t version;	/* KITE_EMU_PROTO_VERSION */
