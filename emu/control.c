@@ -90,7 +90,7 @@ static void *ring_ptr(struct kite_emu *e, unsigned int qid, unsigned int k,
 	if (!*ok)
 		return NULL;
 	if (iova % KITE_RING_ALIGN == 0)
-		p = emu_dma_ptr(e, iova, bytes);
+		p = emu_dma_ptr(e, e->q[qid].dma_owner, iova, bytes);
 	if (!p) {
 		emu_fault(e, qid, source, iova, bytes);
 		*ok = false;
@@ -117,6 +117,9 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_BAD_CONFIG);
 		return;
 	}
+	/* whose memory this run may reach: the claimer's, or a VM's when unclaimed */
+	q->dma_owner = q->owner != EMU_NO_OWNER ? q->owner :
+		       e->cfg.guest_ram_file ? EMU_OWNER_GUEST : EMU_NO_OWNER;
 	for (k = 0; k < 5; k++)
 		q->ring_iova[k] = r64(e, KITE_R_Q_CTRL + qid * KITE_R_Q_CTRL_STRIDE +
 				      reg[k] - KITE_R_Q_CTRL);
@@ -243,6 +246,9 @@ void emu_reset(struct kite_emu *e)
 		}
 	}
 	memset(e->bar + KITE_BAR_CTRL_SIZE, 0, KITE_BAR_DB_SIZE);
+	/* §3.3: the reset clears every filter, so no claim on one survives it */
+	memset(e->filter_owner, EMU_NO_OWNER, sizeof(e->filter_owner));
+	memset(e->filter_key, 0, sizeof(e->filter_key));
 	e->clock_offset = 0;
 	emu_apply_config(e);
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1) |

@@ -112,7 +112,7 @@ static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, u
 		return;
 	}
 	i = q->rx_head & q->rx_mask;
-	buf = emu_dma_ptr(e, q->rxr[i].addr, q->rx_buf_size);
+	buf = emu_dma_ptr(e, q->dma_owner, q->rxr[i].addr, q->rx_buf_size);
 	if (!buf) {
 		emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_RX_BUF, q->rxr[i].addr, q->rx_buf_size);
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
@@ -183,7 +183,7 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 		if (d->rsvd || (d->flags & ~KITE_TXD_F_TS)) {
 			status = KITE_CQE_S_BAD_DESC;
 		} else {
-			f = emu_dma_ptr(e, addr, len);
+			f = emu_dma_ptr(e, q->dma_owner, addr, len);
 			status = f ? port_send(e, q, f, len) : KITE_CQE_S_DMA_FAULT;
 		}
 		queue_count_tx(e, qid, status, len);

@@ -25,17 +25,22 @@ static inline bool region_has(const struct emu_region *r, uint64_t iova, uint64_
 	return off < r->len && len <= r->len - off;
 }
 
-void *emu_dma_ptr(struct kite_emu *e, uint64_t iova, uint64_t len)
+/*
+ * A queue reaches only the regions of the client that claimed it (or, for a
+ * VM, the guest's RAM): one client's descriptors cannot name another's IOVAs,
+ * as an IOMMU domain per process would enforce.
+ */
+void *emu_dma_ptr(struct kite_emu *e, int owner, uint64_t iova, uint64_t len)
 {
 	unsigned int i;
 
 	/* Most accesses hit the region of the previous one. */
-	if (e->hint && region_has(e->hint, iova, len))
+	if (e->hint && e->hint->owner == owner && region_has(e->hint, iova, len))
 		return e->hint->va + (iova - e->hint->iova);
 	for (i = 0; i < e->nactive; i++) {
 		struct emu_region *r = e->active[i];
 
-		if (region_has(r, iova, len)) {
+		if (r->owner == owner && region_has(r, iova, len)) {
 			e->hint = r;
 			return r->va + (iova - r->iova);
 		}
@@ -79,9 +84,8 @@ static int iova_alloc(struct kite_emu *e, uint64_t len, uint64_t *iova)
 	uint64_t at = IOVA_BASE, size = iova_span(len);
 	unsigned int i, n = 0;
 
-	for (i = 0; i < e->nactive; i++)
-		if (e->active[i]->owner != EMU_OWNER_GUEST)
-			sorted[n++] = e->active[i];
+	for (i = 0; i < e->nactive; i++)	/* a VM's RAM too: IOVAs never overlap it */
+		sorted[n++] = e->active[i];
 	qsort(sorted, n, sizeof(*sorted), by_iova);
 	for (i = 0; i < n && sorted[i]->iova < at + size + IOVA_ALIGN; i++)
 		if (sorted[i]->iova + iova_span(sorted[i]->len) + IOVA_ALIGN > at)
@@ -102,6 +106,7 @@ int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t of
 {
 	struct emu_region *r = NULL;
 	unsigned int i, mine = 0;
+	uint64_t bytes = 0;
 	struct stat st;
 	int seals;
 	void *va;
@@ -115,12 +120,17 @@ int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t of
 	if (off > (uint64_t)st.st_size || len > (uint64_t)st.st_size - off)
 		return -ERANGE;
 	for (i = 0; i < EMU_MAX_REGIONS; i++) {
-		if (!e->region[i].used && !r)
+		const struct emu_region *x = &e->region[i];
+
+		if (!x->used && !r)
 			r = &e->region[i];
-		else if (e->region[i].used && e->region[i].owner == owner)
+		else if (x->used && x->owner >= 0 && e->client_pid[x->owner] == e->client_pid[owner]) {
 			mine++;
+			bytes += x->len;
+		}
 	}
-	if (!r || mine >= EMU_MAX_REGIONS_PER_CLIENT)
+	/* one process gets a quarter of the regions and a bounded address space */
+	if (!r || mine >= EMU_MAX_REGIONS_PER_PROC || len > EMU_MAX_BYTES_PER_PROC - bytes)
 		return -ENOSPC;
 	err = iova_alloc(e, len, iova);
 	if (err)

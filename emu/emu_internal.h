@@ -17,8 +17,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 #define EMU_MAX_REGIONS		1024
 #define EMU_MAX_CLIENTS		32
-/* one client (connection) may hold this many regions; one process this many connections */
-#define EMU_MAX_REGIONS_PER_CLIENT	(EMU_MAX_REGIONS / 4)
+/* what one process may hold: regions, bytes of them, connections */
+#define EMU_MAX_REGIONS_PER_PROC	(EMU_MAX_REGIONS / 4)
+#define EMU_MAX_BYTES_PER_PROC		(1ULL << 42)	/* 4 TiB of the daemon's address space */
 #define EMU_MAX_CONN_PER_PID		4
 #define EMU_NO_OWNER		(-1)
 /* A TAP read sees a frame's real length, up to the largest an interface sends */
@@ -61,6 +62,7 @@ struct emu_queue {
 	struct kite_cqe *piocq;
 	uint8_t *db;		/* this queue's BAR2 page */
 	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
+	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */
 };
 
 struct emu_port {
@@ -123,6 +125,7 @@ struct kite_emu {
 	int wake_fd[2];
 	int client_fd[EMU_MAX_CLIENTS];
 	pid_t client_pid[EMU_MAX_CLIENTS];	/* SO_PEERCRED, for limits and logs */
+	bool client_hello[EMU_MAX_CLIENTS];	/* got the BAR fd already */
 };
 
 /* BAR0 access: the model is the only writer of RO registers. */
@@ -152,7 +155,7 @@ static inline void add64(struct kite_emu *e, uint32_t off, uint64_t n)
 }
 
 /* dma.c */
-void *emu_dma_ptr(struct kite_emu *e, uint64_t iova, uint64_t len);
+void *emu_dma_ptr(struct kite_emu *e, int owner, uint64_t iova, uint64_t len);
 int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t off,
 		uint64_t *iova);
 int emu_dma_unmap(struct kite_emu *e, int owner, uint64_t iova);

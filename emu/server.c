@@ -153,6 +153,10 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 
 	switch (m->op) {
 	case KITE_EMU_HELLO:
+		/* once per connection: unread replies must not pile up fds in flight */
+		if (e->client_hello[slot])
+			return -EALREADY;
+		e->client_hello[slot] = true;
 		m->a = KITE_BAR_CTRL_SIZE;
 		m->b = KITE_BAR_DB_SIZE;
 		*pass_fd = e->bar_fd;
@@ -175,6 +179,9 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 			return -EINVAL;
 		if (q->owner != slot)
 			return -EPERM;
+		/* stopped: its next owner must not inherit a run that reaches our memory */
+		w32(e, KITE_R_AT(Q_CTRL, m->a), 0);
+		emu_queue_stop(e, (unsigned int)m->a);
 		q->owner = EMU_NO_OWNER;
 		return 0;
 	case KITE_EMU_FILTER_CLAIM:
@@ -279,6 +286,7 @@ static void accept_client(struct kite_emu *e)
 	}
 	e->client_fd[free] = fd;
 	e->client_pid[free] = cred.pid;
+	e->client_hello[free] = false;
 }
 
 static void *server_main(void *arg)

@@ -203,6 +203,9 @@ static void malformed(void)
 	CHECK(request(s, KITE_EMU_QUEUE_CLAIM, 1ULL << 40, 0, -1, &r) == -EINVAL,
 	      "a queue number past 2^32: -EINVAL");
 	CHECK(request(s, KITE_EMU_DMA_MAP, 4096, 0, -1, &r) == -EBADF, "DMA_MAP without an fd");
+	CHECK(request(s, KITE_EMU_HELLO, 0, 0, -1, &r) == 0 &&
+	      request(s, KITE_EMU_HELLO, 0, 0, -1, &r) == -EALREADY,
+	      "the BAR fd comes once per connection (a second HELLO: -EALREADY)");
 	close(fd);
 	close(s);
 	CHECK(good_client(), "a good client still works");
@@ -284,12 +287,32 @@ static void limits(void)
 	struct kite_emu_msg r;
 	int s = connect_emu(), fd = memfd(4096, true), n = 0, conns[8], i, refused = 0;
 
+	int s2 = connect_emu(), big = memfd(1ULL << 40, true), tib = 0;
+
 	while (n < 2000 && request(s, KITE_EMU_DMA_MAP, 4096, 0, fd, &r) == 0)
 		n++;
-	CHECK(n < 2000 && r.status == -ENOSPC, "one client's regions are limited (%d, then %d)",
+	CHECK(n < 2000 && r.status == -ENOSPC, "one process's regions are limited (%d, then %d)",
 	      n, r.status);
-	CHECK(good_client(), "another client can still map memory");
+	CHECK(request(s2, KITE_EMU_DMA_MAP, 4096, 0, fd, &r) == -ENOSPC,
+	      "a second connection of the same process gets no more");
+	CHECK(good_client(), "another process can still map memory");
 	close(s);
+	close(s2);
+	pid_t child = fork();	/* a fresh process: its own quota */
+
+	if (child == 0) {
+		int c = connect_emu();
+
+		while (tib < 64 && request(c, KITE_EMU_DMA_MAP, 1ULL << 40, 0, big, &r) == 0)
+			tib++;
+		_exit(tib);
+	}
+	waitpid(child, &tib, 0);
+	CHECK(WIFEXITED(tib) && WEXITSTATUS(tib) == 4,
+	      "one process maps at most 4 TiB of the daemon's address space (%d)",
+	      WEXITSTATUS(tib));
+	CHECK(good_client(), "another process can still map memory");
+	close(big);
 	close(fd);
 	for (i = 0; i < 8; i++) {
 		conns[i] = connect_emu();

@@ -82,6 +82,7 @@ enum { TXR = 0x0, TXCQ = 0x1000, RXR = 0x2000, RXCQ = 0x3000, PIOCQ = 0x4000, BU
 
 static void start_queue(struct mfx *f, unsigned int q, unsigned int log2)
 {
+	f->emu->q[q].owner = 0;	/* claimed by the client that mapped the memory */
 	wr64(f, KITE_R_AT(Q_TX_RING, q), f->iova + TXR);
 	wr64(f, KITE_R_AT(Q_TX_CQ, q), f->iova + TXCQ);
 	wr64(f, KITE_R_AT(Q_RX_RING, q), f->iova + RXR);
@@ -179,6 +180,29 @@ static void test_rx_overflow_counted(void **state)
 			 KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
 	assert_int_equal(rd64(f, KITE_R_AT(P_RX_PKTS, 0)), 1);
 	assert_int_equal(rd64(f, KITE_R_AT(P_RX_DROP_NOQ, 0)), 1);
+}
+
+/* Client IOVAs never land inside an attached VM's RAM, however large it is. */
+static void test_iova_above_guest_ram(void **state)
+{
+	struct kite_emu_config cfg = { .wire = KITE_EMU_WIRE_LOOPBACK };
+	char path[] = "/tmp/kite-guest-ram-XXXXXX", msg[128];
+	int ram = mkstemp(path), fd = memfd_create("test", MFD_ALLOW_SEALING);
+	struct kite_emu *e;
+	uint64_t iova;
+
+	(void)state;
+	assert_true(ram >= 0 && ftruncate(ram, 5ULL << 30) == 0);	/* sparse, 5 GiB */
+	cfg.guest_ram_file = path;
+	assert_int_equal(kite_emu_create(&cfg, &e, msg, sizeof(msg)), 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	assert_int_equal(emu_dma_map(e, 0, fd, 4096, 0, &iova), 0);
+	assert_true(iova >= 5ULL << 30);
+	kite_emu_destroy(e);
+	close(fd);
+	close(ram);
+	unlink(path);
 }
 
 static void test_bad_config_and_fault(void **state)
@@ -315,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_scratch_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_overflow_counted, setup, teardown),
+		cmocka_unit_test(test_iova_above_guest_ram),
 		cmocka_unit_test_setup_teardown(test_bad_config_and_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_descriptors_and_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pio_window, setup, teardown),

@@ -327,6 +327,7 @@ static void test_null_arguments(void **state)
 	assert_int_equal(kite_dev_info(NULL, NULL), -EINVAL);
 	assert_null(kite_bar0(NULL));
 	assert_int_equal(kite_pool_avail(NULL), 0);
+	assert_int_equal(kite_pool_destroy(NULL), -EINVAL);
 	kite_queue_stats(NULL, NULL);
 	kite_queue_stats(q, NULL);
 	kite_set_wait_hook(NULL, NULL, NULL);
@@ -373,6 +374,101 @@ static void test_filter_duplicate_key(void **state)
 	assert_true(kite_filter_add(other, &udp) >= 0);	/* free again once deleted */
 	kite_close(other);
 	kite_queue_close(q0);
+}
+
+/*
+ * One client's descriptors cannot reach another client's memory: the model
+ * gives each queue only its claimer's regions (an IOMMU domain per process).
+ */
+static void test_no_cross_client_dma(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_dev *victim;
+	struct kite_pool *vp;
+	struct kite_pkt *secret, *x, *rx[8];
+	struct kite_queue_state st;
+	unsigned int i, n;
+
+	assert_int_equal(kite_open(f->devstr, &victim), 0);
+	assert_int_equal(kite_pool_create(victim, 16, 2048, &vp), 0);
+	secret = kite_pkt_alloc(vp);
+	memset(secret->data, 0, 128);
+	memcpy(secret->data + 14, "VICTIM SECRET", 13);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	x = kite_pkt_alloc(f->pool);
+	x->iova = secret->iova;	/* aim our descriptor at the victim's buffer */
+	x->len = 128;
+	assert_int_equal(kite_tx_burst(q, &x, 1), 1);
+	for (i = 0; i < 4; i++)
+		kite_emu_step(f->emu);
+	n = kite_rx_burst(q, rx, 8);
+	for (i = 0; i < n; i++) {
+		assert_null(memmem(rx[i]->data, rx[i]->len, "VICTIM SECRET", 13));
+		kite_pkt_free(rx[i]);
+	}
+	assert_int_equal(kite_queue_state(q, &st), 0);
+	assert_int_equal(st.state, KITE_QUEUE_ERROR);	/* a DMA fault, logged */
+	assert_string_equal(st.cause_name, "DMA_FAULT");
+	kite_pkt_free(secret);
+	kite_close(victim);
+	kite_queue_close(q);
+}
+
+/* A card reset clears every filter, and every claim on one. */
+static void test_filter_claims_after_reset(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_filter udp = { .type = KITE_FILTER_UDP_DST, .queue = 0, .key = 5000 };
+	int i;
+
+	for (i = 0; i < 70; i++) {	/* more rounds than the card has entries */
+		assert_true(kite_filter_add(f->dev, &udp) >= 0);
+		assert_int_equal(kite_reset(f->dev), 0);
+	}
+	kite_queue_close(q);
+}
+
+/* An RX ring drained while its pool was empty is refilled once buffers come back. */
+static void test_rx_refill_after_drain(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
+	struct kite_pkt *held[64], *rx[8];
+	struct kite_queue *q;
+	struct kite_pool *small;
+	unsigned int got = 0, i;
+
+	assert_int_equal(kite_pool_create(f->dev, 64, 2048, &small), 0);
+	c.rx_pool = small;
+	assert_int_equal(kite_queue_open(f->dev, 0, &c, &q), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(send_seq(f, q, 64, i), 1);
+	for (i = 0; i < 200 && got < 64; i++) {
+		kite_emu_step(f->emu);
+		got += kite_rx_burst(q, held + got, (uint16_t)(64 - got));
+	}
+	assert_int_equal(got, 64);	/* every buffer is ours, the ring is empty */
+	for (i = 0; i < 64; i++)
+		kite_pkt_free(held[i]);
+	kite_tx_reap(q);
+	assert_int_equal(kite_rx_burst(q, rx, 8), 0);	/* this poll posts buffers again */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(send_seq(f, q, 64, 100 + i), 1);
+	for (i = 0, got = 0; i < 50 && got < 4; i++) {
+		unsigned int k, n;
+
+		kite_emu_step(f->emu);
+		n = kite_rx_burst(q, rx, 8);
+		for (k = 0; k < n; k++)
+			kite_pkt_free(rx[k]);
+		got += n;
+	}
+	assert_int_equal(got, 4);
+	kite_queue_close(q);
+	assert_int_equal(kite_pool_destroy(small), 0);
 }
 
 static void test_queue_open_errors(void **state)
@@ -941,6 +1037,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_pool, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_null_arguments, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_duplicate_key, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_cross_client_dma, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_filter_claims_after_reset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_refill_after_drain, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_open_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_one, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_all_batches, fx_setup, fx_teardown),

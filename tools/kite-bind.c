@@ -199,6 +199,11 @@ static void bind(const char *addr, const char *driver, bool shmem)
 			die("cannot set driver_override: %s (root needed)", strerror(-err));
 	}
 	write_file("/sys/bus/pci/drivers_probe", addr);
+	if (shmem && strcmp(driver, "vfio-pci")) {	/* only this device, not every ivshmem */
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/remove_id", driver);
+		snprintf(id, sizeof(id), "%04x %04x", KITE_SHMEM_VENDOR_ID, KITE_SHMEM_DEVICE_ID);
+		write_file(path, id);
+	}
 	pci_driver_of(pci_addr, drv, sizeof(drv));
 	if (strcmp(drv, driver)) {
 		fprintf(stderr, "kite-bind: %s did not take %s (now: %s); the kernel log says "

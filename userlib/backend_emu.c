@@ -219,4 +219,5 @@ const struct kite_backend_ops kite_backend_emu = {
 	.reset = kite_direct_reset,
 	.reg_write = kite_direct_reg_write,
 	.db_write_combined = false,
+	.release_stops = true,
 };

@@ -312,4 +312,5 @@ const struct kite_backend_ops kite_backend_kmod = {
 	.reset = kmod_reset,
 	.reg_write = kmod_reg_write,
 	.db_write_combined = true,
+	.release_stops = true,
 };

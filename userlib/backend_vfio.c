@@ -254,4 +254,5 @@ const struct kite_backend_ops kite_backend_vfio = {
 	.reset = kite_direct_reset,
 	.reg_write = kite_direct_reg_write,
 	.db_write_combined = false,
+	.release_stops = false,
 };

@@ -110,6 +110,8 @@ uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		/* Post buffers in batches: one doorbell per rx_refill frames. */
 		if (mask + 1 - (q->rx_tail - head) >= q->rx_refill)
 			kite_rx_fill(q);
+	} else if (unlikely(q->rx_tail == head) && q->rx_pool->nfree) {
+		kite_rx_fill(q);	/* drained while the pool was empty: nothing would wake it */
 	}
 	return i;
 }

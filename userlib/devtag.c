@@ -13,18 +13,25 @@
 
 static pthread_mutex_t tag_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t tag_used[256];	/* tag 0 is never handed out */
+static unsigned int tag_last;	/* round robin: a closed device's tag comes back last */
 
 int kite_devtag_get(uint8_t *tag)
 {
-	unsigned int t;
+	unsigned int t = 0, k;
 
 	pthread_mutex_lock(&tag_lock);
-	for (t = 1; t < 256 && tag_used[t]; t++)
-		;
-	if (t < 256)
+	for (k = 1; k < 256 && !t; k++) {
+		unsigned int c = (tag_last + k) % 256;
+
+		if (c && !tag_used[c])
+			t = c;
+	}
+	if (t) {
 		tag_used[t] = 1;
+		tag_last = t;
+	}
 	pthread_mutex_unlock(&tag_lock);
-	if (t == 256)
+	if (!t)
 		return kite_err(-EMFILE, "kite_open: 255 kite devices are open in this process "
 				"already");
 	*tag = (uint8_t)t;

@@ -174,8 +174,7 @@ int kite_pool_destroy(struct kite_pool *pool)
 {
 	unsigned int i;
 
-	if (!pool)
-		return 0;
+	KITE_NONNULL(pool);
 	if (pool->nfree != pool->nbufs)
 		return kite_err(-EBUSY, "kite_pool_destroy: %u of %u buffers are still out "
 				"(in a queue or held by the application)",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* libkite queues: claim, ring memory, start/stop (hw-spec §6.1), state, restart. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,7 +162,20 @@ void kite_queue_close(struct kite_queue *q)
 	if (!q)
 		return;
 	dev = q->dev;
-	queue_stop_hw(q);	/* on timeout the backend's release still stops it */
+	if (queue_stop_hw(q) && !dev->ops->release_stops) {
+		/*
+		 * vfio and uio have no driver to stop it for us: the card may still
+		 * write the rings and the posted buffers. Keep them (the buffers stay
+		 * out of their pool, the rings mapped) rather than hand them out again.
+		 */
+		fprintf(stderr, "libkite: queue %u did not stop; its rings and %u buffers stay "
+			"allocated so the card cannot write into reused memory\n", q->qid,
+			(q->rx_tail - q->rx_head) + (q->tx_tail - q->tx_clean));
+		dev->ops->queue_release(dev, q->qid);
+		dev->queues[q->qid] = NULL;
+		return;
+	}
+	/* stopped, or the release stops it (kite.ko, kite-emu's bus) */
 	kite_queue_drop_inflight(q);
 	dev->ops->queue_release(dev, q->qid);
 	dev->queues[q->qid] = NULL;
