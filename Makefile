@@ -68,7 +68,8 @@ $(BUILD)/kite.pc: userlib/kite.pc.in
 $(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o $(LIBA)
+$(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
+		       $(BUILD)/tools/port_default.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/udp-pingpong: $(BUILD)/bench/udp-pingpong.o $(BUILD)/tools/tsc.o
@@ -90,7 +91,7 @@ $(BUILD)/kite-bind: $(BUILD)/tools/kite-bind.o $(BUILD)/tools/pci_list.o
 $(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ljson-c
 
-$(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(LIBA)
+$(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(BUILD)/tools/port_default.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpcap
 
 $(BUILD)/kite-responder: $(BUILD)/examples/kite-responder.o $(LIBA)
@@ -118,7 +119,8 @@ $(BUILD)/hostile_client: $(BUILD)/tests/hostile_client.o $(LIBA)
 GUEST_BINS := kite-pingpong e2e_client kmod_client kmod_attack kmod_stress
 guest: $(GUEST_BINS:%=$(BUILD)/guest/%)
 
-$(BUILD)/guest/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o $(LIBA)
+$(BUILD)/guest/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
+			     $(BUILD)/tools/port_default.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -static $^ -o $@ $(LDLIBS)
 

@@ -96,6 +96,23 @@ static void client_log(struct kite_emu *e, int slot, const char *what)
 			what);
 }
 
+/* A released queue: no port's unmatched frames go to it any more (§3.5). */
+static void ports_forget_queue(struct kite_emu *e, unsigned int qid)
+{
+	unsigned int p;
+
+	for (p = 0; p < KITE_MAX_PORTS; p++) {
+		uint32_t ctrl = r32(e, KITE_R_AT(P_CTRL, p));
+
+		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
+		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid) {
+			w32(e, KITE_R_AT(P_CTRL, p), ctrl & ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
+							  KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE)));
+			emu_apply_config(e);
+		}
+	}
+}
+
 /* Invalidate a filter entry now: its owner is gone or gave it back. */
 static void filter_drop(struct kite_emu *e, unsigned int i)
 {
@@ -182,6 +199,7 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 		/* stopped: its next owner must not inherit a run that reaches our memory */
 		w32(e, KITE_R_AT(Q_CTRL, m->a), 0);
 		emu_queue_stop(e, (unsigned int)m->a);
+		ports_forget_queue(e, (unsigned int)m->a);
 		q->owner = EMU_NO_OWNER;
 		return 0;
 	case KITE_EMU_FILTER_CLAIM:
@@ -214,6 +232,7 @@ static void client_gone(struct kite_emu *e, int slot)
 			continue;
 		w32(e, KITE_R_AT(Q_CTRL, qid), 0);
 		emu_queue_stop(e, qid);
+		ports_forget_queue(e, qid);
 		e->q[qid].owner = EMU_NO_OWNER;
 	}
 	for (qid = 0; qid < KITE_MAX_FILTERS; qid++)

@@ -85,6 +85,7 @@ int kite_reset(struct kite_dev *kd);
 int kite_queue_quiesce(struct kite_dev *kd, unsigned int qid);
 int kite_queue_start_wait(struct kite_dev *kd, unsigned int qid);
 void kite_filters_clear(struct kite_dev *kd, u64 mask);
+void kite_ports_forget_queue(struct kite_dev *kd, unsigned int qid);
 void kite_dev_put(struct kite_dev *kd);
 
 /* kite_fops.c */

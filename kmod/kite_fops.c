@@ -65,7 +65,10 @@ void kite_revoke_all(struct kite_dev *kd)
 		unmap_mapping_range(kf->file->f_mapping, 0, 0, 1);
 }
 
-/* Drop a file's queue q: stop it, its filters, its doorbell mapping. Caller holds kd->lock. */
+/*
+ * Drop a file's queue q: stop it, and what steers to it (filters, a port's
+ * default), and its doorbell mapping. Caller holds kd->lock.
+ */
 static int kite_queue_drop(struct kite_file *kf, unsigned int q)
 {
 	struct kite_dev *kd = kf->kd;
@@ -74,6 +77,7 @@ static int kite_queue_drop(struct kite_file *kf, unsigned int q)
 
 	kite_queue_release(&kd->owners, q, kf, &filters);
 	kite_filters_clear(kd, filters);
+	kite_ports_forget_queue(kd, q);
 	kite_revoke_db(kf, q);
 	return err;
 }

@@ -93,6 +93,30 @@ int kite_commit(struct kite_dev *kd)
 				  10, USEC_PER_SEC);
 }
 
+/*
+ * A port whose unmatched frames go to queue qid stops sending them there
+ * (DEFAULT_EN cleared, hw-spec §3.5): like a filter, a default queue must not
+ * outlive its queue and feed the next owner. Caller holds kd->lock.
+ */
+void kite_ports_forget_queue(struct kite_dev *kd, unsigned int qid)
+{
+	const u32 dflt = KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) | KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE);
+	bool changed = false;
+	unsigned int p;
+	u32 ctrl;
+
+	for (p = 0; p < kd->lim.nports; p++) {
+		ctrl = kite_rd32(kd, KITE_R_AT(P_CTRL, p));
+		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
+		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid) {
+			kite_wr32(kd, KITE_R_AT(P_CTRL, p), ctrl & ~dflt);
+			changed = true;
+		}
+	}
+	if (changed)
+		kite_commit(kd);
+}
+
 /* Clear the filter entries in mask on the card (hw-spec §3.8) and commit. */
 void kite_filters_clear(struct kite_dev *kd, u64 mask)
 {

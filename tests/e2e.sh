@@ -117,6 +117,30 @@ check "libkite.so exports only kite_* symbols, soname libkite.so.0" bash -c "
 
 check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -w 100
 
+# tools leave the card as they found it; a dead app's default queue is forgotten
+pctrl() { "$B/kite-regs" -d "$dev" get P_CTRL[0] | awk '{print $3}'; }
+before=$(pctrl)
+check "kite-pingpong leaves P_CTRL[0] as it found it ($before)" bash -c "
+	$B/kite-pingpong -d $dev -n 1000 -w 10 >/dev/null && [ \$($B/kite-regs -d $dev get P_CTRL[0] | awk '{print \$3}') = $before ]"
+check "kite-capture --default gives the port back its default queue 3" bash -c "
+	R='$B/kite-regs -d $dev'
+	\$R set P_CTRL[0].DEFAULT_QUEUE=3 -y >/dev/null && \$R set P_CTRL[0].DEFAULT_EN=1 -y >/dev/null &&
+	\$R set CFG_COMMIT=\$(( \$(\$R get CFG_ACK | awk '{print \$3}') + 1 )) -y >/dev/null &&
+	was=\$(\$R get P_CTRL[0] | awk '{print \$3}') &&
+	$B/kite-capture -d $dev -q 9 --default -t 0.3 -w $dir/dflt.pcap 2>/dev/null &&
+	[ \$(\$R get P_CTRL[0] | awk '{print \$3}') = \$was ] &&
+	\$R set P_CTRL[0].DEFAULT_EN=0 -y >/dev/null &&
+	\$R set CFG_COMMIT=\$(( \$(\$R get CFG_ACK | awk '{print \$3}') + 1 )) -y >/dev/null"
+check "an app killed while its queue is the port's default: the default is switched off" bash -c "
+	$B/kite-pingpong -d $dev -q 5 -n 100000000 -w 10 >/dev/null 2>&1 & p=\$!
+	for i in \$(seq 100); do
+		[ \$(( \$($B/kite-regs -d $dev get P_CTRL[0].DEFAULT_EN | awk '{print \$NF}' | tr -dc 0-9) )) = 1 ] && break
+		sleep 0.1
+	done
+	kill -9 \$p; wait \$p 2>/dev/null
+	for i in \$(seq 50); do [ \$($B/kite-regs -d $dev get P_CTRL[0] | awk '{print \$3}') = $before ] && exit 0; sleep 0.1; done
+	$B/kite-regs -d $dev get P_CTRL[0]; exit 1"
+
 kill -TERM "$emu_pid"
 wait "$emu_pid"
 rc=$?

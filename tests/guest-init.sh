@@ -31,6 +31,8 @@ t "mmap and ioctl rules for a group member" /kmod_client perms /dev/kite0
 mkdir -p /ramfs && mount -t ramfs ramfs /ramfs && touch /ramfs/file && chmod 666 /ramfs/file
 t "a group member against another: one tenant, doorbells revoked, filters die with their queue, read-only opens, memory kinds, DMA_MAP's undo" \
 	/kmod_attack isolation /dev/kite0 /ramfs/file
+t "a port's default queue dies with its queue (released, or its process killed)" \
+	/kmod_attack default /dev/kite0
 t "bar0_writable cannot be changed at run time" sh -c \
 	'! echo 1 > /sys/module/kite/parameters/bar0_writable'
 # longer by hand: KITE_STRESS_SECONDS=600 KITE_STRESS_SEED=7 make kernel-check
@@ -119,7 +121,9 @@ t "kite-bind the board to uio_kite; /dev/uio0 appears" sh -c \
 	"/kite-bind $addr uio_kite --board shmem && [ -c /dev/uio0 ] &&
 	 [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
 t "3000 frames byte-exact through the uio backend ($addr)" /e2e_client traffic $addr 2 3000 32
-t "kite-pingpong through uio" /kite-pingpong -d $addr -n 2000 -w 100
+t "kite-pingpong through uio, and it gives the port's default back" sh -c \
+	"/kite-pingpong -d $addr -n 2000 -w 100 >/tmp/pp &&
+	 /kite-regs -d $addr get P_CTRL[0].DEFAULT_EN | grep -q '= 0' || { cat /tmp/pp; false; }"
 start_hog $addr 3
 t "kite-bind refuses to unbind a card an app uses through UIO" sh -c \
 	"! /kite-bind --unbind $addr 2>/tmp/kb && grep -q 'has /dev/uio0 open' /tmp/kb"

@@ -19,6 +19,8 @@
  *   iommu DEV translating|passthrough   DMA_MAP allowed behind a translating
  *                             IOMMU, refused under passthrough; never tainted
  *   lockdown DEV              under kernel lockdown, no writable BAR0 for root
+ *   default DEV               a port's default queue dies with its queue (root:
+ *                             PORT_SET needs CAP_NET_ADMIN), also when killed
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -355,6 +357,40 @@ static int lockdown(void)
 	return report("kmod_attack lockdown");
 }
 
+/* ---- a port's default queue dies with its queue ----------------------------- */
+
+static int take_default(void *killed)
+{
+	struct kite_ioc_port p = { .size = sizeof(p), .port = 0, .default_queue = 8 };
+	int fd = open_dev(O_RDWR);
+
+	if (queue_ioc(fd, KITE_IOC_QUEUE_CLAIM, 8) || ioc(fd, KITE_IOC_PORT_SET, &p))
+		return 1;
+	if (killed)
+		raise(SIGKILL);
+	return queue_ioc(fd, KITE_IOC_QUEUE_RELEASE, 8) ? 1 : 0;
+}
+
+static int port_default(void)
+{
+	int fd = open_dev(O_RDONLY);
+	volatile uint32_t *bar0 = map_bar0(fd, false);
+	const uint32_t dflt = KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
+			      KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE);
+
+	CHECK(bar0 != NULL, "BAR0");
+	if (!bar0)
+		return report("kmod_attack default");
+	CHECK(in_child(take_default, NULL) == 0 && !(bar0[KITE_R_AT(P_CTRL, 0) / 4] & dflt),
+	      "a released queue is no port's default any more (P_CTRL 0x%x)",
+	      bar0[KITE_R_AT(P_CTRL, 0) / 4]);
+	CHECK(in_child(take_default, (void *)1) == 100 + SIGKILL &&
+	      !(bar0[KITE_R_AT(P_CTRL, 0) / 4] & dflt),
+	      "nor a killed process's queue (P_CTRL 0x%x)", bar0[KITE_R_AT(P_CTRL, 0) / 4]);
+	close(fd);
+	return report("kmod_attack default");
+}
+
 /* ---- a queue the card will not stop --------------------------------------- */
 
 static int run_queue(void *unused)
@@ -427,8 +463,11 @@ int main(int argc, char **argv)
 			return iommu(argv[3]);
 		if (argc == 3 && !strcmp(argv[1], "lockdown"))
 			return lockdown();
+		if (argc == 3 && !strcmp(argv[1], "default"))
+			return port_default();
 	}
 	fprintf(stderr, "usage: kmod_attack isolation DEV RAMFS_FILE | hold DEV GO_FILE | "
-		"stuck DEV reset|wedge | iommu DEV translating|passthrough | lockdown DEV\n");
+		"stuck DEV reset|wedge | iommu DEV translating|passthrough | lockdown DEV | "
+		"default DEV\n");
 	return 2;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "kite/kite.h"
+#include "port_default.h"
 
 static volatile sig_atomic_t stop;
 
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 	struct kite_dev *dev;
 	struct kite_pool *pool;
 	struct kite_queue *q;
+	struct port_default saved;
 	pcap_dumper_t *out;
 	struct in_addr ip;
 	unsigned int qid = 15;
@@ -136,9 +138,10 @@ int main(int argc, char **argv)
 	}
 	qc.rx_pool = pool;
 	flt.queue = qid;
+	saved.queue = -1;
 	if (kite_queue_open(dev, qid, &qc, &q) ||
 	    (flt.type && kite_filter_add(dev, &flt) < 0) ||
-	    (dflt && kite_default_queue_set(dev, qc.port, (int)qid))) {
+	    (dflt && port_default_take(dev, qc.port, qid, &saved))) {
 		fprintf(stderr, "kite-capture: %s\n", kite_last_error());
 		kite_close(dev);
 		return 1;
@@ -169,6 +172,8 @@ int main(int argc, char **argv)
 	pcap_dump_close(out);
 	fprintf(stderr, "kite-capture: %lu frames written to %s (%lu did not match the filter)\n",
 		written, file, dropped_by_bpf);
+	if (dflt)	/* the port's default goes back to what it was */
+		port_default_restore(dev, q, &saved);
 	kite_close(dev);
 	pcap_close(pc);
 	return 0;

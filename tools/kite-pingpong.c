@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "kite/kite.h"
+#include "port_default.h"
 #include "tsc.h"
 
 struct opts {
@@ -302,6 +303,7 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 	struct kite_pool *pool;
 	struct kite_queue *q;
 	struct kite_link link;
+	struct port_default saved;
 	uint8_t frame[256];
 	int err;
 
@@ -316,7 +318,7 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 		err = kite_queue_open(dev, o->queue, &qc, &q);
 	}
 	if (!err)
-		err = kite_default_queue_set(dev, 0, (int)o->queue);
+		err = port_default_take(dev, 0, o->queue, &saved);
 	if (!err)
 		err = kite_link_get(dev, 0, &link);
 	if (err) {
@@ -335,6 +337,7 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 		err = run_breakdown(o, dev, q, pool, frame, false);
 	if (o->breakdown && o->pio && !err)
 		err = run_breakdown(o, dev, q, pool, frame, true);
+	port_default_restore(dev, q, &saved);
 	kite_close(dev);
 	return err;
 }

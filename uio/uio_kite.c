@@ -72,7 +72,7 @@ static void uio_kite_commit(struct uio_kite *u)
 		dev_warn(&u->pdev->dev, "filter changes not acknowledged\n");
 }
 
-/* Stop queue q and drop every filter entry that steers to it (§3.8). */
+/* Stop queue q and drop what steers to it: filter entries (§3.8), a port's default (§3.5). */
 static void uio_kite_queue_drop(struct uio_kite *u, unsigned int q)
 {
 	unsigned int i;
@@ -83,6 +83,14 @@ static void uio_kite_queue_drop(struct uio_kite *u, unsigned int q)
 		ctrl = readl(u->regs + KITE_R_AT(F_CTRL, i));
 		if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) && KITE_FGET(KITE_F_CTRL_QUEUE, ctrl) == q)
 			writel(0, u->regs + KITE_R_AT(F_CTRL, i));
+	}
+	for (i = 0; i < KITE_MAX_PORTS; i++) {
+		ctrl = readl(u->regs + KITE_R_AT(P_CTRL, i));
+		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
+		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == q)
+			writel(ctrl & ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
+					KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE)),
+			       u->regs + KITE_R_AT(P_CTRL, i));
 	}
 	uio_kite_commit(u);
 }
@@ -134,20 +142,17 @@ static void uio_kite_disown(struct uio_kite *u, unsigned int q, struct list_head
 
 /*
  * Nobody uses the card any more: stop every queue and wait for the card to
- * let go (hw-spec §6.1), and drop every filter (§3.8) so no stale entry steers
- * frames to a queue whose owner is gone.
+ * let go (hw-spec §6.1), and drop what steers to them (filters, port
+ * defaults) so nothing stale feeds a queue whose owner is gone.
  */
 static void uio_kite_quiesce(struct uio_kite *u, struct list_head *out)
 {
-	unsigned int q, i;
+	unsigned int q;
 
 	for (q = 0; q < u->nqueues; q++) {
-		uio_kite_queue_stop(u, q);
+		uio_kite_queue_drop(u, q);
 		uio_kite_disown(u, q, out);
 	}
-	for (i = 0; i < KITE_MAX_FILTERS; i++)
-		writel(0, u->regs + KITE_R_AT(F_CTRL, i));
-	uio_kite_commit(u);
 }
 
 static int uio_kite_open(struct uio_info *info, struct inode *inode)

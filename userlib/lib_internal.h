@@ -86,7 +86,10 @@ struct kite_backend_ops {
 	/* diagnostics: one raw BAR0 write */
 	int (*reg_write)(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
 	bool db_write_combined;	/* doorbell page is WC: flush after doorbells */
-	/* queue_release stops a queue even when queue_stop timed out (a driver does) */
+	/*
+	 * queue_release stops the queue even when queue_stop timed out, and
+	 * forgets what steers to it (filters, a port's default): a driver does
+	 */
 	bool release_stops;
 };
 

@@ -155,6 +155,20 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	return 0;
 }
 
+/* No driver does it for us (vfio, uio): no port sends unmatched frames here any more. */
+static void ports_forget_queue(struct kite_dev *dev, unsigned int qid)
+{
+	unsigned int p;
+
+	for (p = 0; p < dev->info.num_ports; p++) {
+		uint32_t ctrl = kite_rd32(dev, KITE_R_AT(P_CTRL, p));
+
+		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
+		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid)
+			dev->ops->port_set(dev, p, 0, -1);
+	}
+}
+
 void kite_queue_close(struct kite_queue *q)
 {
 	struct kite_dev *dev;
@@ -177,6 +191,8 @@ void kite_queue_close(struct kite_queue *q)
 	}
 	/* stopped, or the release stops it (kite.ko, kite-emu's bus) */
 	kite_queue_drop_inflight(q);
+	if (!dev->ops->release_stops)
+		ports_forget_queue(dev, q->qid);
 	dev->ops->queue_release(dev, q->qid);
 	dev->queues[q->qid] = NULL;
 	queue_free(q);
