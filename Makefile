@@ -139,8 +139,27 @@ test: all
 check: docs-check
 	HUGEPAGES=256 $(MAKE) BUILD=build test	# also builds what the QEMU guest runs
 	$(MAKE) BUILD=build-san SAN=1 test
+	bash tests/fuzz.sh build-fuzz
 	bash tests/kernel.sh build-kernel
-	bash tests/summary.sh build build-san build-kernel
+	bash tests/summary.sh build build-san build-fuzz build-kernel
+
+# libFuzzer targets (clang, ASan+UBSan): `make fuzz` builds, `make fuzz-long` runs
+# them for 10 minutes each; make check runs them for 30 s (tests/fuzz.sh)
+FUZZ_OUT ?= build-fuzz
+FUZZ_CC  ?= clang
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Iemu \
+	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz: $(FUZZ_OUT)/fuzz_model
+
+$(FUZZ_OUT)/fuzz_model: fuzz/fuzz_model.c $(EMU_SRCS) $(wildcard emu/*.h include/kite/*.h include/kite/*.def)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) fuzz/fuzz_model.c $(EMU_SRCS) -o $@ -pthread -lm
+
+fuzz-long:
+	FUZZ_SECONDS=600 bash tests/fuzz.sh $(FUZZ_OUT)
+
+fuzz-seeds:
+	python3 fuzz/make_seeds.py
 
 docs: $(BUILD)/regdoc
 	$(BUILD)/regdoc --update docs/hw-spec.md
@@ -187,9 +206,9 @@ install: all
 	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
 
 clean:
-	rm -rf build build-san build-kernel
+	rm -rf build build-san build-kernel build-fuzz
 
-.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean
+.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -116,6 +116,7 @@ static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, u
 	if (!buf) {
 		emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_RX_BUF, q->rxr[i].addr, q->rx_buf_size);
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
+		add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);	/* §3.7: the fault stopped it */
 		return;
 	}
 	memcpy(buf, f, len);

@@ -11,6 +11,8 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 [[ " $* " == *" check "* ]] && pkgs+=(
 	# tshark reads captures back; the TAP test runs ping in a namespace
 	tshark iproute2 iputils-ping
+	# the fuzz targets: clang's libFuzzer and sanitizer runtimes
+	clang libclang-rt-14-dev
 	# udevadm for the rules test in the guest
 	udev
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
