@@ -149,11 +149,15 @@ FUZZ_OUT ?= build-fuzz
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Iemu \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-fuzz: $(FUZZ_OUT)/fuzz_model
+fuzz: $(FUZZ_OUT)/fuzz_model $(FUZZ_OUT)/fuzz_api
 
 $(FUZZ_OUT)/fuzz_model: fuzz/fuzz_model.c $(EMU_SRCS) $(wildcard emu/*.h include/kite/*.h include/kite/*.def)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) fuzz/fuzz_model.c $(EMU_SRCS) -o $@ -pthread -lm
+
+$(FUZZ_OUT)/fuzz_api: fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) $(wildcard emu/*.h userlib/*.h include/kite/*.h include/kite/*.def)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iuserlib fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) -o $@ -pthread -lm
 
 fuzz-long:
 	FUZZ_SECONDS=600 bash tests/fuzz.sh $(FUZZ_OUT)

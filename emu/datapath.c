@@ -119,7 +119,8 @@ static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, u
 		add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);	/* §3.7: the fault stopped it */
 		return;
 	}
-	memcpy(buf, f, len);
+	/* on the loopback the frame may come from a TX buffer overlapping this one */
+	memmove(buf, f, len);
 	flags = KITE_CQE_F_TS | (p ? KITE_CQE_F_PORT1 : 0) |
 		KITE_CQE_PHASE(q->rx_head, q->rx_log2);
 	cqe_write(&q->rxcq[i], e->now, len, q->rx_head, filter, KITE_CQE_S_OK, flags);

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Write the seed corpus of fuzz/fuzz_model.c: short driver sessions that start
-a queue, post RX buffers and send frames by descriptor and by PIO, so the
-fuzzer starts from inputs that move frames. Offsets from include/kite/regs.def
-and hw.h; run again after a contract change (make fuzz-seeds)."""
+"""Write the seed corpora of the fuzz targets. fuzz_model: short driver
+sessions that start a queue, post RX buffers and send frames by descriptor and
+by PIO, so the fuzzer starts from inputs that move frames (offsets from
+include/kite/regs.def and hw.h; run again after a contract change: make
+fuzz-seeds). fuzz_api: libkite call sequences (op, arg byte pairs)."""
 import os
 import struct
 
@@ -65,9 +66,20 @@ seeds = {
     "no-buffers": start_queue(1) + default_queue(1) + send(2),
     "wrap": start_queue(1) + default_queue(1) + post_rx(8) + send(8) + post_rx(8) + send(8),
 }
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "model")
-os.makedirs(out, exist_ok=True)
-for name, data in seeds.items():
-    with open(os.path.join(out, name), "wb") as f:
-        f.write(data)
-print("fuzz seeds:", ", ".join(sorted(seeds)))
+# fuzz_api: 0 alloc, 1 free, 2 send, 3 receive, 4 reap, 5 step, 6 reopen, 7 send freed,
+# 8 destroy; each op is (op, arg)
+ALLOC, FREE, SEND, RECV, REAP, STEP = range(6)
+api = {
+    "round-trip": bytes([ALLOC, 0] * 8 + [SEND, 7, STEP, 0, STEP, 0, RECV, 7, REAP, 0] +
+                        [FREE, 0] * 8),
+    "double-free": bytes([ALLOC, 0, ALLOC, 0, FREE, 0x80, SEND, 1, STEP, 0, RECV, 3]),
+    "same-packet-twice": bytes([ALLOC, 0, SEND, 3, STEP, 0, RECV, 7, 6, 0, 8, 0]),
+    "foreign": bytes([ALLOC, 1, SEND, 0, ALLOC, 0, SEND, 0x40, 7, 0]),
+}
+base = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+for sub, corpus in (("model", seeds), ("api", api)):
+    os.makedirs(os.path.join(base, sub), exist_ok=True)
+    for name, data in corpus.items():
+        with open(os.path.join(base, sub, name), "wb") as f:
+            f.write(data)
+    print("fuzz seeds for %s: %s" % (sub, ", ".join(sorted(corpus))))

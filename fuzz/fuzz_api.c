@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libFuzzer target over libkite's public API, against the in-process model
+ * (kite-emu's server on a thread, the model stepped by libkite's wait hook):
+ * sequences of alloc, free (double frees included), tx_burst (the same packet
+ * twice, bad lengths, another device's packets), rx_burst, reap, queue close
+ * and reopen, pool destroy.
+ *
+ * Oracle (buffer ownership, issue 18): a shadow set of the packets the
+ * application holds. The library never hands out a packet the application
+ * already holds; a refused free or send changes nothing; at the end, once the
+ * queues are closed and everything held is freed, each pool is full again.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu.h"
+#include "kite/kite.h"
+
+#define NBUFS	64
+#define HELD_MAX (2 * NBUFS)
+
+static struct kite_emu *emu;
+static char devstr[96];
+
+struct app {
+	struct kite_dev *dev, *other;
+	struct kite_pool *pool, *opool;
+	struct kite_queue *q;
+	struct kite_pkt *held[HELD_MAX];	/* the shadow: what the app holds */
+	unsigned int nheld;
+};
+
+static void step(void *arg)
+{
+	kite_emu_step(arg);
+}
+
+static void setup(void)
+{
+	struct kite_emu_config cfg = { .wire = KITE_EMU_WIRE_LOOPBACK };
+	char msg[128];
+
+	snprintf(devstr + 4, sizeof(devstr) - 4, "/tmp/kite-fuzz-api-%d.sock", (int)getpid());
+	memcpy(devstr, "emu:", 4);
+	cfg.socket_path = devstr + 4;
+	unlink(cfg.socket_path);
+	if (kite_emu_create(&cfg, &emu, msg, sizeof(msg)) || kite_emu_serve(emu, msg, sizeof(msg))) {
+		fprintf(stderr, "fuzz_api: %s\n", msg);
+		abort();
+	}
+}
+
+static void fail(const char *what, const struct kite_pkt *p)
+{
+	fprintf(stderr, "fuzz_api: %s (buffer %u)\n", what, p ? p->index : 0);
+	abort();
+}
+
+static int held_at(const struct app *a, const struct kite_pkt *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nheld; i++)
+		if (a->held[i] == p)
+			return (int)i;
+	return -1;
+}
+
+/* The library gave us p: we must not hold it already. */
+static void got(struct app *a, struct kite_pkt *p)
+{
+	if (held_at(a, p) >= 0)
+		fail("a buffer the application holds was handed out again", p);
+	if (a->nheld == HELD_MAX)
+		fail("more buffers out than exist", p);
+	a->held[a->nheld++] = p;
+}
+
+static void gone(struct app *a, int i)
+{
+	a->held[i] = a->held[--a->nheld];
+}
+
+static struct kite_queue *open_queue(struct app *a)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 16, .rx_ring_size = 16, .rx_pool = a->pool };
+	struct kite_queue *q = NULL;
+
+	if (kite_queue_open(a->dev, 0, &c, &q))
+		return NULL;
+	kite_default_queue_set(a->dev, 0, 0);
+	return q;
+}
+
+static void run(struct app *a, uint8_t op, uint8_t arg)
+{
+	struct kite_pkt *pk[8];
+	unsigned int n = arg % 8 + 1, i, k, avail;
+	int h;
+
+	switch (op % 9) {
+	case 0:	/* alloc, from our pool or the other device's */
+		pk[0] = kite_pkt_alloc(arg & 1 ? a->opool : a->pool);
+		if (pk[0]) {
+			pk[0]->len = 64;
+			got(a, pk[0]);
+		}
+		break;
+	case 1:	/* free a held one, or one we no longer hold (a double free) */
+		if (!a->nheld)
+			break;
+		h = arg % a->nheld;
+		pk[0] = a->held[h];
+		kite_pkt_free(pk[0]);
+		gone(a, h);
+		if (arg & 0x80) {	/* again: must be refused, the pool unchanged */
+			avail = kite_pool_avail(pk[0]->pool);
+			kite_pkt_free(pk[0]);
+			if (kite_pool_avail(pk[0]->pool) != avail)
+				fail("a double free changed the pool", pk[0]);
+		}
+		break;
+	case 2:	/* send n held packets, the same one twice sometimes, odd lengths */
+		if (!a->q || !a->nheld)
+			break;
+		for (i = 0; i < n; i++) {
+			pk[i] = a->held[(arg + i * (arg & 1 ? 0 : 1)) % a->nheld];
+			pk[i]->len = (uint16_t)(arg & 0x40 ? 4000 : 14 + (arg * 7 + i) % 200);
+		}
+		k = kite_tx_burst(a->q, pk, (uint16_t)n);
+		for (i = 0; i < k; i++) {
+			h = held_at(a, pk[i]);
+			if (h < 0)
+				fail("kite_tx_burst took a packet the application did not hold", pk[i]);
+			gone(a, h);
+		}
+		break;
+	case 3:	/* receive */
+		if (!a->q)
+			break;
+		k = kite_rx_burst(a->q, pk, (uint16_t)n);
+		for (i = 0; i < k; i++)
+			got(a, pk[i]);
+		break;
+	case 4:
+		if (a->q)
+			kite_tx_reap(a->q);
+		break;
+	case 5:
+		kite_emu_step(emu);
+		break;
+	case 6:	/* close and reopen the queue */
+		kite_queue_close(a->q);
+		a->q = open_queue(a);
+		break;
+	case 7:	/* send a packet we do not hold (freed, or never ours) */
+		if (!a->q)
+			break;
+		pk[0] = kite_pkt_alloc(a->pool);
+		if (!pk[0])
+			break;
+		kite_pkt_free(pk[0]);
+		if (kite_tx_burst(a->q, pk, 1))
+			fail("kite_tx_burst sent a freed packet", pk[0]);
+		break;
+	case 8:	/* destroy must refuse while anything is out */
+		if (kite_pool_destroy(a->pool) == 0)
+			fail("kite_pool_destroy succeeded with buffers out", NULL);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct app a = { 0 };
+	size_t i;
+
+	if (!emu)
+		setup();
+	if (kite_open(devstr, &a.dev) || kite_open(devstr, &a.other) ||
+	    kite_pool_create(a.dev, NBUFS, 2048, &a.pool) ||
+	    kite_pool_create(a.other, NBUFS, 2048, &a.opool)) {
+		fprintf(stderr, "fuzz_api: %s\n", kite_last_error());
+		abort();
+	}
+	kite_set_wait_hook(a.dev, step, emu);
+	kite_set_wait_hook(a.other, step, emu);
+	a.q = open_queue(&a);
+	for (i = 0; i + 1 < size && i < 2000; i += 2)
+		run(&a, data[i], data[i + 1]);
+	/* everything back: close the queue, free what we hold, pools full again */
+	kite_queue_close(a.q);
+	while (a.nheld)
+		kite_pkt_free(a.held[--a.nheld]);
+	if (kite_pool_avail(a.pool) != NBUFS || kite_pool_avail(a.opool) != NBUFS) {
+		fprintf(stderr, "fuzz_api: pools hold %u and %u of %u buffers at the end\n",
+			kite_pool_avail(a.pool), kite_pool_avail(a.opool), NBUFS);
+		abort();
+	}
+	kite_close(a.other);
+	kite_close(a.dev);
+	return 0;
+}
