@@ -159,6 +159,10 @@ $(FUZZ_OUT)/fuzz_api: fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) $(wildcard emu/*.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iuserlib fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) -o $@ -pthread -lm
 
+# minutes of applications started and killed against one daemon (tests/soak.sh)
+soak: all
+	SOAK_SECONDS=$${SOAK_SECONDS:-300} bash tests/soak.sh $(BUILD)
+
 fuzz-long:
 	FUZZ_SECONDS=600 bash tests/fuzz.sh $(FUZZ_OUT)
 
@@ -212,7 +216,7 @@ install: all
 clean:
 	rm -rf build build-san build-kernel build-fuzz
 
-.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds
+.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -37,6 +37,9 @@ pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 read -r p f < <(bash tests/tap.sh "$BUILD" | tee /dev/stderr | sed -n 's/^tap: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
+read -r p f < <(bash tests/soak.sh "$BUILD" 2>&1 | tee /dev/stderr | sed -n 's/^soak: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+
 echo "$pass $fail" >"$BUILD/test-counts"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
