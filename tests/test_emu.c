@@ -205,6 +205,155 @@ static void test_iova_above_guest_ram(void **state)
 	unlink(path);
 }
 
+/* ---- hw-spec rules, one row each ------------------------------------------------- */
+
+/* Queue 1 on port 0, 8-entry rings, unmatched frames to queue 1 (default). */
+static void rule_setup(struct mfx *f)
+{
+	wr(f, KITE_R_AT(P_CTRL, 0), 1 | 1 << 1 | 1 << 8);
+	wr(f, KITE_R_AT(P_CTRL, 1), 1);
+	wr(f, KITE_R_CFG_COMMIT, 1);
+	start_queue(f, 1, 3);
+}
+
+/* Post one RX buffer at memory offset off (IOVA of our region + off). */
+static void post_rx(struct mfx *f, uint32_t slot, uint64_t addr, uint32_t count)
+{
+	struct kite_rx_desc *rxr = (void *)(f->mem + RXR);
+
+	rxr[slot].addr = addr;
+	*db(f, 1, KITE_DB_RX_TAIL) = count;
+}
+
+/* Send one frame of len bytes from IOVA addr (broadcast destination). */
+static void send_from(struct mfx *f, uint32_t slot, uint64_t addr, uint32_t len, uint32_t count)
+{
+	struct kite_tx_desc *txr = (void *)(f->mem + TXR);
+
+	txr[slot] = (struct kite_tx_desc){ .addr = addr, .len = (uint16_t)len };
+	*db(f, 1, KITE_DB_TX_TAIL) = count;
+	kite_emu_step(f->emu);
+}
+
+static void prep_frame(struct mfx *f, uint32_t off, uint32_t len)
+{
+	memset(f->mem + off, 0x5a, len);
+	memset(f->mem + off, 0xff, 6);
+}
+
+#define TXBUF	(BUFS)
+#define RXBUF	(BUFS + 0x8000)
+
+/* §7: a buffer that starts inside the region and runs past its end faults. */
+static void rule_dma_range_past_end(struct mfx *f)
+{
+	struct kite_cqe *txcq = (void *)(f->mem + TXCQ);
+
+	send_from(f, 0, f->iova + MEM_LEN - 32, 64, 1);
+	assert_int_equal(txcq[0].status, KITE_CQE_S_DMA_FAULT);
+	assert_int_equal(rd64(f, KITE_R_FAULT_COUNT), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(FAULT_IOVA, 0)), f->iova + MEM_LEN - 32);
+	assert_int_equal(rd64(f, KITE_R_AT(P_TX_PKTS, 0)), 0);
+}
+
+/* §5.3: a frame longer than the RX buffer is counted, and no buffer is written. */
+static void rule_rx_frame_over_buffer(struct mfx *f)
+{
+	wr(f, KITE_R_AT(Q_CTRL, 1), 0);
+	kite_emu_step(f->emu);
+	wr(f, KITE_R_AT(Q_RX_BUF_SIZE, 1), 128);
+	start_queue(f, 1, 3);
+	memset(f->mem + RXBUF, 0xee, 4096);
+	post_rx(f, 0, f->iova + RXBUF, 1);
+	prep_frame(f, TXBUF, 200);
+	send_from(f, 0, f->iova + TXBUF, 200, 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_DROP_BUFSZ, 1)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_PKTS, 1)), 0);
+	assert_int_equal(f->mem[RXBUF], 0xee);
+	assert_int_equal(f->mem[RXBUF + 128], 0xee);	/* nor the neighbour */
+}
+
+/* §6.1: a ring that is mapped but not 64-byte aligned is refused. */
+static void rule_ring_misaligned(struct mfx *f)
+{
+	wr(f, KITE_R_AT(Q_CTRL, 1), 0);
+	kite_emu_step(f->emu);
+	wr64(f, KITE_R_AT(Q_RX_CQ, 1), f->iova + RXCQ + 8);
+	wr(f, KITE_R_AT(Q_CTRL, 1), 1 | 3 << 16 | 3 << 24);
+	kite_emu_step(f->emu);
+	assert_int_equal(KITE_FGET(KITE_Q_STATUS_ERROR, rd(f, KITE_R_AT(Q_STATUS, 1))), 1);
+	assert_int_equal(KITE_FGET(KITE_Q_STATUS_CAUSE, rd(f, KITE_R_AT(Q_STATUS, 1))),
+			 KITE_Q_STATUS_CAUSE_DMA_FAULT);
+}
+
+/* §3.8: a filter matches frames received on its own port only. */
+static void rule_filter_port(struct mfx *f)
+{
+	wr64(f, KITE_R_AT(F_KEY, 0), 0xffffffffffffULL);	/* broadcast */
+	wr(f, KITE_R_AT(F_CTRL, 0), 1 | KITE_F_CTRL_TYPE_DST_MAC << 4 | 1 << 8 | 2 << 16);
+	wr(f, KITE_R_CFG_COMMIT, 2);
+	kite_emu_step(f->emu);
+	post_rx(f, 0, f->iova + RXBUF, 1);
+	prep_frame(f, TXBUF, 64);
+	send_from(f, 0, f->iova + TXBUF, 64, 1);	/* loops back on port 0 */
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 0)), 0);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_PKTS, 1)), 1);	/* the default queue */
+}
+
+/* §3.7: a frame that fails counts in tx_errors only, bytes and packets only when sent. */
+static void rule_tx_counters(struct mfx *f)
+{
+	prep_frame(f, TXBUF, 64);
+	send_from(f, 0, f->iova + TXBUF, 10, 1);	/* shorter than 14: BAD_LEN */
+	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_ERRORS, 1)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_PKTS, 1)), 0);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_BYTES, 1)), 0);
+	send_from(f, 1, f->iova + TXBUF, 64, 2);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_PKTS, 1)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_BYTES, 1)), 64);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_ERRORS, 1)), 1);
+}
+
+/* §5.3: RX completions carry length, index and PHASE; a frame with no buffer is counted. */
+static void rule_rx_no_buffer(struct mfx *f)
+{
+	prep_frame(f, TXBUF, 64);
+	send_from(f, 0, f->iova + TXBUF, 64, 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_DROP_NOBUF, 1)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(P_RX_PKTS, 0)), 1);
+}
+
+struct rule {
+	const char *desc;
+	void (*run)(struct mfx *f);
+};
+
+static const struct rule rules[] = {
+	{ "§7 a DMA range running past its region's end faults", rule_dma_range_past_end },
+	{ "§5.3 a frame over the RX buffer size is counted, no buffer written",
+	  rule_rx_frame_over_buffer },
+	{ "§6.1 a mapped but misaligned ring is refused", rule_ring_misaligned },
+	{ "§3.8 a filter steers frames of its own port only", rule_filter_port },
+	{ "§3.7 a failed frame counts in tx_errors only", rule_tx_counters },
+	{ "§3.7 a frame without an RX buffer is counted", rule_rx_no_buffer },
+};
+
+/* Each rule on a freshly reset card; a failing row names its rule. */
+static void test_spec_rules(void **state)
+{
+	struct mfx *f = *state;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		print_message("rule: %s\n", rules[i].desc);
+		wr(f, KITE_R_GCTRL, 1);
+		kite_emu_step(f->emu);
+		memset(f->mem, 0, MEM_LEN);
+		rule_setup(f);
+		rules[i].run(f);
+	}
+}
+
 static void test_bad_config_and_fault(void **state)
 {
 	struct mfx *f = *state;
@@ -340,6 +489,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_overflow_counted, setup, teardown),
 		cmocka_unit_test(test_iova_above_guest_ram),
+		cmocka_unit_test_setup_teardown(test_spec_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_and_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_descriptors_and_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pio_window, setup, teardown),

@@ -471,6 +471,28 @@ static void test_rx_refill_after_drain(void **state)
 	assert_int_equal(kite_pool_destroy(small), 0);
 }
 
+/* RX buffers are posted again in batches: exactly when rx_refill slots are free. */
+static void test_rx_refill_threshold(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	uint32_t tail0 = q->rx_tail, got = 0, i;
+	struct kite_pkt *rx[1];
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, 0), 0);
+	assert_true(q->rx_refill > 1 && q->rx_refill <= 64);
+	for (i = 0; i < q->rx_refill; i++) {
+		assert_int_equal(send_seq(f, q, 64, i), 1);
+		kite_emu_step(f->emu);
+		got = kite_rx_burst(q, rx, 1);
+		assert_int_equal(got, 1);
+		kite_pkt_free(rx[0]);
+		/* free slots: i + 1; posted again only once they reach rx_refill */
+		assert_int_equal(q->rx_tail - tail0, i + 1 < q->rx_refill ? 0 : q->rx_refill);
+	}
+	kite_queue_close(q);
+}
+
 static void test_queue_open_errors(void **state)
 {
 	struct fx *f = *state;
@@ -1040,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_cross_client_dma, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_claims_after_reset, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_after_drain, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_refill_threshold, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_open_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_one, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_all_batches, fx_setup, fx_teardown),
