@@ -96,8 +96,6 @@ struct kite_emu {
 	unsigned int nfilters;
 	uint32_t cfg_commit;
 
-	struct emu_region region[EMU_MAX_REGIONS];
-	struct emu_region *active[EMU_MAX_REGIONS];	/* the used ones, for lookups */
 	unsigned int nactive;
 	struct emu_region *hint;			/* last region a lookup hit */
 	uint64_t clock_offset;		/* TIME - CLOCK_MONOTONIC, modulo 2^64 (§3.4) */
@@ -124,6 +122,10 @@ struct kite_emu {
 	int listen_fd;
 	int wake_fd[2];
 	int client_fd[EMU_MAX_CLIENTS];
+
+	/* cold and large: DMA regions (dma.c), after everything the data path reads */
+	struct emu_region region[EMU_MAX_REGIONS];
+	struct emu_region *active[EMU_MAX_REGIONS];	/* the used ones, for lookups */
 	pid_t client_pid[EMU_MAX_CLIENTS];	/* SO_PEERCRED, for limits and logs */
 	bool client_hello[EMU_MAX_CLIENTS];	/* got the BAR fd already */
 };

@@ -4,18 +4,8 @@
 # kite-pingpong, clean daemon shutdown. Ends with "e2e: N passed, N failed".
 set -u
 B=${1:-build}
-dir=$(mktemp -d /tmp/kite-e2e.XXXXXX)
-sock=$dir/emu.sock
-dev=emu:$sock
-emu_pid=
-logs=$dir/emu.log
 . "$(dirname "$0")/lib.sh"
-
-cleanup() {
-	[ -n "$emu_pid" ] && kill -TERM "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+emu_session e2e
 
 check "kite-emu --help" "$B/kite-emu" --help
 check "kite-emu rejects an unknown wire" bash -c "! $B/kite-emu -w nosuch"

@@ -32,3 +32,19 @@ wait_for() {
 	done
 	return 1
 }
+
+# emu_session NAME: a scratch $dir, the daemon's socket ($sock, $dev), its log
+# ($logs) and, once started into $emu_pid, its SIGTERM and the cleanup on exit
+emu_session() {
+	dir=$(mktemp -d "/tmp/kite-$1.XXXXXX")
+	sock=$dir/emu.sock
+	dev=emu:$sock
+	emu_pid=
+	logs=$dir/emu.log
+	trap emu_session_end EXIT
+}
+
+emu_session_end() {
+	[ -n "$emu_pid" ] && kill -TERM "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
+	rm -rf "$dir"
+}

@@ -11,18 +11,8 @@
 set -u
 B=${1:-build}
 secs=${SOAK_SECONDS:-20}
-dir=$(mktemp -d /tmp/kite-soak.XXXXXX)
-sock=$dir/emu.sock
-dev=emu:$sock
-emu_pid=
-logs=$dir/emu.log
 . "$(dirname "$0")/lib.sh"
-
-cleanup() {
-	[ -n "$emu_pid" ] && kill -TERM "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+emu_session soak
 
 hp_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
 shm_files() { find /dev/shm -maxdepth 1 -type f 2>/dev/null | wc -l; }
