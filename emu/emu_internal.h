@@ -115,6 +115,8 @@ struct kite_emu {
 
 	int tap_fd;		/* port 0's cable to a TAP device, or -1 */
 	uint8_t *tap_buf;
+	pthread_t tap_stats;		/* P_RX_DROP_OVERRUN from the TAP's drops (tap.c) */
+	atomic_bool tap_stats_stop;
 
 	/* control server */
 	pthread_t server;
@@ -195,6 +197,7 @@ unsigned int emu_poll_queues(struct kite_emu *e);
 unsigned int emu_poll_tap(struct kite_emu *e);
 
 /* tap.c */
+void emu_tap_close(struct kite_emu *e);
 int emu_tap_open(struct kite_emu *e, const char *name, char *msg, size_t msglen);
 
 #endif /* KITE_EMU_INTERNAL_H */

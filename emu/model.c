@@ -143,13 +143,12 @@ void kite_emu_destroy(struct kite_emu *emu)
 	if (!emu)
 		return;
 	emu_server_stop(emu);
+	emu_tap_close(emu);	/* its statistics thread writes BAR0 */
 	for (i = 0; i < EMU_MAX_REGIONS; i++)
 		if (emu->region[i].used)
 			munmap(emu->region[i].va, emu->region[i].len);
 	munmap(emu->bar, emu->bar_len);
 	close(emu->bar_fd);
-	if (emu->tap_fd >= 0)
-		close(emu->tap_fd);
 	free(emu->tap_buf);
 	pthread_mutex_destroy(&emu->lock);
 	free(emu);

@@ -56,7 +56,7 @@ check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
 	grep -q '^SCRATCH  *0x0 -> 0xa5' $dir/diff && grep -q 'DEFAULT_QUEUE: 0 -> 7' $dir/diff &&
 	$B/kite-regs diff $dir/a.json $dir/a.json"
 check "kite-regs watch logs changes" bash -c "$R watch TIME -i 0.05 -n 4 | grep -c 'TIME 0x' | grep -qx 3"
-check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010000 0000000f 400f1002'"
+check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
 "$B/kite-capture" -d "$dev" -q 9 --ip 169.254.0.2 -f "udp dst port 7777" -c 50 -t 30 \
@@ -96,7 +96,7 @@ check "make install; an app builds with pkg-config and runs on libkite.so" bash 
 	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite UDEVDIR=/etc/udev/rules.d >/dev/null &&
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
-	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.0, 16 queues' &&
+	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.1, 16 queues' &&
 	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
 		$inst/opt/kite/bin/\$t --help >/dev/null || exit 1; done &&
 	[ -f $inst/etc/udev/rules.d/60-kite.rules ] &&

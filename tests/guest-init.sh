@@ -7,7 +7,7 @@ t "insmod kite.ko" insmod /kite.ko allow_unsafe_noiommu=1
 t "bind the ivshmem board via new_id; /dev/kite0 appears" sh -c \
 	'echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id &&
 	 [ -c /dev/kite0 ]'
-t "sysfs fw_version 1.0" sh -c "[ \"\$(cat $k/fw_version)\" = 1.0 ]"
+t "sysfs fw_version 1.1" sh -c "[ \"\$(cat $k/fw_version)\" = 1.1 ]"
 t "sysfs link: port0 up 10G" grep -q "port0 up 10G" $k/link
 t "sysfs mac: port1 02:6b:69:74:65:01" grep -q "port1 02:6b:69:74:65:01" $k/mac
 t "sysfs num_queues 16" sh -c "[ \"\$(cat $k/num_queues)\" = 16 ]"

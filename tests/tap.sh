@@ -97,4 +97,30 @@ check "it is counted in P_RX_DROP_MTU[0], with all 9442 bytes in P_RX_BYTES[0]" 
 	for i in \$(seq 50); do [ \$(( \$($R get P_RX_DROP_MTU[0] | awk '{print \$3}') )) = \$(( $drop0 + 1 )) ] && break; sleep 0.1; done
 	[ \$(( \$($R get P_RX_DROP_MTU[0] | awk '{print \$3}') )) = \$(( $drop0 + 1 )) ] &&
 	[ \$(( \$($R get P_RX_BYTES[0] | awk '{print \$3}') - $bytes0 )) -ge 9442 ]"
+# a burst faster than the model's TAP queue holds: what the kernel drops is the
+# card's P_RX_DROP_OVERRUN, and every frame is counted on one side or the other
+rx0=$(reg P_RX_PKTS[0]) ov0=$(reg P_RX_DROP_OVERRUN[0])
+read -r ktx0 kdrop0 < <(ip netns exec "$ns" awk -v t="$tap:" '$1 == t {print $11, $13}' /proc/net/dev)
+check "a 30000-frame burst into a TAP queue of 4 frames" bash -c "
+	ip netns exec $ns ip link set $tap txqueuelen 4 && ip netns exec $ns python3 -c \"
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('$tap', 0))
+f = bytes.fromhex('ffffffffffff026b6974650988b5') + bytes(50)
+for i in range(30000):
+    try:
+        s.send(f)
+    except OSError:
+        pass\""
+check "the kernel's drops are the card's P_RX_DROP_OVERRUN[0], and received + overrun = sent" bash -c "
+	for i in \$(seq 50); do
+		read -r ktx kdrop < <(ip netns exec $ns awk -v t='$tap:' '\$1 == t {print \$11, \$13}' /proc/net/dev)
+		rx=\$(( \$($R get P_RX_PKTS[0] | awk '{print \$3}') - $rx0 ))
+		ov=\$(( \$($R get P_RX_DROP_OVERRUN[0] | awk '{print \$3}') - $ov0 ))
+		[ \$ov -gt 0 ] && [ \$ov = \$((kdrop - $kdrop0)) ] &&
+		[ \$((rx + ov)) = \$((ktx - $ktx0 + kdrop - $kdrop0)) ] && {
+			echo \"sent \$((ktx - $ktx0 + kdrop - $kdrop0)), received \$rx, overrun \$ov\"; exit 0; }
+		sleep 0.1
+	done
+	echo \"kernel tx \$((ktx - $ktx0)) dropped \$((kdrop - $kdrop0)); card rx \$rx overrun \$ov\"; exit 1"
 finish

@@ -19,7 +19,7 @@
 
 /* §2 Version rules: software refuses a card whose major differs. */
 #define KITE_VERSION_MAJOR	1
-#define KITE_VERSION_MINOR	0
+#define KITE_VERSION_MINOR	1	/* 1.1: P_RX_DROP_OVERRUN (hw-spec §3.7) */
 #define KITE_MAGIC		0x4b495445	/* "KITE" */
 
 /* §2 Resource limits of this contract version */
