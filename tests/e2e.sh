@@ -56,6 +56,15 @@ check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
 	grep -q '^SCRATCH  *0x0 -> 0xa5' $dir/diff && grep -q 'DEFAULT_QUEUE: 0 -> 7' $dir/diff &&
 	$B/kite-regs diff $dir/a.json $dir/a.json"
 check "kite-regs watch logs changes" bash -c "$R watch TIME -i 0.05 -n 4 | grep -c 'TIME 0x' | grep -qx 3"
+check "kite-regs set of a port register commits it; --no-commit stages; commit applies" bash -c "
+	R='$B/kite-regs -d $dev'
+	c0=\$(( \$(\$R get CFG_COMMIT | awk '{print \$3}') ))
+	\$R set P_MTU[1]=9000 -y 2>&1 | grep -q 'committed (CFG_COMMIT' &&
+	[ \$(( \$(\$R get CFG_ACK | awk '{print \$3}') )) = \$((c0 + 1)) ] &&
+	\$R set P_MTU[1]=1500 -y --no-commit 2>&1 | grep -q 'staged' &&
+	[ \$(( \$(\$R get CFG_COMMIT | awk '{print \$3}') )) = \$((c0 + 1)) ] &&
+	\$R commit 2>&1 | grep -q 'committed' &&
+	[ \$(( \$(\$R get CFG_ACK | awk '{print \$3}') )) = \$((c0 + 2)) ]"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
@@ -114,13 +123,12 @@ check "kite-pingpong leaves P_CTRL[0] as it found it ($before)" bash -c "
 	$B/kite-pingpong -d $dev -n 1000 -w 10 >/dev/null && [ \$($B/kite-regs -d $dev get P_CTRL[0] | awk '{print \$3}') = $before ]"
 check "kite-capture --default gives the port back its default queue 3" bash -c "
 	R='$B/kite-regs -d $dev'
-	\$R set P_CTRL[0].DEFAULT_QUEUE=3 -y >/dev/null && \$R set P_CTRL[0].DEFAULT_EN=1 -y >/dev/null &&
-	\$R set CFG_COMMIT=\$(( \$(\$R get CFG_ACK | awk '{print \$3}') + 1 )) -y >/dev/null &&
+	\$R set P_CTRL[0].DEFAULT_QUEUE=3 -y --no-commit >/dev/null 2>&1 &&
+	\$R set P_CTRL[0].DEFAULT_EN=1 -y >/dev/null 2>&1 &&
 	was=\$(\$R get P_CTRL[0] | awk '{print \$3}') &&
 	$B/kite-capture -d $dev -q 9 --default -t 0.3 -w $dir/dflt.pcap 2>/dev/null &&
 	[ \$(\$R get P_CTRL[0] | awk '{print \$3}') = \$was ] &&
-	\$R set P_CTRL[0].DEFAULT_EN=0 -y >/dev/null &&
-	\$R set CFG_COMMIT=\$(( \$(\$R get CFG_ACK | awk '{print \$3}') + 1 )) -y >/dev/null"
+	\$R set P_CTRL[0].DEFAULT_EN=0 -y >/dev/null 2>&1"
 check "an app killed while its queue is the port's default: the default is switched off" bash -c "
 	$B/kite-pingpong -d $dev -q 5 -n 100000000 -w 10 >/dev/null 2>&1 & p=\$!
 	for i in \$(seq 100); do

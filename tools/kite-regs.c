@@ -27,7 +27,7 @@ struct ref {
 };
 
 static const char *devstr;
-static bool opt_json, opt_yes;
+static bool opt_json, opt_yes, opt_no_commit;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -320,6 +320,25 @@ static bool confirm(const char *what)
 	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
+/* hw-spec §3.3: CFG_COMMIT one past what the card acknowledged, then wait for its ACK. */
+static int cmd_commit(struct regs_dev *d)
+{
+	uint32_t seq = (uint32_t)regs_read(d, KITE_R_CFG_ACK, 32) + 1;
+	char err[256];
+	int i;
+
+	if (regs_write(d, KITE_R_CFG_COMMIT, seq, 32, err, sizeof(err)))
+		die("%s", err);
+	for (i = 0; i < 1000; i++) {	/* up to 1 s, as kite.ko waits */
+		if ((int32_t)((uint32_t)regs_read(d, KITE_R_CFG_ACK, 32) - seq) >= 0) {
+			fprintf(stderr, "kite-regs: committed (CFG_COMMIT %u, acknowledged)\n", seq);
+			return 0;
+		}
+		usleep(1000);
+	}
+	die("CFG_COMMIT %u not acknowledged by the card within 1 s", seq);
+}
+
 static int cmd_set(struct regs_dev *d, int argc, char **argv)
 {
 	char err[256], name[80], what[200], *eq, arg[128];
@@ -355,7 +374,15 @@ static int cmd_set(struct regs_dev *d, int argc, char **argv)
 	if (regs_write(d, reg_off(&r), v, bits, err, sizeof(err)))
 		die("%s", err);
 	print_reg(&r, regs_read(d, reg_off(&r), bits), false);
-	return 0;
+	/* hw-spec §3.3: port and filter registers take effect at CFG_COMMIT */
+	if (kite_regs[r.reg].group != KITE_GRP_PORT && kite_regs[r.reg].group != KITE_GRP_FILTER)
+		return 0;
+	if (opt_no_commit) {
+		fprintf(stderr, "kite-regs: staged: takes effect at the next commit "
+			"(kite-regs commit)\n");
+		return 0;
+	}
+	return cmd_commit(d);
 }
 
 static double now_s(void)
@@ -487,16 +514,20 @@ static void usage(FILE *f)
 		"                                every register, decoded, grouped as in hw-spec\n"
 		"  get NAME[N][.FIELD] ...       one register or field\n"
 		"  set NAME[N][.FIELD]=VALUE     write (asks first unless --yes); VALUE is a number\n"
-		"                                or a value name (e.g. F_CTRL[0].TYPE=UDP_DST)\n"
+		"                                or a value name (e.g. F_CTRL[0].TYPE=UDP_DST);\n"
+		"                                port and filter writes are committed (hw-spec §3.3)\n"
+		"                                unless --no-commit\n"
 		"  watch [NAME...] [-i SEC] [-n COUNT]\n"
 		"                                redraw every SEC, changes in reverse video\n"
 		"                                (not a terminal: one line per change)\n"
+		"  commit                        apply staged port and filter writes (CFG_COMMIT)\n"
 		"  diff FILE1 FILE2              compare two dump --json files (exit 1 if they differ)\n"
 		"\n"
 		"  -d, --dev DEV   emu:PATH, /dev/kiteN, or a PCI address (through kite.ko if bound\n"
 		"                  to it, else sysfs resource0: root, any driver). Default: $KITE_DEV,\n"
 		"                  then the first card libpci finds\n"
 		"  -y, --yes       do not ask before writing\n"
+		"      --no-commit stage port and filter writes (apply several with commit)\n"
 		"  -j, --json      JSON output (dump, get)\n");
 }
 
@@ -507,6 +538,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "group", required_argument, NULL, 'g' },
 		{ "raw", required_argument, NULL, 'r' }, { "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+		{ "no-commit", no_argument, NULL, 'C' },
 		{ 0 }
 	};
 	const char *group = NULL, *raw = NULL, *cmd;
@@ -521,6 +553,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'y': opt_yes = true; break;
+		case 'C': opt_no_commit = true; break;
 		case 'j': opt_json = true; break;
 		case 'g': group = optarg; break;
 		case 'r': raw = optarg; break;
@@ -548,7 +581,8 @@ int main(int argc, char **argv)
 			die("diff: say diff FILE1 FILE2");
 		return cmd_diff(argv[optind], argv[optind + 1]);
 	}
-	if (strcmp(cmd, "dump") && strcmp(cmd, "get") && strcmp(cmd, "set") && strcmp(cmd, "watch")) {
+	if (strcmp(cmd, "dump") && strcmp(cmd, "get") && strcmp(cmd, "set") && strcmp(cmd, "watch") &&
+	    strcmp(cmd, "commit")) {
 		fprintf(stderr, "kite-regs: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -561,6 +595,8 @@ int main(int argc, char **argv)
 		rc = cmd_get(&d, argc - optind, argv + optind);
 	else if (!strcmp(cmd, "set"))
 		rc = cmd_set(&d, argc - optind, argv + optind);
+	else if (!strcmp(cmd, "commit"))
+		rc = cmd_commit(&d);
 	else
 		rc = cmd_watch(&d, argc - optind, argv + optind, interval, count);
 	regs_close(&d);
