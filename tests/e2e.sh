@@ -65,6 +65,17 @@ check "kite-regs set of a port register commits it; --no-commit stages; commit a
 	[ \$(( \$(\$R get CFG_COMMIT | awk '{print \$3}') )) = \$((c0 + 1)) ] &&
 	\$R commit 2>&1 | grep -q 'committed' &&
 	[ \$(( \$(\$R get CFG_ACK | awk '{print \$3}') )) = \$((c0 + 2)) ]"
+check "kite-regs: offsets, the magic as text, a MAC, counters in decimal, value names listed" bash -c "
+	R='$B/kite-regs -d $dev'
+	\$R get 0x404 | grep -q '^0x0404 P_STATUS\[0\] ' &&
+	\$R get ID_MAGIC | grep -q '\"KITE\"' &&
+	\$R get P_MAC[1] | grep -q '02:6b:69:74:65:01\$' &&
+	\$R get P_RX_PKTS[0] | grep -Eq ' [0-9]+\$' &&
+	\$R set F_CTRL[0].TYPE=NOPE -y 2>&1 | grep -q 'one of DST_MAC IPV4_DST UDP_DST'"
+check "kite-regs watch takes NAME[N] and offsets; NO_COLOR marks changes with *" bash -c "
+	R='$B/kite-regs -d $dev'
+	\$R watch P_STATUS[1] 0x200 -i 0.05 -n 3 | grep -q ' TIME 0x' &&
+	NO_COLOR=1 script -qec \"\$R watch TIME -i 0.05 -n 2\" /dev/null | grep -q '^\* 0x0200 TIME'"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark

@@ -94,6 +94,20 @@ static void parse_ref(const char *s, struct ref *r)
 	for (i = 0; i < KITE_NREGS; i++)
 		if (!strcasecmp(kite_regs[i].name, name))
 			r->reg = i;
+	if (r->reg < 0 && isdigit((unsigned char)name[0]) && !br) {	/* an offset: 0x404 */
+		char *end;
+		unsigned long off = strtoul(name, &end, 0);
+
+		for (i = 0; *end == 0 && i < KITE_NREGS && r->reg < 0; i++) {
+			const struct kite_reg_info *x = &kite_regs[i];
+
+			if (off >= x->offset && (off - x->offset) % (x->stride ? x->stride : 1) == 0 &&
+			    (off - x->offset) / (x->stride ? x->stride : 1) < x->count) {
+				r->reg = i;
+				r->inst = (int)((off - x->offset) / (x->stride ? x->stride : 1));
+			}
+		}
+	}
 	if (r->reg < 0)
 		die("unknown register '%s' (kite-regs dump lists them)", name);
 	if (r->inst < 0 && kite_regs[r->reg].count > 1)
@@ -145,6 +159,19 @@ static void decode(int reg, uint64_t v, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "",
 					      kite_fields[f].name, (unsigned long long)x);
 	}
+	if (n)
+		return;
+	/* registers without fields: the magic as text, a MAC as a MAC, counters in decimal */
+	if (reg == KITE_RI_ID_MAGIC)
+		snprintf(buf, len, "\"%c%c%c%c\"", (int)(v >> 24 & 0xff), (int)(v >> 16 & 0xff),
+			 (int)(v >> 8 & 0xff), (int)(v & 0xff));
+	else if (reg == KITE_RI_P_MAC)
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned int)(v >> 40 & 0xff),
+			 (unsigned int)(v >> 32 & 0xff), (unsigned int)(v >> 24 & 0xff),
+			 (unsigned int)(v >> 16 & 0xff), (unsigned int)(v >> 8 & 0xff),
+			 (unsigned int)(v & 0xff));
+	else if (kite_regs[reg].access == KITE_ACC_RO && kite_regs[reg].bits == 64)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
 static json_object *reg_json(const struct ref *r, uint64_t v)
@@ -176,11 +203,14 @@ static void print_reg(const struct ref *r, uint64_t v, bool hilite)
 {
 	char name[80], fields[512];
 
+	const char *no_color = getenv("NO_COLOR");	/* no-color.org: set and not empty */
+	bool plain = no_color && *no_color;
+
 	ref_name(r, name, sizeof(name));
 	decode(r->reg, v, fields, sizeof(fields));
-	printf("%s0x%04x %-22s %s0x%0*llx%s  %s\n", hilite ? "\033[7m" : "", reg_off(r), name,
-	       "", kite_regs[r->reg].bits / 4, (unsigned long long)v, hilite ? "\033[0m" : "",
-	       fields);
+	printf("%s0x%04x %-22s %s0x%0*llx%s  %s\n", hilite ? (plain ? "* " : "\033[7m") : "",
+	       reg_off(r), name, "", kite_regs[r->reg].bits / 4, (unsigned long long)v,
+	       hilite && !plain ? "\033[0m" : "", fields);
 }
 
 static int group_by_name(const char *s)
@@ -299,8 +329,16 @@ static uint64_t parse_value(const struct ref *r, const char *s)
 				return kite_enums[i].value;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-')
-		die("'%s' is not a number%s", s, r->field >= 0 ? " or a value name of that field" : "");
+	if (errno || end == s || *end || s[0] == '-') {
+		char known[256] = "";
+
+		for (i = 0; r->field >= 0 && i < KITE_NENUMS; i++)
+			if (kite_enums[i].field == r->field)
+				snprintf(known + strlen(known), sizeof(known) - strlen(known), " %s",
+					 kite_enums[i].name);
+		die("'%s' is not a number%s%s%s", s, known[0] ? " or one of" : "", known,
+		    known[0] ? "" : r->field >= 0 ? " (this field has no value names)" : "");
+	}
 	if (v > max)
 		die("%s does not fit: %s is %u bits (0..%llu)", s, r->field >= 0 ?
 		    kite_fields[r->field].name : kite_regs[r->reg].name, bits,
@@ -403,6 +441,7 @@ static int cmd_watch(struct regs_dev *d, int argc, char **argv, double interval,
 	int n = 0, i, k;
 	long it;
 
+	/* NAME watches every instance; NAME[N] or an offset, that one */
 	for (i = 0; i < KITE_NREGS; i++) {
 		bool want = argc == 0;
 
@@ -415,14 +454,16 @@ static int cmd_watch(struct regs_dev *d, int argc, char **argv, double interval,
 	for (k = 0; k < argc; k++) {
 		for (i = 0; i < KITE_NREGS && strcasecmp(argv[k], kite_regs[i].name); i++)
 			;
-		if (i == KITE_NREGS)
-			die("watch: unknown register '%s' (names without [N]: every instance is "
-			    "watched)", argv[k]);
+		if (i == KITE_NREGS && n < 4096) {	/* not a bare name: NAME[N] or offset */
+			parse_ref(argv[k], &refs[n]);
+			refs[n++].field = -1;
+		}
 	}
 	for (it = 0; count < 0 || it < count; it++) {
 		if (tty)
-			printf("\033[H\033[2Jkite-regs watch %s, every %.1f s (changes in reverse video)\n",
-			       d->name, interval);
+			printf("\033[H\033[2Jkite-regs watch %s, every %.1f s (changes %s)\n",
+			       d->name, interval, getenv("NO_COLOR") && *getenv("NO_COLOR") ?
+			       "marked *" : "in reverse video");
 		for (i = 0; i < n; i++) {
 			uint64_t v = regs_read(d, reg_off(&refs[i]), kite_regs[refs[i].reg].bits);
 			bool changed = it > 0 && v != prev[i];
