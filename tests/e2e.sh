@@ -48,7 +48,10 @@ expect_fail "kite-regs: instance out of range" "instances 0..15, not 16" $R get 
 expect_fail "kite-regs: read-only register refused" "ID_MAGIC is read-only" $R set ID_MAGIC=1 -y
 expect_fail "kite-regs: value out of range" "PORT is 4 bits" $R set F_CTRL[3].PORT=16 -y
 expect_fail "kite-regs: no write without confirmation" "without confirmation" $R set SCRATCH=1
-expect_fail "kite-regs list: no card on this machine's bus" "no kite card found" "$B/kite-regs" list
+expect_fail "kite-regs list: no card on this machine's bus" "no kite card found" \
+	env -u KITE_DEV "$B/kite-regs" list
+check "kite-regs list shows the model it is pointed at (README's walkthrough)" bash -c \
+	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.1'"
 check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
 	$R dump --json > $dir/a.json && $R set SCRATCH=0xa5 --yes | grep -q 'SCRATCH .*0x000000a5' &&
 	$R set P_CTRL[1].DEFAULT_QUEUE=7 -y >/dev/null && $R dump -j > $dir/b.json &&

@@ -610,8 +610,22 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	if (!strcmp(cmd, "list")) {
+		const char *model = devstr ? devstr : getenv("KITE_DEV");
 		int n = pci_list(stdout, NULL, 0);
 
+		/* the model is no PCI device, but a card all the same */
+		if (model && !strncmp(model, "emu:", 4) && !regs_open(model, &d, err, sizeof(err))) {
+			uint32_t ver = (uint32_t)regs_read(&d, KITE_R_ID_VERSION, 32);
+			uint32_t caps = (uint32_t)regs_read(&d, KITE_R_ID_CAPS, 32);
+
+			printf("%s  kite-emu (the model, not on the PCI bus)  contract v%u.%u, %u ports, "
+			       "%u queues\n", model, (unsigned int)KITE_FGET(KITE_ID_VERSION_MAJOR, ver),
+			       (unsigned int)KITE_FGET(KITE_ID_VERSION_MINOR, ver),
+			       (unsigned int)KITE_FGET(KITE_ID_CAPS_NUM_PORTS, caps),
+			       (unsigned int)KITE_FGET(KITE_ID_CAPS_NUM_QUEUES, caps));
+			regs_close(&d);
+			n++;
+		}
 		if (n <= 0)
 			die("no kite card found on the PCI bus (vendor %04x device %04x, or bound to "
 			    "kite.ko)", KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID);
