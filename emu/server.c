@@ -187,8 +187,10 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 	case KITE_EMU_QUEUE_CLAIM:
 		if (!q)
 			return -EINVAL;
-		if (q->owner != EMU_NO_OWNER)
+		if (q->owner != EMU_NO_OWNER) {
+			m->b = (uint64_t)e->client_pid[q->owner];	/* who has it, for the message */
 			return q->owner == slot ? -EALREADY : -EBUSY;
+		}
 		q->owner = slot;
 		return 0;
 	case KITE_EMU_QUEUE_RELEASE:

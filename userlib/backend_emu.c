@@ -153,7 +153,8 @@ static int emu_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint
 	int err = rpc(dev, &m, -1, NULL);
 
 	if (err == -EBUSY)
-		return kite_err(err, "queue %u is in use by another process", qid);
+		return kite_err(err, "queue %u is in use by process %llu", qid,
+				(unsigned long long)m.b);
 	if (err)
 		return kite_err(err, "cannot claim queue %u: %s", qid, kite_strerror(err));
 	*db = dev->bar2 + (size_t)qid * KITE_DB_PAGE_SIZE;

@@ -18,7 +18,7 @@ enum kite_emu_op {
 	KITE_EMU_DMA_MAP = 2,
 	/* a = IOVA returned by DMA_MAP */
 	KITE_EMU_DMA_UNMAP = 3,
-	/* a = queue: exclusive use until release or disconnect */
+	/* a = queue: exclusive use until release or disconnect. -EBUSY: b = the owner's pid */
 	KITE_EMU_QUEUE_CLAIM = 4,
 	KITE_EMU_QUEUE_RELEASE = 5,
 	/* test hook, the cable: a = port, b = 1 plug / 0 pull */
