@@ -69,7 +69,7 @@ $(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
-		       $(BUILD)/tools/port_default.o $(LIBA)
+		       $(BUILD)/tools/port_default.o $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/udp-pingpong: $(BUILD)/bench/udp-pingpong.o $(BUILD)/tools/tsc.o
@@ -82,16 +82,17 @@ $(BUILD)/kite-ipp: $(BUILD)/bench/kite-ipp.o $(LIBA) $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/kite-regs: $(BUILD)/tools/kite-regs.o $(BUILD)/tools/regs_access.o \
-		   $(BUILD)/tools/pci_list.o $(LIBA)
+		   $(BUILD)/tools/pci_list.o $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci -ljson-c
 
 $(BUILD)/kite-bind: $(BUILD)/tools/kite-bind.o $(BUILD)/tools/pci_list.o
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci
 
-$(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(LIBA)
+$(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ljson-c
 
-$(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(BUILD)/tools/port_default.o $(LIBA)
+$(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(BUILD)/tools/port_default.o \
+		      $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpcap
 
 $(BUILD)/kite-responder: $(BUILD)/examples/kite-responder.o $(LIBA)
@@ -120,7 +121,7 @@ GUEST_BINS := kite-pingpong e2e_client kmod_client kmod_attack kmod_stress
 guest: $(GUEST_BINS:%=$(BUILD)/guest/%)
 
 $(BUILD)/guest/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
-			     $(BUILD)/tools/port_default.o $(LIBA)
+			     $(BUILD)/tools/port_default.o $(BUILD)/tools/args.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -static $^ -o $@ $(LDLIBS)
 

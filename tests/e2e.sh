@@ -79,6 +79,16 @@ check "kite-regs watch takes NAME[N] and offsets; NO_COLOR marks changes with *"
 	R='$B/kite-regs -d $dev'
 	\$R watch P_STATUS[1] 0x200 -i 0.05 -n 3 | grep -q ' TIME 0x' &&
 	NO_COLOR=1 script -qec \"\$R watch TIME -i 0.05 -n 2\" /dev/null | grep -q '^\* 0x0200 TIME'"
+check "tools range-check their numbers and say what was wrong; KITE_DEV reaches kite-pingpong" bash -c "
+	! $B/kite-pingpong -q abc 2>$dir/pe && grep -q \"kite-pingpong: -q 'abc': not a number in 0..15\" $dir/pe &&
+	! $B/kite-capture -d $dev -q 16 --udp 1 -w $dir/x.pcap 2>$dir/pe && grep -q -e \"-q '16'\" $dir/pe &&
+	! $B/kite-stat -d $dev -i x 2>$dir/pe && grep -q -e \"-i 'x'\" $dir/pe &&
+	KITE_DEV=$dev $B/kite-pingpong -n 100 -w 10 -m pio >/dev/null"
+check "a capture that cannot start leaves no file behind" bash -c "
+	$B/kite-capture -d $dev -q 9 --udp 4242 -t 5 -w $dir/hold.pcap 2>/dev/null & h=\$!
+	sleep 0.5
+	! $B/kite-capture -d $dev -q 10 --udp 4242 -w $dir/none.pcap 2>/dev/null && [ ! -e $dir/none.pcap ]
+	r=\$?; kill \$h; wait \$h 2>/dev/null; exit \$r"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "kite/kite.h"
+#include "args.h"
+#include "kite/hw.h"
 #include "port_default.h"
 
 static volatile sig_atomic_t stop;
@@ -89,13 +91,18 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:q:p:w:c:t:f:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
-		case 'q': qid = (unsigned int)atoi(optarg); break;
-		case 'p': qc.port = flt.port = (unsigned int)atoi(optarg); break;
+		case 'q': qid = (unsigned int)arg_ulong("kite-capture", 'q', optarg, 0,
+							KITE_MAX_QUEUES - 1); break;
+		case 'p': qc.port = flt.port = (unsigned int)arg_ulong("kite-capture", 'p', optarg, 0,
+								       KITE_MAX_PORTS - 1); break;
 		case 'w': file = optarg; break;
-		case 'c': count = strtoul(optarg, NULL, 0); break;
-		case 't': secs = atof(optarg); break;
+		case 'c': count = arg_ulong("kite-capture", 'c', optarg, 1, ~0UL); break;
+		case 't': secs = arg_double("kite-capture", 't', optarg, 0, 1e9); break;
 		case 'f': bpf = optarg; break;
-		case 'U': flt.type = KITE_FILTER_UDP_DST; flt.key = strtoull(optarg, NULL, 0); break;
+		case 'U':
+			flt.type = KITE_FILTER_UDP_DST;
+			flt.key = arg_ulong("kite-capture", 'U', optarg, 0, 65535);
+			break;
 		case 'I':
 			if (inet_pton(AF_INET, optarg, &ip) != 1) {
 				fprintf(stderr, "kite-capture: '%s' is not an IPv4 address\n", optarg);
@@ -127,11 +134,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kite-capture: filter '%s': %s\n", bpf, pcap_geterr(pc));
 		return 2;
 	}
-	out = pcap_dump_open(pc, file);
-	if (!out) {
-		fprintf(stderr, "kite-capture: %s\n", pcap_geterr(pc));
-		return 1;
-	}
 	if (kite_open(devstr, &dev) || kite_pool_create(dev, 2048, 16384, &pool)) {
 		fprintf(stderr, "kite-capture: %s\n", kite_last_error());
 		return 1;
@@ -143,6 +145,13 @@ int main(int argc, char **argv)
 	    (flt.type && kite_filter_add(dev, &flt) < 0) ||
 	    (dflt && port_default_take(dev, qc.port, qid, &saved))) {
 		fprintf(stderr, "kite-capture: %s\n", kite_last_error());
+		kite_close(dev);
+		return 1;
+	}
+	/* only now: a capture that cannot start leaves no empty file behind */
+	out = pcap_dump_open(pc, file);
+	if (!out) {
+		fprintf(stderr, "kite-capture: %s\n", pcap_geterr(pc));
 		kite_close(dev);
 		return 1;
 	}

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "kite/kite.h"
+#include "args.h"
+#include "kite/hw.h"
 #include "port_default.h"
 #include "tsc.h"
 
@@ -352,7 +354,7 @@ static void usage(FILE *f)
 		"Round-trip latency of frames sent on port 0 and received back (kite-emu's\n"
 		"loopback wire, or a looped-back cable), timed with rdtsc.\n"
 		"\n"
-		"  -d, --dev DEV      device (default emu:/tmp/kite-emu.sock)\n"
+		"  -d, --dev DEV      device (default $KITE_DEV, else emu:/tmp/kite-emu.sock)\n"
 		"  -n, --iters N      timed round trips per path (default 1000000)\n"
 		"  -w, --warmup N     untimed round trips first (default 10000)\n"
 		"  -m, --mode MODE    desc, pio or both (default both)\n"
@@ -384,8 +386,8 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 	while ((c = getopt_long(argc, argv, "d:n:w:m:s:q:c:C:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
-		case 'n': o->iters = strtoul(optarg, NULL, 0); break;
-		case 'w': o->warmup = strtoul(optarg, NULL, 0); break;
+		case 'n': o->iters = arg_ulong("kite-pingpong", 'n', optarg, 1, 1000000000); break;
+		case 'w': o->warmup = arg_ulong("kite-pingpong", 'w', optarg, 0, 1000000000); break;
 		case 'm':
 			o->desc = !strcmp(optarg, "desc") || !strcmp(optarg, "both");
 			o->pio = !strcmp(optarg, "pio") || !strcmp(optarg, "both");
@@ -394,10 +396,11 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 				return -1;
 			}
 			break;
-		case 's': o->size = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'q': o->queue = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'c': o->cpu = atoi(optarg); break;
-		case 'C': o->peer_cpu = atoi(optarg); break;
+		case 's': o->size = (unsigned int)arg_ulong("kite-pingpong", 's', optarg, 60, 248); break;
+		case 'q': o->queue = (unsigned int)arg_ulong("kite-pingpong", 'q', optarg, 0,
+							      KITE_MAX_QUEUES - 1); break;
+		case 'c': o->cpu = (int)arg_long("kite-pingpong", 'c', optarg, -1, 4095); break;
+		case 'C': o->peer_cpu = (int)arg_long("kite-pingpong", 'C', optarg, -1, 4095); break;
 		case 'F': o->floor = true; break;
 		case 'N': *device = false; break;
 		case 'j': o->json = optarg; break;
@@ -439,7 +442,9 @@ static void print_results(const struct opts *o, const struct result *r, int n)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .dev = "emu:/tmp/kite-emu.sock", .iters = 1000000, .warmup = 10000,
+	const char *env_dev = getenv("KITE_DEV");
+	struct opts o = { .dev = env_dev ? env_dev : "emu:/tmp/kite-emu.sock",
+			  .iters = 1000000, .warmup = 10000,
 			  .size = 64, .cpu = -1, .peer_cpu = 1, .desc = true, .pio = true };
 	struct result res[3];
 	bool device = true;

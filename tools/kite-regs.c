@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kite/regtab.h"
+#include "args.h"
 #include "regs_access.h"
 
 struct ref {
@@ -598,8 +599,8 @@ int main(int argc, char **argv)
 		case 'j': opt_json = true; break;
 		case 'g': group = optarg; break;
 		case 'r': raw = optarg; break;
-		case 'i': interval = atof(optarg); break;
-		case 'n': count = atol(optarg); break;
+		case 'i': interval = arg_double("kite-regs", 'i', optarg, 0.001, 86400); break;
+		case 'n': count = arg_long("kite-regs", 'n', optarg, 1, 1000000000); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

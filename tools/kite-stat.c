@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "kite/kite.h"
 
 #define NPORT_CTR 8
@@ -119,8 +120,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:i:n:ajh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
-		case 'i': interval = atof(optarg); break;
-		case 'n': count = atol(optarg); break;
+		case 'i': interval = arg_double("kite-stat", 'i', optarg, 0.001, 86400); break;
+		case 'n': count = arg_long("kite-stat", 'n', optarg, 1, 1000000000); break;
 		case 'a': all = true; break;
 		case 'j': json = true; break;
 		case 'h':
