@@ -3,6 +3,7 @@
 # The kernel module (kmod/) builds with `make modules` (see Kbuild).
 
 BUILD   ?= build
+VERSION := 0.1.0
 SAN     ?=
 PREFIX  ?= /usr/local
 UDEVDIR ?= /etc/udev/rules.d
@@ -14,7 +15,8 @@ endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -MMD -MP $(CFLAGS)
+ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -MMD -MP \
+	     -DKITE_VERSION_STRING='"$(VERSION)"' $(CFLAGS)
 LDLIBS  := -pthread -lm
 SANFLAGS := -fsanitize=address,undefined
 ifneq ($(SAN),)
@@ -30,7 +32,6 @@ TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder
 BENCH    := udp-pingpong kite-throughput kite-ipp
 TESTS    := test_regtab test_emu test_lib e2e_client hostile_client
 
-VERSION  := 0.1.0
 SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
 LIBSO    := $(BUILD)/libkite.so.$(SOVER)
@@ -65,7 +66,7 @@ $(BUILD)/libkite-emu.a: $(EMU_OBJS)
 $(BUILD)/kite.pc: userlib/kite.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/libkite-emu.a
+$(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/tools/args.o $(BUILD)/libkite-emu.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
@@ -85,7 +86,7 @@ $(BUILD)/kite-regs: $(BUILD)/tools/kite-regs.o $(BUILD)/tools/regs_access.o \
 		   $(BUILD)/tools/pci_list.o $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci -ljson-c
 
-$(BUILD)/kite-bind: $(BUILD)/tools/kite-bind.o $(BUILD)/tools/pci_list.o
+$(BUILD)/kite-bind: $(BUILD)/tools/kite-bind.o $(BUILD)/tools/pci_list.o $(BUILD)/tools/args.o
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci
 
 $(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(BUILD)/tools/args.o $(LIBA)
@@ -95,7 +96,7 @@ $(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(BUILD)/tools/port_default
 		      $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpcap
 
-$(BUILD)/kite-responder: $(BUILD)/examples/kite-responder.o $(LIBA)
+$(BUILD)/kite-responder: $(BUILD)/examples/kite-responder.o $(BUILD)/tools/args.o $(LIBA)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/regdoc: $(BUILD)/tools/regdoc.o
@@ -200,7 +201,24 @@ dkms-install:
 dkms-uninstall:
 	dkms remove -m kite -v $(VERSION) --all; rm -rf $(DKMS_SRC)
 
-install: all
+# man pages from each tool's --help and --version (help2man)
+MAN_TOOLS := kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-bind kite-responder
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DESC_kite-emu       := software model of the kite NIC
+DESC_kite-pingpong  := round-trip latency through a kite card
+DESC_kite-regs      := read, write and watch the kite NIC's registers by name
+DESC_kite-stat      := kite NIC port and queue counters and rates
+DESC_kite-capture   := capture kite NIC traffic to pcap with card timestamps
+DESC_kite-bind      := bind a kite card to kite, vfio-pci or uio_kite
+DESC_kite-responder := ARP, ping and UDP echo on a kite card
+man: $(MAN_TOOLS:%=$(BUILD)/man/%.1)
+
+$(BUILD)/man/%.1: $(BUILD)/%
+	@mkdir -p $(@D)
+	help2man -N --no-discard-stderr -n "$(DESC_$*)" -o $@ ./$<
+
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kite $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
@@ -213,11 +231,15 @@ install: all
 		$(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 $(MAN_TOOLS:%=$(BUILD)/man/%.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 tools/completion/kite.bash $(DESTDIR)$(BASHCOMPDIR)/kite-regs
+	for t in $(filter-out kite-regs,$(MAN_TOOLS)); do ln -sf kite-regs $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 
 clean:
 	rm -rf build build-san build-kernel build-fuzz
 
-.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak
+.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

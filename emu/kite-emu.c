@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emu.h"
+#include "../tools/args.h"
 
 static volatile sig_atomic_t stop;
 
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 	char msg[256];
 	int c, cpu = -1;
 
+	tool_version(argc, argv, "kite-emu");
 	while ((c = getopt_long(argc, argv, "s:w:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kite/kite.h"
+#include "../tools/args.h"
 
 static volatile sig_atomic_t stop;
 static uint8_t my_mac[6];
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
 	time_t start;
 	int c, i;
 
+	tool_version(argc, argv, "kite-responder");
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 
 	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {

@@ -125,13 +125,19 @@ fi
 
 # Packaging: install, build an app with pkg-config against the shared library.
 inst=$dir/inst
-check "make install; an app builds with pkg-config and runs on libkite.so" bash -c "
+check "make install (tools with --version, man pages, completion); an app builds with pkg-config and runs on libkite.so" bash -c "
 	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite UDEVDIR=/etc/udev/rules.d >/dev/null &&
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
 	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.1, 16 queues' &&
 	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
-		$inst/opt/kite/bin/\$t --help >/dev/null || exit 1; done &&
+		$inst/opt/kite/bin/\$t --help >/dev/null &&
+		$inst/opt/kite/bin/\$t --version | grep -q \"^\$t (kite) [0-9]\" &&
+		[ -f $inst/opt/kite/share/man/man1/\$t.1 ] &&
+		[ -e $inst/opt/kite/share/bash-completion/completions/\$t ] || exit 1; done &&
+	bash -c '. $inst/opt/kite/share/bash-completion/completions/kite-regs &&
+		COMP_WORDS=(kite-regs get P_MT); COMP_CWORD=2; PATH=$B:\$PATH; _kite &&
+		[ \"\${COMPREPLY[*]}\" = P_MTU ]' &&
 	[ -f $inst/etc/udev/rules.d/60-kite.rules ] &&
 	! LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app emu:/nonexistent"
 check "libkite.so exports only kite_* symbols, soname libkite.so.0" bash -c "

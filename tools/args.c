@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 
@@ -50,4 +51,16 @@ double arg_double(const char *tool, char opt, const char *s, double min, double 
 	if (errno || end == s || *end || !(v >= min && v <= max))
 		bad(tool, opt, s, why);
 	return v;
+}
+
+void tool_version(int argc, char **argv, const char *tool)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("%s (kite) %s\n", tool, KITE_VERSION_STRING);
+			exit(0);
+		}
+	}
 }

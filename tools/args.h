@@ -12,4 +12,7 @@ unsigned long arg_ulong(const char *tool, char opt, const char *s, unsigned long
 long arg_long(const char *tool, char opt, const char *s, long min, long max);
 double arg_double(const char *tool, char opt, const char *s, double min, double max);
 
+/* "--version" anywhere on the command line: print "TOOL (kite) VERSION", exit 0 */
+void tool_version(int argc, char **argv, const char *tool);
+
 #endif

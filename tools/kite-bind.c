@@ -22,6 +22,7 @@
 
 #include "kite/hw.h"
 #include "regs_access.h"
+#include "args.h"
 
 static char dev_dir[256];	/* /sys/bus/pci/devices/ADDR */
 static const char *pci_addr;
@@ -227,6 +228,7 @@ int main(int argc, char **argv)
 	bool shmem = false, force = false;
 	int c;
 
+	tool_version(argc, argv, "kite-bind");
 	while ((c = getopt_long(argc, argv, "su:b:fh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': break;

@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	pcap_t *pc;
 	int c;
 
+	tool_version(argc, argv, "kite-capture");
 	while ((c = getopt_long(argc, argv, "d:q:p:w:c:t:f:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;

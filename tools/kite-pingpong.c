@@ -452,6 +452,7 @@ int main(int argc, char **argv)
 	uint64_t *s;
 	int n = 0, err = 0;
 
+	tool_version(argc, argv, "kite-pingpong");
 	if (parse(argc, argv, &o, &device))
 		return 2;
 	pin(o.cpu);

@@ -590,6 +590,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int c, rc;
 
+	tool_version(argc, argv, "kite-regs");
 	/* options may stand before or after the command (GNU getopt permutes) */
 	while ((c = getopt_long(argc, argv, "d:yjg:r:i:n:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -630,6 +631,13 @@ int main(int argc, char **argv)
 		if (n <= 0)
 			die("no kite card found on the PCI bus (vendor %04x device %04x, or bound to "
 			    "kite.ko)", KITE_PCI_VENDOR_ID, KITE_PCI_DEVICE_ID);
+		return 0;
+	}
+	if (!strcmp(cmd, "names")) {	/* for shell completion */
+		int i;
+
+		for (i = 0; i < KITE_NREGS; i++)
+			puts(kite_regs[i].name);
 		return 0;
 	}
 	if (!strcmp(cmd, "diff")) {

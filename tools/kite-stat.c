@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 	long count = -1, it;
 	int c;
 
+	tool_version(argc, argv, "kite-stat");
 	while ((c = getopt_long(argc, argv, "d:i:n:ajh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;

@@ -13,6 +13,8 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 	tshark iproute2 iputils-ping
 	# the fuzz targets: clang's libFuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
+	# make install (tested by e2e.sh): man pages from --help
+	help2man
 	# udevadm for the rules test in the guest
 	udev
 	# kite.ko: build, sparse, checkpatch and KUnit (UML) from linux-source-6.1
