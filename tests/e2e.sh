@@ -89,6 +89,12 @@ check "a capture that cannot start leaves no file behind" bash -c "
 	sleep 0.5
 	! $B/kite-capture -d $dev -q 10 --udp 4242 -w $dir/none.pcap 2>/dev/null && [ ! -e $dir/none.pcap ]
 	r=\$?; kill \$h; wait \$h 2>/dev/null; exit \$r"
+check "kite-regs get --json prints JSON for registers and fields alike" bash -c "
+	$B/kite-regs -d $dev get --json P_STATUS[0] P_STATUS[0].SPEED | python3 -c '
+import json, sys
+reg, field = (json.loads(line) for line in sys.stdin)
+assert reg[\"name\"] == \"P_STATUS[0]\", reg
+assert field == {\"name\": \"P_STATUS[0].SPEED\", \"offset\": 1028, \"value\": 1, \"meaning\": \"10G\"}, field'"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark

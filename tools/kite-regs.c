@@ -296,7 +296,21 @@ static int cmd_get(struct regs_dev *d, int argc, char **argv)
 		parse_ref(argv[i], &r);
 		v = regs_read(d, reg_off(&r), kite_regs[r.reg].bits);
 		ref_name(&r, name, sizeof(name));
-		if (r.field >= 0) {
+		if (r.field >= 0 && opt_json) {	/* one JSON object per line, fields too */
+			const char *e = enum_name(r.field, field_get(r.field, v));
+			json_object *o = json_object_new_object();
+			char full[160];
+
+			snprintf(full, sizeof(full), "%s.%s", name, kite_fields[r.field].name);
+			json_object_object_add(o, "name", json_object_new_string(full));
+			json_object_object_add(o, "offset", json_object_new_int64(reg_off(&r)));
+			json_object_object_add(o, "value",
+					       json_object_new_int64((int64_t)field_get(r.field, v)));
+			if (e)
+				json_object_object_add(o, "meaning", json_object_new_string(e));
+			printf("%s\n", json_object_to_json_string(o));
+			json_object_put(o);
+		} else if (r.field >= 0) {
 			const char *e = enum_name(r.field, field_get(r.field, v));
 
 			if (e)
