@@ -493,6 +493,51 @@ static void test_rx_refill_threshold(void **state)
 	kite_queue_close(q);
 }
 
+static char logged[512];
+
+static void capture_log(int level, const char *msg, void *arg)
+{
+	(void)arg;
+	snprintf(logged, sizeof(logged), "%d %s", level, msg);
+}
+
+/* Warnings go to the application's log callback, not to stderr. */
+static void test_log_callback(void **state)
+{
+	struct fx *f = *state;
+	long hp_free = 0;
+	char line[128];
+	FILE *mi = fopen("/proc/meminfo", "r");
+	int err_pipe[2], status;
+	pid_t pid;
+
+	while (mi && fgets(line, sizeof(line), mi))
+		sscanf(line, "HugePages_Free: %ld", &hp_free);
+	if (mi)
+		fclose(mi);
+	assert_int_equal(pipe(err_pipe), 0);
+	pid = fork();
+	if (pid == 0) {	/* stderr is ours to watch here */
+		struct kite_pool *big;
+		struct kite_dev *dev;
+
+		dup2(err_pipe[1], STDERR_FILENO);
+		kite_set_log(capture_log, NULL);
+		/* a new device (the warning comes once per device), and more 2 MiB chunks
+		 * than there are free hugepages: the 4 KiB fallback */
+		if (kite_open(f->devstr, &dev) ||
+		    kite_pool_create(dev, (unsigned int)(hp_free + 1) * 1024, 2048, &big))
+			_exit(2);
+		_exit(strstr(logged, "1 no free 2 MiB hugepages") ? 0 : 3);
+	}
+	close(err_pipe[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(read(err_pipe[0], line, sizeof(line)), 0);	/* nothing on stderr */
+	close(err_pipe[0]);
+}
+
 static void test_queue_open_errors(void **state)
 {
 	struct fx *f = *state;
@@ -1065,6 +1110,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter_claims_after_reset, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_after_drain, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_threshold, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_log_callback, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_open_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_one, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_all_batches, fx_setup, fx_teardown),

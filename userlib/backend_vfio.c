@@ -95,8 +95,8 @@ static int open_group(struct vfio_priv *p)
 		snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", p->group_id);
 		p->noiommu = access(path, F_OK) == 0;
 		if (p->noiommu)
-			fprintf(stderr, "libkite: %s in VFIO no-IOMMU mode: nothing checks the "
-				"addresses the card is given (root only)\n", p->addr);
+			kite_log(KITE_LOG_WARNING, "%s in VFIO no-IOMMU mode: nothing checks the "
+				 "addresses the card is given (root only)", p->addr);
 	}
 	p->group = open(path, O_RDWR | O_CLOEXEC);
 	if (p->group < 0) {

@@ -9,6 +9,35 @@
 
 static _Thread_local char last_error[512];
 
+static void log_stderr(int level, const char *msg, void *arg)
+{
+	(void)level;
+	(void)arg;
+	fprintf(stderr, "libkite: %s\n", msg);
+}
+
+static void (*log_fn)(int, const char *, void *) = log_stderr;
+static void *log_arg;
+
+void kite_set_log(void (*fn)(int level, const char *msg, void *arg), void *arg)
+{
+	log_fn = fn;
+	log_arg = arg;
+}
+
+void kite_log(int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_fn(level, msg, log_arg);
+}
+
 int kite_err(int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -105,6 +105,7 @@ struct kite_dev {
 	struct kite_queue *queues[KITE_MAX_QUEUES];
 	struct kite_pool *pools;	/* all pools, destroyed by kite_close */
 	uint8_t tag;			/* devtag.c */
+	unsigned int warned_small_pages;	/* the hugepage fallback was logged */
 };
 
 struct kite_pool {
@@ -181,6 +182,9 @@ KITE_HIDDEN void kite_tx_refuse(const struct kite_queue *q, const struct kite_pk
 
 /* error.c */
 KITE_HIDDEN int kite_err(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* a warning, through kite_set_log's callback (default stderr) */
+KITE_HIDDEN void kite_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* regnames.c: names of field values, from the register table */

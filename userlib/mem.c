@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +50,9 @@ int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma *m)
 	memset(m, 0, sizeof(*m));
 	err = map_memfd(m, len, true);
 	if (err) {
-		static atomic_flag warned = ATOMIC_FLAG_INIT;	/* once per process */
-
-		if (!atomic_flag_test_and_set(&warned))
-			fprintf(stderr, "libkite: no free 2 MiB hugepages (reserve some: echo 64 "
-				"> /proc/sys/vm/nr_hugepages); using 4 KiB pages\n");
+		if (!dev->warned_small_pages++)	/* once per open device */
+			kite_log(KITE_LOG_WARNING, "no free 2 MiB hugepages (reserve some: echo 64 "
+				"> /proc/sys/vm/nr_hugepages); using 4 KiB pages");
 		err = map_memfd(m, len, false);
 		if (err)
 			return kite_err(err, "cannot allocate %zu bytes of DMA memory: %s",

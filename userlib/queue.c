@@ -182,8 +182,8 @@ void kite_queue_close(struct kite_queue *q)
 		 * write the rings and the posted buffers. Keep them (the buffers stay
 		 * out of their pool, the rings mapped) rather than hand them out again.
 		 */
-		fprintf(stderr, "libkite: queue %u did not stop; its rings and %u buffers stay "
-			"allocated so the card cannot write into reused memory\n", q->qid,
+		kite_log(KITE_LOG_WARNING, "queue %u did not stop; its rings and %u buffers stay "
+			"allocated so the card cannot write into reused memory", q->qid,
 			(q->rx_tail - q->rx_head) + (q->tx_tail - q->tx_clean));
 		dev->ops->queue_release(dev, q->qid);
 		dev->queues[q->qid] = NULL;

@@ -117,6 +117,17 @@ KITE_API const char *kite_last_error(void);
 /** \brief Short text for a (negative or positive) error code. */
 KITE_API const char *kite_strerror(int err);
 
+/** \brief Severity of a message libkite logs on its own (not an error returned). */
+enum kite_log_level { KITE_LOG_WARNING = 1, KITE_LOG_NOTICE = 2 };
+
+/**
+ * \brief Where libkite's warnings go (hugepage fallback, VFIO no-IOMMU mode, a
+ * queue that would not stop). Default: stderr, one line each, "libkite: ...".
+ * \param fn called with the level and the message (no newline); NULL silences them.
+ * Process-wide; set it before opening devices.
+ */
+KITE_API void kite_set_log(void (*fn)(int level, const char *msg, void *arg), void *arg);
+
 /** What the card says about itself (BAR0 identity registers). */
 struct kite_dev_info {
 	char backend[16];	/**< "emu", "kmod", "vfio", "uio" */
