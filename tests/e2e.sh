@@ -28,6 +28,14 @@ import json, sys
 q = {x[\"queue\"]: x for x in json.load(sys.stdin)[\"queues\"]}[0]
 assert q[\"tx_pkts\"] == 20000 and q[\"rx_pkts\"] == 20000, q'"
 check "kite-stat -i prints rates" bash -c "$B/kite-stat -d $dev -i 0.1 -n 2 | grep -q 'rx_pkts 0/s'"
+check "kite-stat: --info on one screen; -i blocks under their time, with units; -q one queue" bash -c "
+	$B/kite-stat -d $dev --info > $dir/info &&
+	grep -q '^card      contract v1.1 through the emu backend; 2 ports, 16 queues' $dir/info &&
+	grep -q '^port 0    link up 10G, MAC 02:6b:69:74:65:00, MTU 1500' $dir/info &&
+	grep -q '^features  PIO TX_TS RX_TS FILTERS' $dir/info &&
+	$B/kite-stat -d $dev -i 0.1 -n 1 -q 0 > $dir/rate &&
+	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\$' $dir/rate &&
+	grep -q '^queue 0 .* rx_bytes 0 B/s' $dir/rate && [ \$(wc -l < $dir/rate) = 2 ]"
 
 # kite-regs against the daemon
 R="$B/kite-regs -d $dev"

@@ -153,7 +153,7 @@ KITE_API void kite_set_wait_hook(struct kite_dev *dev, void (*fn)(void *), void 
 /**
  * \brief Create a pool of nbufs buffers of buf_size bytes in DMA memory.
  * Uses 2 MiB hugepages; without reserved hugepages, falls back to 4 KiB
- * pages with a one-line warning on stderr.
+ * pages with a one-line warning (kite_set_log; stderr by default).
  * \param buf_size power of two, 256..16384.
  * \return 0, -EINVAL (bad sizes), -ENOMEM, or a backend mapping error.
  */
