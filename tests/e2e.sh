@@ -103,6 +103,11 @@ import json, sys
 reg, field = (json.loads(line) for line in sys.stdin)
 assert reg[\"name\"] == \"P_STATUS[0]\", reg
 assert field == {\"name\": \"P_STATUS[0].SPEED\", \"offset\": 1028, \"value\": 1, \"meaning\": \"10G\"}, field'"
+check "KITE_TRACE records libkite's register writes by name, in order, decoded" bash -c "
+	KITE_TRACE=$dir/trace $B/e2e_client traffic $dev 1 100 8 >/dev/null 2>&1 &&
+	grep -n 'Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8' $dir/trace | grep -q '^7:' &&
+	grep -q 'F_CTRL\[0\] <- 0x00010011 VALID=1 TYPE=DST_MAC PORT=0 QUEUE=1' $dir/trace &&
+	tail -1 $dir/trace | grep -q 'Q_CTRL\[1\] <- 0x00000000 ENABLE=0'"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark

@@ -293,6 +293,8 @@ static int kmod_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsi
 	else
 		__atomic_store_n((volatile uint32_t *)((uint8_t *)p->bar0_rw + off), (uint32_t)val,
 				 __ATOMIC_RELEASE);
+	if (dev->trace)
+		kite_trace_write(dev, off, val, bits);
 	return 0;
 }
 

@@ -229,6 +229,7 @@ int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **ou
 		free(dev);
 		return err;
 	}
+	kite_trace_open(dev, devstr);
 	*out = dev;
 	return 0;
 }
@@ -245,6 +246,7 @@ void kite_close(struct kite_dev *dev)
 	while (dev->pools)
 		kite_pool_free(dev->pools);
 	dev->ops->close(dev);
+	kite_trace_close(dev);
 	kite_devtag_put(dev->tag);
 	free(dev);
 }

@@ -11,11 +11,15 @@
 
 static void wr32(struct kite_dev *dev, uint32_t off, uint32_t v)
 {
+	if (dev->trace)
+		kite_trace_write(dev, off, v, 32);
 	__atomic_store_n((volatile uint32_t *)(dev->bar0 + off), v, __ATOMIC_RELEASE);
 }
 
 static void wr64(struct kite_dev *dev, uint32_t off, uint64_t v)
 {
+	if (dev->trace)
+		kite_trace_write(dev, off, v, 64);
 	__atomic_store_n((volatile uint64_t *)(dev->bar0 + off), v, __ATOMIC_RELEASE);
 }
 

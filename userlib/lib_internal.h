@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kite/hw.h"
 #include "kite/kite.h"
@@ -106,6 +107,8 @@ struct kite_dev {
 	struct kite_pool *pools;	/* all pools, destroyed by kite_close */
 	uint8_t tag;			/* devtag.c */
 	unsigned int warned_small_pages;	/* the hugepage fallback was logged */
+	FILE *trace;			/* KITE_TRACE (trace.c), or NULL */
+	char trace_name[96];
 };
 
 struct kite_pool {
@@ -165,6 +168,12 @@ struct kite_queue {
 	struct kite_dma rings;
 	size_t off_txcq, off_rxr, off_rxcq, off_piocq;
 };
+
+/* trace.c: KITE_TRACE=FILE, the control path's register writes */
+KITE_HIDDEN void kite_trace_open(struct kite_dev *dev, const char *devstr);
+KITE_HIDDEN void kite_trace_close(struct kite_dev *dev);
+KITE_HIDDEN void kite_trace_write(struct kite_dev *dev, uint32_t off, uint64_t v,
+				  unsigned int bits);
 
 /* control.c: the -EEXIST of a key already steered */
 KITE_HIDDEN int kite_filter_exists(const struct kite_filter *f, unsigned int index, long pid);
