@@ -259,6 +259,9 @@ void emu_scan(struct kite_emu *e)
 {
 	int64_t adj;
 
+	if (e->trace)
+		emu_trace_scan(e);
+
 	if (KITE_FGET(KITE_GCTRL_RESET, r32(e, KITE_R_GCTRL)) &&
 	    !fault_hook(e, KITE_EMU_FAULT_STUCK_RESET))
 		emu_reset(e);
@@ -275,6 +278,8 @@ void emu_scan(struct kite_emu *e)
 		emu_apply_config(e);
 	scan_queues(e);
 	emu_poll_tap(e);
+	if (e->trace)
+		emu_trace_settle(e);
 }
 
 void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up)

@@ -45,6 +45,11 @@ struct kite_emu_config {
 	 * SCRATCH changes. A real card has no such thing; off by default.
 	 */
 	bool fault_hooks;
+	/*
+	 * Log every change software makes to writable registers and doorbells,
+	 * decoded, to this file (emu/trace.c). NULL: no trace.
+	 */
+	const char *trace_file;
 };
 
 #define KITE_EMU_FAULT_STUCK_STOP	0xfa170001u

@@ -116,6 +116,7 @@ struct kite_emu {
 	int tap_fd;		/* port 0's cable to a TAP device, or -1 */
 	uint8_t *tap_buf;
 	pthread_t tap_stats;		/* P_RX_DROP_OVERRUN from the TAP's drops (tap.c) */
+	struct emu_trace *trace;	/* --trace (trace.c), or NULL */
 	atomic_bool tap_stats_stop;
 
 	/* control server */
@@ -198,6 +199,10 @@ unsigned int emu_poll_tap(struct kite_emu *e);
 
 /* tap.c */
 void emu_tap_close(struct kite_emu *e);
+int emu_trace_open(struct kite_emu *e, const char *path, char *msg, size_t msglen);
+void emu_trace_close(struct kite_emu *e);
+void emu_trace_scan(struct kite_emu *e);
+void emu_trace_settle(struct kite_emu *e);
 int emu_tap_open(struct kite_emu *e, const char *name, char *msg, size_t msglen);
 
 #endif /* KITE_EMU_INTERNAL_H */

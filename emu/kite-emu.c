@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		"      --tap NAME     cable port 0 to a new TAP device NAME (needs CAP_NET_ADMIN):\n"
 		"                     real kernel traffic reaches kite apps on port 0\n"
 		"      --fault-hooks  let SCRATCH trigger a stuck card (hw-spec §8; tests only)\n"
+		"      --trace FILE   log software's register and doorbell writes, decoded\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"The model polls doorbells on its thread without sleeping (one full core).\n"
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
 		{ "guest-ram", required_argument, NULL, 'G' },
 		{ "tap", required_argument, NULL, 'T' },
 		{ "fault-hooks", no_argument, NULL, 'F' },
+		{ "trace", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -91,6 +93,9 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			cfg.fault_hooks = true;
+			break;
+		case 'R':
+			cfg.trace_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);

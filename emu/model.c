@@ -71,6 +71,12 @@ int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 	emu_clock_calibrate(e);
 	emu_reset(e);	/* power on */
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1));
+	if (cfg->trace_file) {
+		err = emu_trace_open(e, cfg->trace_file, msg, msglen);
+		if (err)
+			goto fail_unmap;
+		emu_trace_settle(e);	/* the power-on values are nobody's writes */
+	}
 	*out = e;
 	return 0;
 fail_unmap:
@@ -144,6 +150,7 @@ void kite_emu_destroy(struct kite_emu *emu)
 		return;
 	emu_server_stop(emu);
 	emu_tap_close(emu);	/* its statistics thread writes BAR0 */
+	emu_trace_close(emu);
 	for (i = 0; i < EMU_MAX_REGIONS; i++)
 		if (emu->region[i].used)
 			munmap(emu->region[i].va, emu->region[i].len);

@@ -108,6 +108,14 @@ check "KITE_TRACE records libkite's register writes by name, in order, decoded" 
 	grep -n 'Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8' $dir/trace | grep -q '^7:' &&
 	grep -q 'F_CTRL\[0\] <- 0x00010011 VALID=1 TYPE=DST_MAC PORT=0 QUEUE=1' $dir/trace &&
 	tail -1 $dir/trace | grep -q 'Q_CTRL\[1\] <- 0x00000000 ENABLE=0'"
+check "kite-emu --trace logs software's register and doorbell writes, decoded" bash -c "
+	$B/kite-emu -s $dir/t.sock --trace $dir/emu.trace >/dev/null 2>&1 & e=\$!
+	for i in \$(seq 50); do [ -S $dir/t.sock ] && break; sleep 0.1; done
+	$B/e2e_client traffic emu:$dir/t.sock 1 100 8 >/dev/null 2>&1; r=\$?
+	kill \$e; wait \$e
+	[ \$r = 0 ] && grep -q ' Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8\$' $dir/emu.trace &&
+	grep -q ' F_CTRL\[0\] <- 0x00010011 VALID=1 TYPE=DST_MAC PORT=0 QUEUE=1\$' $dir/emu.trace &&
+	grep -q ' DB\[1\].TX_TAIL <- 0x' $dir/emu.trace && ! grep -q 'P_RX_PKTS' $dir/emu.trace"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
