@@ -253,6 +253,7 @@ void emu_reset(struct kite_emu *e)
 	emu_apply_config(e);
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1) |
 	    KITE_FPREP(KITE_GSTATUS_RESETS, resets + 1));
+	emu_trace_settle(e);	/* the reset values are the card's, not software's */
 }
 
 void emu_scan(struct kite_emu *e)
@@ -271,6 +272,7 @@ void emu_scan(struct kite_emu *e)
 		/* a step back is a step back: the monotonic guard restarts from it */
 		e->now = mono_ns() + e->clock_offset;
 		w64(e, KITE_R_TIME_ADJ, 0);
+		emu_trace_card_wrote(e, KITE_R_TIME_ADJ, 64);
 	}
 	e->now = emu_clock(e);
 	w64(e, KITE_R_TIME, e->now);
@@ -278,8 +280,6 @@ void emu_scan(struct kite_emu *e)
 		emu_apply_config(e);
 	scan_queues(e);
 	emu_poll_tap(e);
-	if (e->trace)
-		emu_trace_settle(e);
 }
 
 void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up)

@@ -203,6 +203,7 @@ int emu_trace_open(struct kite_emu *e, const char *path, char *msg, size_t msgle
 void emu_trace_close(struct kite_emu *e);
 void emu_trace_scan(struct kite_emu *e);
 void emu_trace_settle(struct kite_emu *e);
+void emu_trace_card_wrote(struct kite_emu *e, uint32_t off, unsigned int bits);
 int emu_tap_open(struct kite_emu *e, const char *name, char *msg, size_t msglen);
 
 #endif /* KITE_EMU_INTERNAL_H */

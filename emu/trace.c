@@ -90,26 +90,44 @@ void emu_trace_scan(struct kite_emu *e)
 			uint32_t off = r->offset + k * r->stride;
 			size_t n = r->bits / 8;
 
-			if (!memcmp(e->bar + off, t->shadow + off, n))
+			uint64_t v = n == 8 ? r64(e, off) : r32(e, off);
+
+			if (!memcmp(&v, t->shadow + off, n))
 				continue;
+			memcpy(t->shadow + off, &v, n);	/* exactly what was logged */
 			snprintf(name, sizeof(name), r->count > 1 ? "%s[%u]" : "%s", r->name, k);
-			line(t, name, n == 8 ? r64(e, off) : r32(e, off), r->bits, (int)i);
+			line(t, name, v, r->bits, (int)i);
 		}
 	}
 	for (k = 0; k < KITE_MAX_QUEUES; k++) {
 		for (i = 0; i < 3; i++) {
 			uint32_t off = KITE_BAR_CTRL_SIZE + k * KITE_DB_PAGE_SIZE + i * 4;
 
-			if (!memcmp(e->bar + off, t->shadow + off, 4))
+			uint32_t v = *(volatile uint32_t *)(e->bar + off);
+
+			if (!memcmp(&v, t->shadow + off, 4))
 				continue;
+			memcpy(t->shadow + off, &v, 4);
 			snprintf(name, sizeof(name), "DB[%u].%s", k, dbs[i]);
-			line(t, name, *(volatile uint32_t *)(e->bar + off), 32, -1);
+			line(t, name, v, 32, -1);
 		}
 	}
 }
 
-/* At the end of a scan: what the card itself wrote is not software's doing. */
+/*
+ * What the card itself writes is not software's doing: after a reset (every
+ * register) and for the registers the card writes back (TIME_ADJ, GCTRL).
+ * Copying only then, not after every scan, keeps a write that lands during a
+ * scan for the next one.
+ */
 void emu_trace_settle(struct kite_emu *e)
 {
-	memcpy(e->trace->shadow, e->bar, sizeof(e->trace->shadow));
+	if (e->trace)
+		memcpy(e->trace->shadow, e->bar, sizeof(e->trace->shadow));
+}
+
+void emu_trace_card_wrote(struct kite_emu *e, uint32_t off, unsigned int bits)
+{
+	if (e->trace)
+		memcpy(e->trace->shadow + off, e->bar + off, bits / 8);
 }

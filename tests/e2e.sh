@@ -93,8 +93,8 @@ check "tools range-check their numbers and say what was wrong; KITE_DEV reaches 
 	! $B/kite-stat -d $dev -i x 2>$dir/pe && grep -q -e \"-i 'x'\" $dir/pe &&
 	KITE_DEV=$dev $B/kite-pingpong -n 100 -w 10 -m pio >/dev/null"
 check "a capture that cannot start leaves no file behind" bash -c "
-	$B/kite-capture -d $dev -q 9 --udp 4242 -t 5 -w $dir/hold.pcap 2>/dev/null & h=\$!
-	sleep 0.5
+	$B/kite-capture -d $dev -q 9 --udp 4242 -t 60 -w $dir/hold.pcap 2>$dir/hold.err & h=\$!
+	for i in \$(seq 300); do grep -q capturing $dir/hold.err && break; sleep 0.1; done
 	! $B/kite-capture -d $dev -q 10 --udp 4242 -w $dir/none.pcap 2>/dev/null && [ ! -e $dir/none.pcap ]
 	r=\$?; kill \$h; wait \$h 2>/dev/null; exit \$r"
 check "kite-regs get --json prints JSON for registers and fields alike" bash -c "

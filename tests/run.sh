@@ -31,13 +31,13 @@ for t in test_regtab test_emu test_lib; do
 	rm -f "$out"
 done
 
-read -r p f < <(bash tests/e2e.sh "$BUILD" | tee /dev/stderr | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+read -r p f < <(bash tests/e2e.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
-read -r p f < <(bash tests/tap.sh "$BUILD" | tee /dev/stderr | sed -n 's/^tap: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+read -r p f < <(bash tests/tap.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^tap: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
-read -r p f < <(bash tests/soak.sh "$BUILD" 2>&1 | tee /dev/stderr | sed -n 's/^soak: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+read -r p f < <(bash tests/soak.sh "$BUILD" 2>&1 | tee -a /dev/stderr | sed -n 's/^soak: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
 echo "$pass $fail" >"$BUILD/test-counts"
