@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Helpers for the kite.ko test programs in the QEMU guest (kmod_util.h). */
 #include <grp.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -94,20 +95,33 @@ volatile uint32_t *map_doorbell(int fd, unsigned int qid)
 
 static _Thread_local sigjmp_buf *probe_env;
 
+/* A fault outside a probe is a real one: the default action, as if we were not here. */
 static void on_fault(int sig)
 {
-	(void)sig;
+	if (!probe_env) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	siglongjmp(*probe_env, 1);
+}
+
+/* Installed once for the process: threads probing at once must not swap handlers. */
+static void install_fault_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_fault, .sa_flags = SA_NODEFER };
+
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
 }
 
 static bool probe(volatile uint32_t *p, uint32_t *v, bool write)
 {
-	struct sigaction sa = { .sa_handler = on_fault, .sa_flags = SA_NODEFER }, obus, osegv;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	sigjmp_buf env;
-	bool ok = false;
+	volatile bool ok = false;	/* set after sigsetjmp: must survive the longjmp */
 
-	sigaction(SIGBUS, &sa, &obus);
-	sigaction(SIGSEGV, &sa, &osegv);
+	pthread_once(&once, install_fault_handlers);
 	probe_env = &env;
 	if (!sigsetjmp(env, 1)) {
 		if (write)
@@ -116,8 +130,7 @@ static bool probe(volatile uint32_t *p, uint32_t *v, bool write)
 			*v = *p;
 		ok = true;
 	}
-	sigaction(SIGBUS, &obus, NULL);
-	sigaction(SIGSEGV, &osegv, NULL);
+	probe_env = NULL;
 	return ok;
 }
 
