@@ -38,35 +38,23 @@ void kite_wr64(struct kite_dev *kd, u32 off, u64 v)
 		lo_hi_writeq(v, kd->regs + off);
 }
 
-/* Slow path only: poll a register until (value & mask) == want, up to 1 s. */
-int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what)
+/*
+ * Slow path only: poll a register, up to 1 s, until (value & mask) == want,
+ * or with any set, until any bit of mask is. All-ones reads mean the card is
+ * gone (-ENODEV).
+ */
+static int kite_poll(struct kite_dev *kd, u32 off, u32 mask, u32 want, bool any,
+		     const char *what)
 {
 	u32 v;
 	int err;
 
 	if (kd->dead)	/* the windows may be unmapped already */
 		return -ENODEV;
-	err = readx_poll_timeout(readl, kd->regs + off, v, (v & mask) == want || v == ~0U,
+	err = readx_poll_timeout(readl, kd->regs + off, v,
+				 (any ? (v & mask) != 0 : (v & mask) == want) || v == ~0U,
 				 10, USEC_PER_SEC);
-	if (v == ~0U && mask != ~0U)
-		err = kite_rd32(kd, off) == ~0U ? -ENODEV : err;
-	if (err)
-		dev_warn(&kd->pdev->dev, "%s: no answer from the card (reg 0x%04x = 0x%08x)\n",
-			 what, off, v);
-	return err;
-}
-
-/* Slow path only: poll a register until any bit of mask is set, up to 1 s. */
-static int kite_wait_any(struct kite_dev *kd, u32 off, u32 mask, const char *what)
-{
-	u32 v;
-	int err;
-
-	if (kd->dead)
-		return -ENODEV;
-	err = readx_poll_timeout(readl, kd->regs + off, v, (v & mask) || v == ~0U,
-				 10, USEC_PER_SEC);
-	if (!err && v == ~0U && kite_rd32(kd, off) == ~0U)
+	if (v == ~0U && (any || mask != ~0U) && kite_rd32(kd, off) == ~0U)
 		err = -ENODEV;
 	if (err)
 		dev_warn(&kd->pdev->dev, "%s: no answer from the card (reg 0x%04x = 0x%08x)\n",
@@ -74,11 +62,17 @@ static int kite_wait_any(struct kite_dev *kd, u32 off, u32 mask, const char *wha
 	return err;
 }
 
+int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what)
+{
+	return kite_poll(kd, off, mask, want, false, what);
+}
+
 int kite_queue_start_wait(struct kite_dev *kd, unsigned int qid)
 {
-	return kite_wait_any(kd, KITE_R_AT(Q_STATUS, qid),
-			     KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR),
-			     "queue start");
+	const u32 run_or_error = KITE_FMASK(KITE_Q_STATUS_RUNNING) |
+				 KITE_FMASK(KITE_Q_STATUS_ERROR);
+
+	return kite_poll(kd, KITE_R_AT(Q_STATUS, qid), run_or_error, 0, true, "queue start");
 }
 
 /* hw-spec §3.3: apply port and filter writes. */
