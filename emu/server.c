@@ -99,6 +99,7 @@ static void client_log(struct kite_emu *e, int slot, const char *what)
 /* A released queue: no port's unmatched frames go to it any more (§3.5). */
 static void ports_forget_queue(struct kite_emu *e, unsigned int qid)
 {
+	bool changed = false;
 	unsigned int p;
 
 	for (p = 0; p < KITE_MAX_PORTS; p++) {
@@ -108,9 +109,11 @@ static void ports_forget_queue(struct kite_emu *e, unsigned int qid)
 		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid) {
 			w32(e, KITE_R_AT(P_CTRL, p), ctrl & ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
 							  KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE)));
-			emu_apply_config(e);
+			changed = true;
 		}
 	}
+	if (changed)
+		emu_apply_config(e);
 }
 
 /* Invalidate a filter entry now: its owner is gone or gave it back. */
