@@ -15,7 +15,7 @@ endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -MMD -MP \
+ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -Ihw -MMD -MP \
 	     -DKITE_VERSION_STRING='"$(VERSION)"' $(CFLAGS)
 LDLIBS  := -pthread -lm
 SANFLAGS := -fsanitize=address,undefined
@@ -24,7 +24,7 @@ ALLCFLAGS += -O1 $(SANFLAGS) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += $(SANFLAGS)
 endif
 
-LIB_SRCS := $(wildcard userlib/*.c)
+LIB_SRCS := $(wildcard userlib/*.c) hw/kite_hw.c
 EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
@@ -42,6 +42,11 @@ all: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
 $(BUILD)/userlib/%.o: userlib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -fPIC -fvisibility=hidden -DKITE_BUILDING_LIB -Iuserlib -c $< -o $@
+
+# the control sequences kite.ko and uio_kite.ko share, inside libkite (not exported)
+$(BUILD)/hw/%.o: hw/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -fPIC -fvisibility=hidden -Iuserlib -c $< -o $@
 
 $(BUILD)/emu/%.o: emu/%.c
 	@mkdir -p $(@D)
@@ -159,7 +164,7 @@ $(FUZZ_OUT)/fuzz_model: fuzz/fuzz_model.c $(EMU_SRCS) $(wildcard emu/*.h include
 
 $(FUZZ_OUT)/fuzz_api: fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) $(wildcard emu/*.h userlib/*.h include/kite/*.h include/kite/*.def)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Iuserlib fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) -o $@ -pthread -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iuserlib -Ihw fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) -o $@ -pthread -lm
 
 # minutes of applications started and killed against one daemon (tests/soak.sh)
 soak: all
@@ -194,7 +199,7 @@ modules:
 DKMS_SRC := $(DESTDIR)/usr/src/kite-$(VERSION)
 dkms-install:
 	rm -rf $(DKMS_SRC) && install -d $(DKMS_SRC)
-	cp -r Kbuild dkms.conf kmod uio include $(DKMS_SRC)/
+	cp -r Kbuild dkms.conf kmod uio hw include $(DKMS_SRC)/
 	dkms add -m kite -v $(VERSION) && dkms build -m kite -v $(VERSION) && \
 		dkms install -m kite -v $(VERSION)
 

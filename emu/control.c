@@ -186,9 +186,17 @@ static void port_status_update(struct kite_emu *e, unsigned int p)
 		  KITE_FPREP(KITE_P_STATUS_SPEED, KITE_P_STATUS_SPEED_10G)) : 0);
 }
 
-/* §3.3: port and filter registers take effect on CFG_COMMIT. */
+/*
+ * §3.3: port and filter registers take effect on CFG_COMMIT. The sequence
+ * number is taken before the registers are read: a commit written while we
+ * read them (another process's filter) is not acknowledged by this pass but
+ * triggers the next one. Taken after, it would be acknowledged with its
+ * writes missed, and that process's frames dropped without a word.
+ */
 void emu_apply_config(struct kite_emu *e)
 {
+	uint32_t seq = __atomic_load_n((uint32_t *)(e->bar + KITE_R_CFG_COMMIT),
+				       __ATOMIC_ACQUIRE);
 	unsigned int p, i;
 
 	for (p = 0; p < KITE_MAX_PORTS; p++) {
@@ -204,6 +212,7 @@ void emu_apply_config(struct kite_emu *e)
 		port_status_update(e, p);
 	}
 	e->nfilters = 0;
+	e->copy_end = 0;
 	for (i = 0; i < KITE_MAX_FILTERS; i++) {
 		uint32_t ctrl = r32(e, KITE_R_AT(F_CTRL, i));
 		struct emu_filter *f = &e->filter[e->nfilters];
@@ -213,12 +222,16 @@ void emu_apply_config(struct kite_emu *e)
 		f->type = KITE_FGET(KITE_F_CTRL_TYPE, ctrl);
 		f->port = KITE_FGET(KITE_F_CTRL_PORT, ctrl);
 		f->queue = KITE_FGET(KITE_F_CTRL_QUEUE, ctrl);
+		/* a v1.1 card has no COPY bit: the entry is an ordinary one */
+		f->copy = KITE_FGET(KITE_F_CTRL_COPY, ctrl) && !emu_old_contract(e, 2);
 		f->key = r64(e, KITE_R_AT(F_KEY, i));
 		f->index = (uint16_t)i;
+		if (f->copy)
+			e->copy_end = e->nfilters + 1;
 		e->nfilters++;
 	}
-	e->cfg_commit = r32(e, KITE_R_CFG_COMMIT);
-	w32(e, KITE_R_CFG_ACK, e->cfg_commit);
+	e->cfg_commit = seq;
+	__atomic_store_n((uint32_t *)(e->bar + KITE_R_CFG_ACK), seq, __ATOMIC_RELEASE);
 }
 
 /* §3.3 GCTRL.RESET: every register to its table reset value. */
@@ -239,6 +252,10 @@ void emu_reset(struct kite_emu *e)
 			/* P_MAC's reset value is per port (regs.def) */
 			uint64_t v = r->reset + (i == KITE_RI_P_MAC ? k : 0);
 
+			if (i == KITE_RI_ID_VERSION && emu_old_contract(e, KITE_VERSION_MINOR))
+				v = (KITE_VERSION_MAJOR << 16) | e->cfg.contract_minor;
+			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 2))
+				v &= ~KITE_FMASK(KITE_ID_FEATURES_COPY_FILTERS);
 			if (r->bits == 64)
 				w64(e, off, v);
 			else

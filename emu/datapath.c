@@ -46,6 +46,8 @@ static bool filter_match(const struct emu_filter *fl, const uint8_t *f, uint32_t
 {
 	uint32_t ihl;
 
+	if (fl->type == KITE_F_CTRL_TYPE_ALL)	/* copies only; §3.8 */
+		return fl->copy;
 	if (fl->type == KITE_F_CTRL_TYPE_DST_MAC)
 		return rd_be(f, 6) == (fl->key & 0xffffffffffffULL);
 	if (len < 34 || rd_be16(f + 12) != 0x0800 || (f[14] >> 4) != 4)
@@ -59,65 +61,42 @@ static bool filter_match(const struct emu_filter *fl, const uint8_t *f, uint32_t
 	return rd_be16(f + 14 + ihl + 2) == (fl->key & 0xffff);
 }
 
-/* A frame arrives on port p from the wire. */
-static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, uint32_t len)
+/*
+ * Write frame f, received on port p and steered by filter (or none), into
+ * queue qid's next RX buffer. Returns false, counted in the queue's or the
+ * port's drop counters, if it could not.
+ */
+static bool queue_deliver(struct kite_emu *e, unsigned int p, unsigned int qid,
+			  uint32_t filter, const uint8_t *f, uint32_t len)
 {
-	struct emu_port *port = &e->port[p];
-	uint32_t filter = KITE_CQE_NO_FILTER, qid, flags;
-	struct emu_queue *q;
-	unsigned int i;
+	struct emu_queue *q = &e->q[qid % KITE_MAX_QUEUES];
+	uint32_t i, flags;
 	uint8_t *buf;
 
-	add64(e, KITE_R_AT(P_RX_PKTS, p), 1);
-	add64(e, KITE_R_AT(P_RX_BYTES, p), len);
-	if (len > port->max_frame || len < KITE_MIN_FRAME) {
-		add64(e, KITE_R_AT(P_RX_DROP_MTU, p), 1);
-		return;
-	}
-	qid = port->default_queue;
-	for (i = 0; i < e->nfilters; i++) {
-		const struct emu_filter *fl = &e->filter[i];
-
-		if (fl->port == p && filter_match(fl, f, len)) {
-			filter = fl->index;
-			qid = fl->queue;
-			add64(e, KITE_R_AT(F_HITS, fl->index), 1);
-			break;
-		}
-	}
-	if (filter == KITE_CQE_NO_FILTER && !port->default_en) {
-		add64(e, KITE_R_AT(P_RX_DROP_NOMATCH, p), 1);
-		return;
-	}
-	q = &e->q[qid % KITE_MAX_QUEUES];
-	if (qid >= KITE_MAX_QUEUES || !q->running) {
-		add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);
-		return;
-	}
+	if (qid >= KITE_MAX_QUEUES || !q->running)
+		return false;
 	if (q->rx_head == q->rx_tail) {
 		q->rx_tail = db_load(q, KITE_DB_RX_TAIL);
 		if (q->rx_tail - q->rx_head > q->rx_mask + 1) {
+			/* §3.7: the frame this found is counted by the caller */
 			emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
-			/* §3.7: the frame this found is counted, not lost silently */
-			add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);
-			return;
+			return false;
 		}
 		if (q->rx_head == q->rx_tail) {
 			add64(e, KITE_R_AT(Q_RX_DROP_NOBUF, qid), 1);
-			return;
+			return false;
 		}
 	}
 	if (len > q->rx_buf_size) {
 		add64(e, KITE_R_AT(Q_RX_DROP_BUFSZ, qid), 1);
-		return;
+		return false;
 	}
 	i = q->rx_head & q->rx_mask;
 	buf = emu_dma_ptr(e, q->dma_owner, q->rxr[i].addr, q->rx_buf_size);
 	if (!buf) {
 		emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_RX_BUF, q->rxr[i].addr, q->rx_buf_size);
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
-		add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);	/* §3.7: the fault stopped it */
-		return;
+		return false;	/* §3.7: the fault stopped it; the caller counts the frame */
 	}
 	/* on the loopback the frame may come from a TX buffer overlapping this one */
 	memmove(buf, f, len);
@@ -128,6 +107,54 @@ static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, u
 	w32(e, KITE_R_AT(Q_RX_HEAD, qid), q->rx_head);
 	add64(e, KITE_R_AT(Q_RX_PKTS, qid), 1);
 	add64(e, KITE_R_AT(Q_RX_BYTES, qid), len);
+	return true;
+}
+
+/* Did the queue refuse a frame for a reason the port counts (not running, stopped by it)? */
+static bool queue_refused(const struct kite_emu *e, unsigned int qid)
+{
+	return qid >= KITE_MAX_QUEUES || !e->q[qid].running;
+}
+
+/* A frame arrives on port p from the wire. */
+static void port_receive(struct kite_emu *e, unsigned int p, const uint8_t *f, uint32_t len)
+{
+	struct emu_port *port = &e->port[p];
+	uint32_t filter = KITE_CQE_NO_FILTER, qid;
+	unsigned int i;
+
+	add64(e, KITE_R_AT(P_RX_PKTS, p), 1);
+	add64(e, KITE_R_AT(P_RX_BYTES, p), len);
+	if (len > port->max_frame || len < KITE_MIN_FRAME) {
+		add64(e, KITE_R_AT(P_RX_DROP_MTU, p), 1);
+		return;
+	}
+	/*
+	 * §3.8: the first ordinary entry that matches steers the frame; every
+	 * copy entry that matches, before or after it, gets a copy.
+	 */
+	qid = port->default_queue;
+	for (i = 0; i < e->nfilters && (filter == KITE_CQE_NO_FILTER || i < e->copy_end); i++) {
+		const struct emu_filter *fl = &e->filter[i];
+
+		if (fl->port != p || (!fl->copy && filter != KITE_CQE_NO_FILTER) ||
+		    !filter_match(fl, f, len))
+			continue;
+		add64(e, KITE_R_AT(F_HITS, fl->index), 1);
+		if (fl->copy) {
+			if (!queue_deliver(e, p, fl->queue, fl->index, f, len))
+				add64(e, KITE_R_AT(P_RX_COPY_DROP, p), 1);
+			continue;
+		}
+		filter = fl->index;
+		qid = fl->queue;
+	}
+	if (filter == KITE_CQE_NO_FILTER && !port->default_en) {
+		add64(e, KITE_R_AT(P_RX_DROP_NOMATCH, p), 1);
+		return;
+	}
+	if (!queue_deliver(e, p, qid, filter, f, len) && queue_refused(e, qid))
+		add64(e, KITE_R_AT(P_RX_DROP_NOQ, p), 1);
 }
 
 /* Queue q sends frame f on its port; returns the completion status. */

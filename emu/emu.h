@@ -50,6 +50,12 @@ struct kite_emu_config {
 	 * decoded, to this file (emu/trace.c). NULL: no trace.
 	 */
 	const char *trace_file;
+	/*
+	 * Behave as a card of an older contract minor version (ID_VERSION,
+	 * ID_FEATURES and behaviour), so software's fallbacks can be tested:
+	 * 1 = v1.1 (no copy filters). 0: the newest this model implements.
+	 */
+	unsigned int contract_minor;
 };
 
 #define KITE_EMU_FAULT_STUCK_STOP	0xfa170001u

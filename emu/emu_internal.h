@@ -29,14 +29,14 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define EMU_OWNER_GUEST		(-2)	/* the attached VM's RAM: never unmapped */
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
 
-/* A client's DMA memory: what an IOMMU mapping is to a real card. */
 /* The key a bus client claimed a filter entry for (emu_proto.h FILTER_CLAIM). */
 struct emu_filter_key {
-	bool keyed;
+	bool keyed, copy;
 	uint32_t type, port;
 	uint64_t key;
 };
 
+/* A client's DMA memory: what an IOMMU mapping is to a real card. */
 struct emu_region {
 	uint64_t iova;
 	uint64_t len;
@@ -75,6 +75,7 @@ struct emu_port {
 
 struct emu_filter {
 	uint8_t type, port, queue;
+	bool copy;		/* F_CTRL.COPY (v1.2): a copy to queue, matching goes on */
 	uint16_t index;		/* entry number, reported in RX completions */
 	uint64_t key;
 };
@@ -94,6 +95,7 @@ struct kite_emu {
 	int8_t filter_owner[KITE_MAX_FILTERS];		/* client slot or EMU_NO_OWNER */
 	struct emu_filter_key filter_key[KITE_MAX_FILTERS];	/* what each claim steers */
 	unsigned int nfilters;
+	unsigned int copy_end;	/* filter[] past the last copy entry: the search may stop */
 	uint32_t cfg_commit;
 
 	unsigned int nactive;
@@ -132,6 +134,12 @@ struct kite_emu {
 	pid_t client_pid[EMU_MAX_CLIENTS];	/* SO_PEERCRED, for limits and logs */
 	bool client_hello[EMU_MAX_CLIENTS];	/* got the BAR fd already */
 };
+
+/* Does the model play a card older than contract 1.minor (kite-emu --contract)? */
+static inline bool emu_old_contract(const struct kite_emu *e, unsigned int minor)
+{
+	return e->cfg.contract_minor && e->cfg.contract_minor < minor;
+}
 
 /* BAR0 access: the model is the only writer of RO registers. */
 static inline uint32_t r32(struct kite_emu *e, uint32_t off)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emu.h"
+#include "kite/hw.h"
 #include "../tools/args.h"
 
 static volatile sig_atomic_t stop;
@@ -21,13 +22,13 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kite-emu [-s PATH] [-w loopback|pair] [-c CPU]\n"
+		"usage: kite-emu [-s PATH] [--wire loopback|pair] [-c CPU]\n"
 		"\n"
 		"A software model of the kite NIC (docs/hw-spec.md). Applications reach it\n"
 		"with libkite's device string emu:PATH.\n"
 		"\n"
 		"  -s, --socket PATH  control socket (default /tmp/kite-emu.sock)\n"
-		"  -w, --wire WIRE    loopback: each port receives what it sends (default)\n"
+		"      --wire WIRE    loopback: each port receives what it sends (default)\n"
 		"                     pair: port 0 and port 1 cabled back to back\n"
 		"  -c, --cpu CPU      pin the polling thread to CPU\n"
 		"      --bar-file F   keep the BARs in file F (QEMU: ivshmem-plain's memdev)\n"
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 		"                     real kernel traffic reaches kite apps on port 0\n"
 		"      --fault-hooks  let SCRATCH trigger a stuck card (hw-spec §8; tests only)\n"
 		"      --trace FILE   log software's register and doorbell writes, decoded\n"
+		"      --contract 1.N act as a card of contract v1.N (ID_VERSION, ID_FEATURES and\n"
+		"                     behaviour), to test software's fallbacks; default: newest\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"The model polls doorbells on its thread without sleeping (one full core).\n"
@@ -53,6 +56,7 @@ int main(int argc, char **argv)
 		{ "tap", required_argument, NULL, 'T' },
 		{ "fault-hooks", no_argument, NULL, 'F' },
 		{ "trace", required_argument, NULL, 'R' },
+		{ "contract", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -63,7 +67,7 @@ int main(int argc, char **argv)
 	int c, cpu = -1;
 
 	tool_version(argc, argv, "kite-emu");
-	while ((c = getopt_long(argc, argv, "s:w:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			cfg.socket_path = optarg;
@@ -80,7 +84,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'c':
-			cpu = atoi(optarg);
+			cpu = (int)arg_ulong("kite-emu", 'c', optarg, 0, 4095);
 			break;
 		case 'B':
 			cfg.bar_file = optarg;
@@ -96,6 +100,15 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.trace_file = optarg;
+			break;
+		case 'V':
+			if (strncmp(optarg, "1.", 2)) {
+				fprintf(stderr, "kite-emu: --contract '%s': this model speaks 1.x\n",
+					optarg);
+				return 2;
+			}
+			cfg.contract_minor = (unsigned int)arg_ulong("kite-emu", 'V', optarg + 2, 1,
+								     KITE_VERSION_MINOR);
 			break;
 		case 'h':
 			usage(stdout);

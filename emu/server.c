@@ -96,11 +96,14 @@ static void client_log(struct kite_emu *e, int slot, const char *what)
 			what);
 }
 
-/* A released queue: no port's unmatched frames go to it any more (§3.5). */
-static void ports_forget_queue(struct kite_emu *e, unsigned int qid)
+/*
+ * A released queue: nothing steers frames to it any more, neither a port's
+ * default (§3.5) nor a filter entry (§3.8), so its next owner starts clean.
+ */
+static void queue_forget(struct kite_emu *e, unsigned int qid)
 {
 	bool changed = false;
-	unsigned int p;
+	unsigned int p, i;
 
 	for (p = 0; p < KITE_MAX_PORTS; p++) {
 		uint32_t ctrl = r32(e, KITE_R_AT(P_CTRL, p));
@@ -109,6 +112,15 @@ static void ports_forget_queue(struct kite_emu *e, unsigned int qid)
 		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid) {
 			w32(e, KITE_R_AT(P_CTRL, p), ctrl & ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
 							  KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE)));
+			changed = true;
+		}
+	}
+	for (i = 0; i < KITE_MAX_FILTERS; i++) {
+		uint32_t ctrl = r32(e, KITE_R_AT(F_CTRL, i));
+
+		if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) && KITE_FGET(KITE_F_CTRL_QUEUE, ctrl) == qid) {
+			w32(e, KITE_R_AT(F_CTRL, i), 0);
+			e->filter_owner[i] = EMU_NO_OWNER;
 			changed = true;
 		}
 	}
@@ -128,11 +140,14 @@ static void filter_drop(struct kite_emu *e, unsigned int i)
  * A free filter entry. A keyed claim is refused if that key is already
  * steered on that port, whether by a claimed entry (its claim recorded the
  * key) or by a valid one on the card: the card's lowest index would win and
- * silently take the other's traffic.
+ * silently take the other's traffic. Copy entries take nothing from anyone;
+ * only a second copy of the same key is refused.
  */
 static int filter_claim(struct kite_emu *e, int slot, struct kite_emu_msg *m)
 {
-	bool keyed = m->a & KITE_EMU_FILTER_KEYED;
+	/* a v1.1 card has no copies: such a claim is an ordinary entry's */
+	bool keyed = m->a & KITE_EMU_FILTER_KEYED,
+	     copy = (m->a & KITE_EMU_FILTER_COPY) && !emu_old_contract(e, 2);
 	uint32_t type = m->a & 0xff, port = (m->a >> 8) & 0xff;
 	uint64_t key = m->b;
 	unsigned int i;
@@ -143,9 +158,11 @@ static int filter_claim(struct kite_emu *e, int slot, struct kite_emu_msg *m)
 		bool claimed = e->filter_owner[i] != EMU_NO_OWNER && k->keyed;
 		bool valid = KITE_FGET(KITE_F_CTRL_VALID, ctrl);
 
-		if ((claimed && k->type == type && k->port == port && k->key == key) ||
+		if ((claimed && k->type == type && k->port == port && k->key == key &&
+		     k->copy == copy) ||
 		    (valid && KITE_FGET(KITE_F_CTRL_TYPE, ctrl) == type &&
 		     KITE_FGET(KITE_F_CTRL_PORT, ctrl) == port &&
+		     (KITE_FGET(KITE_F_CTRL_COPY, ctrl) && !emu_old_contract(e, 2)) == copy &&
 		     r64(e, KITE_R_AT(F_KEY, i)) == key)) {
 			m->a = i;
 			m->b = e->filter_owner[i] == EMU_NO_OWNER ? 0 :
@@ -157,7 +174,8 @@ static int filter_claim(struct kite_emu *e, int slot, struct kite_emu_msg *m)
 		if (e->filter_owner[i] == EMU_NO_OWNER &&
 		    !KITE_FGET(KITE_F_CTRL_VALID, r32(e, KITE_R_AT(F_CTRL, i)))) {
 			e->filter_owner[i] = (int8_t)slot;
-			e->filter_key[i] = (struct emu_filter_key){ .keyed = keyed, .type = type,
+			e->filter_key[i] = (struct emu_filter_key){ .keyed = keyed, .copy = copy,
+								     .type = type,
 								     .port = port, .key = key };
 			m->a = i;
 			return 0;
@@ -204,7 +222,7 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 		/* stopped: its next owner must not inherit a run that reaches our memory */
 		w32(e, KITE_R_AT(Q_CTRL, m->a), 0);
 		emu_queue_stop(e, (unsigned int)m->a);
-		ports_forget_queue(e, (unsigned int)m->a);
+		queue_forget(e, (unsigned int)m->a);
 		q->owner = EMU_NO_OWNER;
 		return 0;
 	case KITE_EMU_FILTER_CLAIM:
@@ -216,6 +234,16 @@ static int handle(struct kite_emu *e, int slot, struct kite_emu_msg *m, int fd,
 			return -EPERM;
 		filter_drop(e, (unsigned int)m->a);
 		return 0;
+	case KITE_EMU_OWNER: {
+		unsigned int i = m->a & 0xffff;
+		int owner;
+
+		if (m->a >> 16 > 1 || i >= (m->a >> 16 ? KITE_MAX_FILTERS : KITE_MAX_QUEUES))
+			return -EINVAL;
+		owner = m->a >> 16 ? e->filter_owner[i] : e->q[i].owner;
+		m->b = owner == EMU_NO_OWNER ? 0 : (uint64_t)e->client_pid[owner];
+		return 0;
+	}
 	case KITE_EMU_SET_CARRIER:
 		if (m->a >= KITE_MAX_PORTS)
 			return -EINVAL;
@@ -237,7 +265,7 @@ static void client_gone(struct kite_emu *e, int slot)
 			continue;
 		w32(e, KITE_R_AT(Q_CTRL, qid), 0);
 		emu_queue_stop(e, qid);
-		ports_forget_queue(e, qid);
+		queue_forget(e, qid);
 		e->q[qid].owner = EMU_NO_OWNER;
 	}
 	for (qid = 0; qid < KITE_MAX_FILTERS; qid++)

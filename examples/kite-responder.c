@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kite/kite.h"
+#include "kite/hw.h"
 #include "../tools/args.h"
 
 static volatile sig_atomic_t stop;
@@ -115,19 +116,31 @@ int main(int argc, char **argv)
 	int c, i;
 
 	tool_version(argc, argv, "kite-responder");
-	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option lo[] = {
+		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
+		{ "time", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' }, { 0 }
+	};
 
 	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'a': addr = optarg; break;
-		case 'p': qc.port = (unsigned int)atoi(optarg); break;
-		case 'q': qid = (unsigned int)atoi(optarg); break;
-		case 't': secs = atof(optarg); break;
+		case 'p': qc.port = (unsigned int)arg_ulong("kite-responder", 'p', optarg, 0,
+							    KITE_MAX_PORTS - 1); break;
+		case 'q': qid = (unsigned int)arg_ulong("kite-responder", 'q', optarg, 0,
+							KITE_MAX_QUEUES - 1); break;
+		case 't': secs = arg_double("kite-responder", 't', optarg, 0, 1e9); break;
 		default:
-			printf("usage: kite-responder [-d DEV] [-a A.B.C.D] [-p PORT] [-q QUEUE] "
-			       "[-t SECONDS]\nAnswers ARP, ping and UDP (echo) for address A on "
-			       "the card's port, with the port's MAC.\n");
+			fprintf(c == 'h' ? stdout : stderr,
+				"usage: kite-responder [-d DEV] [-a A.B.C.D] [-p PORT] [-q QUEUE] "
+				"[-t SECONDS]\nAnswers ARP, ping and UDP (echo) for address A on "
+				"the card's port, with the port's MAC.\n"
+				"  -d, --dev DEV      device (default $KITE_DEV)\n"
+				"  -a, --addr A.B.C.D our IPv4 address (default 169.254.77.2)\n"
+				"  -p, --port PORT    card port (default 0)\n"
+				"  -q, --queue Q      queue (default 0)\n"
+				"  -t, --time SEC     stop after SEC seconds (default: until interrupted)\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}

@@ -10,17 +10,21 @@
 
 #include <linux/pci.h>
 #include <kite/hw.h>
+#include "kite_hw.h"
 
 struct kite_board {
 	int regs_bar, db_bar;
 	resource_size_t regs_off, db_off;
+	unsigned int slack;	/* kite_hw waits this many times the spec's times */
 };
 
 enum { KITE_BOARD_NATIVE, KITE_BOARD_SHMEM };
 
 static const struct kite_board kite_boards[] = {
-	[KITE_BOARD_NATIVE] = { .regs_bar = 0, .db_bar = 2 },
-	[KITE_BOARD_SHMEM] = { .regs_bar = 2, .db_bar = 2, .db_off = KITE_BAR_CTRL_SIZE },
+	[KITE_BOARD_NATIVE] = { .regs_bar = 0, .db_bar = 2, .slack = 1 },
+	/* the software model, on CPUs it shares with its clients */
+	[KITE_BOARD_SHMEM] = { .regs_bar = 2, .db_bar = 2, .db_off = KITE_BAR_CTRL_SIZE,
+			       .slack = KITE_HW_SLACK_MODEL },
 };
 
 #define KITE_PCI_DEVICE_ID_SHMEM 0x4b0e	/* placeholder: layout entry for new_id */

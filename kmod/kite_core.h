@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 
+#include "kite_hw.h"
 #include "kite_logic.h"
 
 struct kite_dev {
@@ -31,8 +32,8 @@ struct kite_dev {
 	struct list_head files;		/* open files, to revoke their mappings */
 	pid_t tenant_pid;		/* who opened the tenant file, for sysfs */
 	struct kite_limits lim;
+	struct kite_hw hw;		/* the control sequences (hw/kite_hw.c), under lock */
 	u32 version;
-	u32 cfg_seq;
 	bool dead;			/* unbound or surprise-removed */
 	bool wedged;			/* a queue would not stop: bus mastering is off */
 	bool no_iommu;			/* no translating IOMMU (none, or passthrough) */
@@ -49,8 +50,8 @@ struct kite_file {
 };
 
 /*
- * All MMIO goes through these two (STYLE.md 8): an all-ones read means the
- * card is gone, and then we stop touching it.
+ * All MMIO after probe goes through these (STYLE.md 8): an all-ones read
+ * means the card is gone, and then we stop touching it.
  */
 static inline u32 kite_rd32(struct kite_dev *kd, u32 off)
 {
@@ -79,11 +80,9 @@ extern bool kite_bar0_writable;
 extern bool kite_allow_unsafe_noiommu;
 extern unsigned int kite_max_pinned_mb;
 
-int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what);
-int kite_commit(struct kite_dev *kd);
+int kite_hw_done(struct kite_dev *kd, int err);
 int kite_reset(struct kite_dev *kd);
 int kite_queue_quiesce(struct kite_dev *kd, unsigned int qid);
-int kite_queue_start_wait(struct kite_dev *kd, unsigned int qid);
 void kite_filters_clear(struct kite_dev *kd, u64 mask);
 void kite_ports_forget_queue(struct kite_dev *kd, unsigned int qid);
 void kite_dev_put(struct kite_dev *kd);

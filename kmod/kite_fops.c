@@ -267,9 +267,13 @@ static int ioc_dma_unmap(struct kite_file *kf, const struct kite_ioc_dma_unmap *
 /* hw-spec §6.1, with the rings checked against this file's mappings. Caller holds kd->lock. */
 static int ioc_queue_start(struct kite_file *kf, const struct kite_ioc_queue_start *qs)
 {
+	const struct kite_hw_queue_cfg hc = {
+		.qid = qs->qid, .port = qs->port, .tx_log2 = qs->tx_log2, .rx_log2 = qs->rx_log2,
+		.rx_buf_size = qs->rx_buf_size, .tx_ring = qs->tx_ring, .tx_cq = qs->tx_cq,
+		.rx_ring = qs->rx_ring, .rx_cq = qs->rx_cq, .pio_cq = qs->pio_cq,
+	};
 	struct kite_dev *kd = kf->kd;
 	unsigned int q = qs->qid;
-	u32 st;
 	int err;
 
 	err = kite_queue_start_check(qs, &kd->lim, &kd->owners, &kf->maps, kf);
@@ -277,25 +281,15 @@ static int ioc_queue_start(struct kite_file *kf, const struct kite_ioc_queue_sta
 		return err;
 	if (kd->wedged)
 		return -EIO;
-	err = kite_queue_quiesce(kd, q);
+	err = kite_queue_quiesce(kd, q);	/* a previous owner's queue may still run */
 	if (err)
 		return err;
-	kite_wr64(kd, KITE_R_AT(Q_TX_RING, q), qs->tx_ring);
-	kite_wr64(kd, KITE_R_AT(Q_TX_CQ, q), qs->tx_cq);
-	kite_wr64(kd, KITE_R_AT(Q_RX_RING, q), qs->rx_ring);
-	kite_wr64(kd, KITE_R_AT(Q_RX_CQ, q), qs->rx_cq);
-	kite_wr64(kd, KITE_R_AT(Q_PIO_CQ, q), qs->pio_cq);
-	kite_wr32(kd, KITE_R_AT(Q_RX_BUF_SIZE, q), qs->rx_buf_size);
-	kite_wr32(kd, KITE_R_AT(Q_CTRL, q),
-		  KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, qs->port) |
-		  KITE_FPREP(KITE_Q_CTRL_TX_LOG2, qs->tx_log2) |
-		  KITE_FPREP(KITE_Q_CTRL_RX_LOG2, qs->rx_log2));
-	/* RUNNING, or ERROR: a start the card refuses ends the wait at once */
-	err = kite_queue_start_wait(kd, q);
-	st = kite_rd32(kd, KITE_R_AT(Q_STATUS, q));
-	if (err || !(st & KITE_FMASK(KITE_Q_STATUS_RUNNING))) {
-		dev_dbg(&kd->pdev->dev, "queue %u refused to start: Q_STATUS 0x%08x\n", q, st);
-		kite_queue_quiesce(kd, q);
+	err = kite_hw_queue_start(&kd->hw, &hc);
+	if (err == -EIO)	/* the card refused it (Q_STATUS.CAUSE): say so, and why */
+		dev_dbg(&kd->pdev->dev, "%s\n", kd->hw.msg);
+	if (err) {
+		kite_hw_done(kd, err);
+		kite_queue_quiesce(kd, q);	/* it may have started after the wait */
 		return -EIO;
 	}
 	return 0;
@@ -312,11 +306,8 @@ static int ioc_filter_add(struct kite_file *kf, struct kite_ioc_filter *f)
 		err = kite_filter_claim(&kd->owners, kf, f, &f->index);
 	if (err)
 		return err;
-	kite_wr64(kd, KITE_R_AT(F_KEY, f->index), f->key);
-	kite_wr32(kd, KITE_R_AT(F_CTRL, f->index),
-		  KITE_FPREP(KITE_F_CTRL_VALID, 1) | KITE_FPREP(KITE_F_CTRL_TYPE, f->type) |
-		  KITE_FPREP(KITE_F_CTRL_PORT, f->port) | KITE_FPREP(KITE_F_CTRL_QUEUE, f->queue));
-	err = kite_commit(kd);
+	err = kite_hw_done(kd, kite_hw_filter_write(&kd->hw, f->index, f->type, f->port, f->queue,
+						    f->flags & KITE_IOC_FILTER_COPY, f->key));
 	if (err) {
 		kite_filter_release(&kd->owners, f->index, kf);
 		kite_filters_clear(kd, BIT_ULL(f->index));
@@ -340,22 +331,10 @@ static int ioc_filter_del(struct kite_file *kf, const struct kite_ioc_filter *f)
 static int ioc_port(struct kite_dev *kd, const struct kite_ioc_port *p)
 {
 	int err = kite_port_check(p, &kd->lim);
-	u32 ctrl;
 
 	if (err)
 		return err;
-	if (p->mtu)
-		kite_wr32(kd, KITE_R_AT(P_MTU, p->port), p->mtu);
-	if (p->default_queue != -2) {
-		ctrl = kite_rd32(kd, KITE_R_AT(P_CTRL, p->port));
-		ctrl &= ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
-			  KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE));
-		if (p->default_queue >= 0)
-			ctrl |= KITE_FPREP(KITE_P_CTRL_DEFAULT_EN, 1) |
-				KITE_FPREP(KITE_P_CTRL_DEFAULT_QUEUE, p->default_queue);
-		kite_wr32(kd, KITE_R_AT(P_CTRL, p->port), ctrl);
-	}
-	return kite_commit(kd);
+	return kite_hw_done(kd, kite_hw_port_set(&kd->hw, p->port, p->mtu, p->default_queue));
 }
 
 /* Every argument a command takes, copied in before kd->lock is taken. */

@@ -216,7 +216,8 @@ bool kite_queue_owned(const struct kite_owners *o, unsigned int qid, const void 
  * Take a free filter entry for f (already checked by kite_filter_check). A key
  * that is already steered (same type, port and key) is refused with -EEXIST,
  * whoever steers it: the card's lowest matching index would win, so a second
- * entry could silently take the first one's traffic.
+ * entry could silently take the first one's traffic. Copy entries take
+ * nothing; only a second copy of the same key is refused.
  */
 int kite_filter_claim(struct kite_owners *o, const void *who, const struct kite_ioc_filter *f,
 		      unsigned int *index)
@@ -230,14 +231,15 @@ int kite_filter_claim(struct kite_owners *o, const void *who, const struct kite_
 			free = min(free, i);
 			continue;
 		}
-		if (e->type == f->type && e->port == f->port && e->key == f->key)
+		if (e->type == f->type && e->port == f->port && e->key == f->key &&
+		    e->flags == f->flags)
 			return -EEXIST;
 	}
 	if (free == o->nfilters)
 		return -ENOSPC;
 	o->filter[free] = (struct kite_filter_owner){ .who = who, .type = f->type,
 						       .port = f->port, .queue = f->queue,
-						       .key = f->key };
+						       .flags = f->flags, .key = f->key };
 	*index = free;
 	return 0;
 }
@@ -286,10 +288,16 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 int kite_filter_check(const struct kite_ioc_filter *f, const struct kite_limits *lim,
 		      const struct kite_owners *o, const void *who)
 {
-	if (f->size != sizeof(*f) || f->rsvd)
+	if (f->size != sizeof(*f) || f->flags & ~KITE_IOC_FILTER_COPY)
 		return -EINVAL;
-	if (f->type < KITE_F_CTRL_TYPE_DST_MAC || f->type > KITE_F_CTRL_TYPE_UDP_DST)
+	if (f->type < KITE_F_CTRL_TYPE_DST_MAC || f->type > KITE_F_CTRL_TYPE_ALL)
 		return -EINVAL;
+	/* hw-spec §3.8: ALL would take every frame of the port; copies only */
+	if (f->type == KITE_F_CTRL_TYPE_ALL && !(f->flags & KITE_IOC_FILTER_COPY))
+		return -EINVAL;
+	if (f->flags & KITE_IOC_FILTER_COPY &&
+	    !KITE_FGET(KITE_ID_FEATURES_COPY_FILTERS, lim->features))
+		return -EOPNOTSUPP;
 	if (f->key >> KITE_F_KEY_BITS(f->type) || f->port >= lim->nports)
 		return -EINVAL;
 	/* a file may only steer traffic to its own queues */
@@ -302,9 +310,9 @@ int kite_port_check(const struct kite_ioc_port *p, const struct kite_limits *lim
 {
 	if (p->size != sizeof(*p) || p->port >= lim->nports)
 		return -EINVAL;
-	if (p->mtu && (p->mtu < 68 || p->mtu > KITE_MAX_FRAME - KITE_FRAME_OVERHEAD))
+	if (p->mtu && (p->mtu < KITE_MIN_MTU || p->mtu > KITE_MAX_FRAME - KITE_FRAME_OVERHEAD))
 		return -EINVAL;
-	if (p->default_queue < -2 || p->default_queue >= (int)lim->nqueues)
+	if (p->default_queue < KITE_PORT_DEFAULT_LEAVE || p->default_queue >= (int)lim->nqueues)
 		return -EINVAL;
 	return 0;
 }

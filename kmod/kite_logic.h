@@ -53,7 +53,7 @@ int kite_page_decode(u64 offset, unsigned int nqueues, enum kite_region *region,
 /* A filter entry and who installed it (who == NULL: free). */
 struct kite_filter_owner {
 	const void *who;
-	u32 type, port, queue;
+	u32 type, port, queue, flags;
 	u64 key;
 };
 
@@ -83,6 +83,7 @@ int kite_filter_claim(struct kite_owners *o, const void *who, const struct kite_
 int kite_filter_release(struct kite_owners *o, unsigned int index, const void *who);
 
 struct kite_limits {
+	u32 features;		/* ID_FEATURES */
 	unsigned int nports;
 	unsigned int nqueues;
 	unsigned int max_ring_log2;

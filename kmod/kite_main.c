@@ -8,7 +8,7 @@
 #include <linux/idr.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iommu.h>
-#include <linux/iopoll.h>
+#include <linux/timekeeping.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -38,53 +38,49 @@ void kite_wr64(struct kite_dev *kd, u32 off, u64 v)
 		lo_hi_writeq(v, kd->regs + off);
 }
 
-/*
- * Slow path only: poll a register, up to 1 s, until (value & mask) == want,
- * or with any set, until any bit of mask is. All-ones reads mean the card is
- * gone (-ENODEV).
- */
-static int kite_poll(struct kite_dev *kd, u32 off, u32 mask, u32 want, bool any,
-		     const char *what)
+/* kite_hw's accessors (hw/kite_hw.h): the card's control sequences run on these. */
+static u32 kite_os_rd32(void *os, u32 off)
 {
-	u32 v;
-	int err;
+	return kite_rd32(os, off);
+}
 
-	if (kd->dead)	/* the windows may be unmapped already */
-		return -ENODEV;
-	err = readx_poll_timeout(readl, kd->regs + off, v,
-				 (any ? (v & mask) != 0 : (v & mask) == want) || v == ~0U,
-				 10, USEC_PER_SEC);
-	if (v == ~0U && (any || mask != ~0U) && kite_rd32(kd, off) == ~0U)
-		err = -ENODEV;
-	if (err)
-		dev_warn(&kd->pdev->dev, "%s: no answer from the card (reg 0x%04x = 0x%08x)\n",
-			 what, off, v);
+static void kite_os_wr32(void *os, u32 off, u32 v)
+{
+	kite_wr32(os, off, v);
+}
+
+static void kite_os_wr64(void *os, u32 off, u64 v)
+{
+	kite_wr64(os, off, v);
+}
+
+static u64 kite_os_now(void *os)
+{
+	return ktime_get_ns();
+}
+
+static void kite_os_pause(void *os)
+{
+	usleep_range(10, 20);	/* slow path: process context, kd->lock held */
+}
+
+static void kite_os_fence(void *os)
+{
+	mb();	/* our MMIO writes reach the card before our next read */
+}
+
+static const struct kite_hw_os kite_os = {
+	.rd32 = kite_os_rd32, .wr32 = kite_os_wr32, .wr64 = kite_os_wr64,
+	.now_ns = kite_os_now, .pause = kite_os_pause, .fence = kite_os_fence,
+};
+
+/* Log what a failed control sequence saw (kd->hw.msg names it); returns err. */
+int kite_hw_done(struct kite_dev *kd, int err)
+{
+	/* -EIO: the card refused, the caller's answer; a dead card was logged once */
+	if (err && err != -EIO && !kd->dead)
+		dev_warn(&kd->pdev->dev, "%s\n", kd->hw.msg);
 	return err;
-}
-
-int kite_wait_reg(struct kite_dev *kd, u32 off, u32 mask, u32 want, const char *what)
-{
-	return kite_poll(kd, off, mask, want, false, what);
-}
-
-int kite_queue_start_wait(struct kite_dev *kd, unsigned int qid)
-{
-	const u32 run_or_error = KITE_FMASK(KITE_Q_STATUS_RUNNING) |
-				 KITE_FMASK(KITE_Q_STATUS_ERROR);
-
-	return kite_poll(kd, KITE_R_AT(Q_STATUS, qid), run_or_error, 0, true, "queue start");
-}
-
-/* hw-spec §3.3: apply port and filter writes. */
-int kite_commit(struct kite_dev *kd)
-{
-	u32 seq = ++kd->cfg_seq, v;
-
-	if (kd->dead)
-		return -ENODEV;
-	kite_wr32(kd, KITE_R_CFG_COMMIT, seq);
-	return readx_poll_timeout(readl, kd->regs + KITE_R_CFG_ACK, v, (s32)(v - seq) >= 0,
-				  10, USEC_PER_SEC);
 }
 
 /*
@@ -94,34 +90,14 @@ int kite_commit(struct kite_dev *kd)
  */
 void kite_ports_forget_queue(struct kite_dev *kd, unsigned int qid)
 {
-	const u32 dflt = KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) | KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE);
-	bool changed = false;
-	unsigned int p;
-	u32 ctrl;
-
-	for (p = 0; p < kd->lim.nports; p++) {
-		ctrl = kite_rd32(kd, KITE_R_AT(P_CTRL, p));
-		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
-		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid) {
-			kite_wr32(kd, KITE_R_AT(P_CTRL, p), ctrl & ~dflt);
-			changed = true;
-		}
-	}
-	if (changed)
-		kite_commit(kd);
+	kite_hw_done(kd, kite_hw_forget_queue(&kd->hw, qid, kd->lim.nports,
+					      kd->owners.nfilters, false));
 }
 
 /* Clear the filter entries in mask on the card (hw-spec §3.8) and commit. */
 void kite_filters_clear(struct kite_dev *kd, u64 mask)
 {
-	unsigned int i;
-
-	if (!mask)
-		return;
-	for (i = 0; i < kd->owners.nfilters; i++)
-		if (mask & BIT_ULL(i))
-			kite_wr32(kd, KITE_R_AT(F_CTRL, i), 0);
-	kite_commit(kd);
+	kite_hw_done(kd, kite_hw_filters_clear(&kd->hw, mask));
 }
 
 /*
@@ -154,18 +130,11 @@ static void kite_wedge(struct kite_dev *kd)
  */
 int kite_queue_quiesce(struct kite_dev *kd, unsigned int qid)
 {
-	u32 st;
-
 	if (kd->wedged)
 		return -EIO;
-	kite_wr32(kd, KITE_R_AT(Q_CTRL, qid), 0);
-	if (!kite_wait_reg(kd, KITE_R_AT(Q_STATUS, qid),
-			   KITE_FMASK(KITE_Q_STATUS_RUNNING) | KITE_FMASK(KITE_Q_STATUS_ERROR), 0,
-			   "queue stop") || kd->dead)
+	if (!kite_hw_queue_stop(&kd->hw, qid) || kd->dead)
 		return 0;	/* stopped, or the card is gone and cannot DMA */
-	st = kite_rd32(kd, KITE_R_AT(Q_STATUS, qid));
-	dev_err(&kd->pdev->dev, "queue %u did not stop within 1 s (Q_STATUS 0x%08x): resetting the card\n",
-		qid, st);
+	dev_err(&kd->pdev->dev, "%s: resetting the card\n", kd->hw.msg);
 	if (!kite_reset(kd))
 		return 0;
 	kite_wedge(kd);
@@ -253,20 +222,47 @@ static ssize_t pinned_bytes_show(struct device *dev, struct device_attribute *at
 }
 static DEVICE_ATTR_RO(pinned_bytes);
 
+/* "0 3 7": the indexes of n entries that have an owner (kite_owners) */
+static ssize_t owned_list(struct kite_dev *kd, char *buf, unsigned int n,
+			  bool (*owned)(const struct kite_owners *o, unsigned int i))
+{
+	unsigned int i;
+	int len = 0;
+
+	mutex_lock(&kd->lock);
+	for (i = 0; i < n; i++)
+		if (owned(&kd->owners, i))
+			len += sysfs_emit_at(buf, len, "%s%u", len ? " " : "", i);
+	mutex_unlock(&kd->lock);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static bool queue_has_owner(const struct kite_owners *o, unsigned int i)
+{
+	return o->queue[i];
+}
+
+static bool filter_has_owner(const struct kite_owners *o, unsigned int i)
+{
+	return o->filter[i].who;
+}
+
 static ssize_t queues_owned_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct kite_dev *kd = to_kite(dev);
-	unsigned int q;
-	int n = 0;
 
-	mutex_lock(&kd->lock);
-	for (q = 0; q < kd->lim.nqueues; q++)
-		if (kd->owners.queue[q])
-			n += sysfs_emit_at(buf, n, "%s%u", n ? " " : "", q);
-	mutex_unlock(&kd->lock);
-	return n + sysfs_emit_at(buf, n, "\n");
+	return owned_list(kd, buf, kd->lim.nqueues, queue_has_owner);
 }
 static DEVICE_ATTR_RO(queues_owned);
+
+/* The filter entries installed through this driver (all the tenant's). */
+static ssize_t filters_owned_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct kite_dev *kd = to_kite(dev);
+
+	return owned_list(kd, buf, kd->owners.nfilters, filter_has_owner);
+}
+static DEVICE_ATTR_RO(filters_owned);
 
 /* The process that opened the file holding the card's DMA, if any (README). */
 static ssize_t tenant_pid_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -288,6 +284,7 @@ static struct attribute *kite_attrs[] = {
 	&dev_attr_num_queues.attr,
 	&dev_attr_pinned_bytes.attr,
 	&dev_attr_queues_owned.attr,
+	&dev_attr_filters_owned.attr,
 	&dev_attr_tenant_pid.attr,
 	NULL,
 };
@@ -316,6 +313,7 @@ static int kite_identify(struct kite_dev *kd)
 			KITE_VERSION_MAJOR);
 		return -ENODEV;
 	}
+	kd->lim.features = readl(kd->regs + KITE_R_ID_FEATURES);
 	kd->lim.nports = min_t(u32, KITE_FGET(KITE_ID_CAPS_NUM_PORTS, caps), KITE_MAX_PORTS);
 	kd->lim.nqueues = min_t(u32, KITE_FGET(KITE_ID_CAPS_NUM_QUEUES, caps), KITE_MAX_QUEUES);
 	kd->lim.max_ring_log2 = min_t(u32, KITE_FGET(KITE_ID_CAPS_MAX_RING_LOG2, caps),
@@ -329,11 +327,9 @@ static int kite_identify(struct kite_dev *kd)
 /* hw-spec §3.3: the reset clears every filter, so nobody owns one afterwards. */
 int kite_reset(struct kite_dev *kd)
 {
-	kite_wr32(kd, KITE_R_GCTRL, KITE_FPREP(KITE_GCTRL_RESET, 1));
-	kd->cfg_seq = 0;
 	memset(kd->owners.filter, 0, sizeof(kd->owners.filter));
 	/* Queues keep their owners but are stopped: owners see it in Q_STATUS. */
-	return kite_wait_reg(kd, KITE_R_GCTRL, KITE_FMASK(KITE_GCTRL_RESET), 0, "reset");
+	return kite_hw_done(kd, kite_hw_reset(&kd->hw));
 }
 
 /*
@@ -404,7 +400,7 @@ static int kite_map_windows(struct kite_dev *kd, const struct kite_board *b)
 /**
  * kite_probe() - bind a kite card
  * @pdev: the PCI device
- * @id: its entry in kite_ids; driver_data selects the board layout
+ * @id: its entry in kite_pci_ids; driver_data selects the board layout
  *
  * Enables the device, maps its windows, checks identity and version, resets
  * it and creates /dev/kiteN. Managed resources undo themselves on failure.
@@ -431,6 +427,7 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = kite_map_windows(kd, &kite_boards[id->driver_data]);
 	if (err)
 		goto err_put;
+	kite_hw_init(&kd->hw, &kite_os, kd, kite_boards[id->driver_data].slack);
 	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (err)
 		err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));

@@ -8,7 +8,9 @@ B=${1:-build}
 emu_session e2e
 
 check "kite-emu --help" "$B/kite-emu" --help
-check "kite-emu rejects an unknown wire" bash -c "! $B/kite-emu -w nosuch"
+check "every short flag a tool shows is in README's flag table, one meaning across the tools" \
+	python3 tests/flags.py "$B"
+check "kite-emu rejects an unknown wire" bash -c "! $B/kite-emu --wire nosuch"
 
 "$B/kite-emu" -s "$sock" >"$dir/emu.log" 2>&1 &
 emu_pid=$!
@@ -30,7 +32,7 @@ assert q[\"tx_pkts\"] == 20000 and q[\"rx_pkts\"] == 20000, q'"
 check "kite-stat -i prints rates" bash -c "$B/kite-stat -d $dev -i 0.1 -n 2 | grep -q 'rx_pkts 0/s'"
 check "kite-stat: --info on one screen; -i blocks under their time, with units; -q one queue" bash -c "
 	$B/kite-stat -d $dev --info > $dir/info &&
-	grep -q '^card      contract v1.1 through the emu backend; 2 ports, 16 queues' $dir/info &&
+	grep -q '^card      contract v1.2 through the emu backend; 2 ports, 16 queues' $dir/info &&
 	grep -q '^port 0    link up 10G, MAC 02:6b:69:74:65:00, MTU 1500' $dir/info &&
 	grep -q '^features  PIO TX_TS RX_TS FILTERS' $dir/info &&
 	$B/kite-stat -d $dev -i 0.1 -n 1 -q 0 > $dir/rate &&
@@ -59,7 +61,7 @@ expect_fail "kite-regs: no write without confirmation" "without confirmation" $R
 expect_fail "kite-regs list: no card on this machine's bus" "no kite card found" \
 	env -u KITE_DEV "$B/kite-regs" list
 check "kite-regs list shows the model it is pointed at (README's walkthrough)" bash -c \
-	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.1'"
+	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.2'"
 check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
 	$R dump --json > $dir/a.json && $R set SCRATCH=0xa5 --yes | grep -q 'SCRATCH .*0x000000a5' &&
 	$R set P_CTRL[1].DEFAULT_QUEUE=7 -y >/dev/null && $R dump -j > $dir/b.json &&
@@ -91,7 +93,7 @@ check "tools range-check their numbers and say what was wrong; KITE_DEV reaches 
 	! $B/kite-pingpong -q abc 2>$dir/pe && grep -q \"kite-pingpong: -q 'abc': not a number in 0..15\" $dir/pe &&
 	! $B/kite-capture -d $dev -q 16 --udp 1 -w $dir/x.pcap 2>$dir/pe && grep -q -e \"-q '16'\" $dir/pe &&
 	! $B/kite-stat -d $dev -i x 2>$dir/pe && grep -q -e \"-i 'x'\" $dir/pe &&
-	KITE_DEV=$dev $B/kite-pingpong -n 100 -w 10 -m pio >/dev/null"
+	KITE_DEV=$dev $B/kite-pingpong -n 100 -W 10 -m pio >/dev/null"
 check "a capture that cannot start leaves no file behind" bash -c "
 	$B/kite-capture -d $dev -q 9 --udp 4242 -t 60 -w $dir/hold.pcap 2>$dir/hold.err & h=\$!
 	for i in \$(seq 300); do grep -q capturing $dir/hold.err && break; sleep 0.1; done
@@ -106,7 +108,7 @@ assert field == {\"name\": \"P_STATUS[0].SPEED\", \"offset\": 1028, \"value\": 1
 check "KITE_TRACE records libkite's register writes by name, in order, decoded" bash -c "
 	KITE_TRACE=$dir/trace $B/e2e_client traffic $dev 1 100 8 >/dev/null 2>&1 &&
 	grep -n 'Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8' $dir/trace | grep -q '^7:' &&
-	grep -q 'F_CTRL\[0\] <- 0x00010011 VALID=1 TYPE=DST_MAC PORT=0 QUEUE=1' $dir/trace &&
+	grep -q 'F_CTRL\[0\] <- 0x00010011 VALID=1 COPY=0 TYPE=DST_MAC PORT=0 QUEUE=1' $dir/trace &&
 	tail -1 $dir/trace | grep -q 'Q_CTRL\[1\] <- 0x00000000 ENABLE=0'"
 check "kite-emu --trace logs software's register and doorbell writes, decoded" bash -c "
 	$B/kite-emu -s $dir/t.sock --trace $dir/emu.trace >/dev/null 2>&1 & e=\$!
@@ -114,18 +116,30 @@ check "kite-emu --trace logs software's register and doorbell writes, decoded" b
 	$B/e2e_client traffic emu:$dir/t.sock 1 100 8 >/dev/null 2>&1; r=\$?
 	kill \$e; wait \$e
 	[ \$r = 0 ] && grep -q ' Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8\$' $dir/emu.trace &&
-	grep -q ' F_CTRL\[0\] <- 0x00010011 VALID=1 TYPE=DST_MAC PORT=0 QUEUE=1\$' $dir/emu.trace &&
+	grep -q ' F_CTRL\[0\] <- 0x00010011 VALID=1 COPY=0 TYPE=DST_MAC PORT=0 QUEUE=1\$' $dir/emu.trace &&
 	grep -q ' DB\[1\].TX_TAIL <- 0x' $dir/emu.trace && ! grep -q 'P_RX_PKTS' $dir/emu.trace"
-check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010001 0000000f 400f1002'"
+check "a v1.1 card (no copy filters): capture steers, so it is refused a flow an app owns, naming it" bash -c "
+	$B/kite-emu -s $dir/old.sock --contract 1.1 >/dev/null 2>&1 & e=\$!
+	for i in \$(seq 50); do [ -S $dir/old.sock ] && break; sleep 0.1; done
+	$B/e2e_client listen emu:$dir/old.sock 11 5 6000 >$dir/old.app 2>&1 & a=\$!
+	for i in \$(seq 300); do grep -q ready $dir/old.app && break; sleep 0.1; done
+	! $B/kite-capture -d emu:$dir/old.sock -q 12 --udp 6000 -t 1 -w $dir/old.pcap 2>$dir/old.err &&
+	grep -q 'has no copy filters: steering the flow' $dir/old.err &&
+	grep -q \"UDP_DST 0x1770 on port 0 is already steered by process \$a\" $dir/old.err &&
+	! $B/kite-capture -d emu:$dir/old.sock -q 12 --all -t 1 -w $dir/old.pcap 2>$dir/old.err &&
+	grep -q -e '--all needs copy filters' $dir/old.err && [ ! -e $dir/old.pcap ] &&
+	$B/kite-regs -d emu:$dir/old.sock get ID_VERSION | grep -q 0x00010001
+	r=\$?; kill \$a \$e; wait \$e; exit \$r"
+check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010002 0000001f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
-"$B/kite-capture" -d "$dev" -q 9 --ip 169.254.0.2 -f "udp dst port 7777" -c 50 -t 30 \
+"$B/kite-capture" -d "$dev" -q 9 --ip 169.254.0.2 -f "udp dst port 7777" -n 50 -t 30 \
 	-w "$dir/cap.pcap" 2>"$dir/cap.err" &
 cap=$!
 wait_for "$dir/cap.err" capturing 10
 check "a second capture of the same flow is refused, naming the process that has it" bash -c "
 	! $B/kite-capture -d $dev -q 10 --ip 169.254.0.2 -t 1 -w $dir/cap2.pcap 2>$dir/cap2.err &&
-	grep -q 'IPV4_DST 0xa9fe0002 on port 0 is already steered by process $cap' $dir/cap2.err"
+	grep -q 'IPV4_DST 0xa9fe0002 on port 0 is already copied by process $cap' $dir/cap2.err"
 check "traffic for the capture: 30 frames to port 7778, 50 to 7777" bash -c "
 	$B/e2e_client udp $dev 8 30 7778 && $B/e2e_client udp $dev 8 50 7777"
 wait "$cap"
@@ -133,6 +147,24 @@ check "kite-capture wrote 50, filtered 30 out" grep -q "50 frames written .*(30 
 check "tshark reads 50 UDP frames to 7777 with nanosecond timestamps" bash -c "
 	[ \"\$(tshark -r $dir/cap.pcap -T fields -e udp.dstport 2>/dev/null | sort | uniq -c | tr -s ' ')\" = ' 50 7777' ] &&
 	tshark -r $dir/cap.pcap -T fields -e frame.time_epoch 2>/dev/null | head -1 | grep -Eq '\.[0-9]{9}$'"
+check "capture and an application on the same flow both get every frame (a copy filter); kite-stat --info names both owners" bash -c "
+	$B/e2e_client listen $dev 11 40 6000 >$dir/app.out 2>&1 & a=\$!
+	$B/kite-capture -d $dev -q 12 --udp 6000 -n 40 -t 60 -w $dir/copy.pcap 2>$dir/copy.err & c=\$!
+	wait_for() { for i in \$(seq 300); do grep -q \"\$2\" \$1 && return 0; sleep 0.1; done; return 1; }
+	wait_for $dir/app.out ready && wait_for $dir/copy.err 'capturing.*(a copy)' &&
+	$B/kite-stat -d $dev --info > $dir/owners &&
+	$B/e2e_client udp $dev 8 40 6000 >/dev/null; wait \$a; ra=\$?; wait \$c; rc=\$?
+	grep -q \"^queue 11 .*, process \$a (e2e_client)\$\" $dir/owners &&
+	grep -q \"^queue 12 .*, process \$c (kite-capture)\$\" $dir/owners &&
+	grep -q \"UDP_DST 0x1770 on port 0 -> queue 11, [0-9]* hits, process \$a (e2e_client)\$\" $dir/owners &&
+	grep -q \"UDP_DST 0x1770 on port 0 copied to queue 12, [0-9]* hits, process \$c (kite-capture)\$\" $dir/owners &&
+	[ \$ra = 0 ] && [ \$rc = 0 ] && grep -q 'received 40 UDP frames' $dir/app.out &&
+	grep -q '^kite-capture: 40 frames written' $dir/copy.err &&
+	[ \$(tshark -r $dir/copy.pcap -T fields -e udp.dstport 2>/dev/null | grep -c '^6000\$') = 40 ] ||
+	{ cat $dir/owners $dir/app.out $dir/copy.err; exit 1; }"
+check "four processes adding and deleting filters at once: every filter takes effect (no commit lost)" bash -c "
+	p=''; for q in 1 2 3 4; do $B/e2e_client churn $dev \$q 200 >/dev/null & p=\"\$p \$!\"; done
+	r=0; for j in \$p; do wait \$j || r=1; done; exit \$r"
 check "two clients at once on queues 1 and 2" bash -c \
 	"$B/e2e_client traffic $dev 1 20000 8 & a=\$!; $B/e2e_client traffic $dev 2 20000 64; r=\$?; wait \$a && [ \$r = 0 ]"
 
@@ -156,7 +188,7 @@ check "make install (tools with --version, man pages, completion); an app builds
 	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite UDEVDIR=/etc/udev/rules.d >/dev/null &&
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
-	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.1, 16 queues' &&
+	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.2, 16 queues' &&
 	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
 		$inst/opt/kite/bin/\$t --help >/dev/null &&
 		$inst/opt/kite/bin/\$t --version | grep -q \"^\$t (kite) [0-9]\" &&
@@ -171,13 +203,13 @@ check "libkite.so exports only kite_* symbols, soname libkite.so.0" bash -c "
 	! nm -D --defined-only $B/libkite.so.0 | awk '{print \$3}' | grep -v '^kite_' &&
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
 
-check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -w 100
+check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -W 100
 
 # tools leave the card as they found it; a dead app's default queue is forgotten
 pctrl() { "$B/kite-regs" -d "$dev" get P_CTRL[0] | awk '{print $3}'; }
 before=$(pctrl)
 check "kite-pingpong leaves P_CTRL[0] as it found it ($before)" bash -c "
-	$B/kite-pingpong -d $dev -n 1000 -w 10 >/dev/null && [ \$($B/kite-regs -d $dev get P_CTRL[0] | awk '{print \$3}') = $before ]"
+	$B/kite-pingpong -d $dev -n 1000 -W 10 >/dev/null && [ \$($B/kite-regs -d $dev get P_CTRL[0] | awk '{print \$3}') = $before ]"
 check "kite-capture --default gives the port back its default queue 3" bash -c "
 	R='$B/kite-regs -d $dev'
 	\$R set P_CTRL[0].DEFAULT_QUEUE=3 -y --no-commit >/dev/null 2>&1 &&
@@ -187,7 +219,7 @@ check "kite-capture --default gives the port back its default queue 3" bash -c "
 	[ \$(\$R get P_CTRL[0] | awk '{print \$3}') = \$was ] &&
 	\$R set P_CTRL[0].DEFAULT_EN=0 -y >/dev/null 2>&1"
 check "an app killed while its queue is the port's default: the default is switched off" bash -c "
-	$B/kite-pingpong -d $dev -q 5 -n 100000000 -w 10 >/dev/null 2>&1 & p=\$!
+	$B/kite-pingpong -d $dev -q 5 -n 100000000 -W 10 >/dev/null 2>&1 & p=\$!
 	for i in \$(seq 100); do
 		[ \$(( \$($B/kite-regs -d $dev get P_CTRL[0].DEFAULT_EN | awk '{print \$NF}' | tr -dc 0-9) )) = 1 ] && break
 		sleep 0.1

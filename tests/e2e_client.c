@@ -10,6 +10,11 @@
  *   expect-busy DEV Q       opening Q must fail with EBUSY
  *   check-idle DEV Q        Q's counters are still and Q can be opened again
  *   udp DEV Q N PORT        send N UDP frames to 169.254.0.2:PORT from queue Q
+ *   listen DEV Q N PORT     steer UDP PORT to queue Q (prints "ready"), receive
+ *                           N frames to that port, byte-exact, and no more
+ *   churn DEV Q N           N times: add a MAC filter, send one frame to it and
+ *                           receive it, delete the filter (several run at once:
+ *                           concurrent commits must not lose a filter)
  *   open DEV [UID]          open (as UID), map DMA memory, start a queue; print
  *                           what happened (the VFIO guest's checks)
  */
@@ -182,6 +187,83 @@ static int send_udp(const char *devstr, unsigned int qid, unsigned long n, uint1
 	return 0;
 }
 
+/* Filters come and go while other processes commit theirs: each must take effect. */
+static int churn(const char *devstr, unsigned int qid, unsigned long n)
+{
+	struct kite_filter f = { .type = KITE_FILTER_DST_MAC, .queue = qid };
+	uint64_t mac;
+	struct kite_queue *q = open_queue(devstr, qid, &mac);
+	struct kite_pkt *p;
+	unsigned long i;
+	int idx;
+
+	f.key = mac + 0x100;	/* not open_queue's own filter */
+	for (i = 0; i < n; i++) {
+		double deadline = now_s() + STALL_S;
+
+		idx = kite_filter_add(dev, &f);
+		if (idx < 0)
+			DIE("%s", kite_last_error());
+		p = kite_pkt_alloc(pool);
+		frame_fill(p->data, 64, f.key, mac, i);
+		p->len = 64;
+		while (kite_tx_burst(q, &p, 1) == 0)
+			if (now_s() > deadline)
+				DIE("TX ring stayed full");
+		while (kite_rx_burst(q, &p, 1) == 0)
+			if (now_s() > deadline)
+				DIE("queue %u: round %lu: the frame to filter entry %d never came "
+				    "(F_HITS or P_RX_DROP_NOMATCH tell which)", qid, i, idx);
+		if (!frame_check(p->data, 64, i))
+			DIE("queue %u: round %lu: wrong frame", qid, i);
+		kite_pkt_free(p);
+		if (kite_filter_del(dev, (unsigned int)idx))
+			DIE("%s", kite_last_error());
+	}
+	printf("queue %u: %lu filters took effect\n", qid, n);
+	kite_close(dev);
+	return 0;
+}
+
+/* An application that owns a UDP flow: whatever else copies it, it gets every frame. */
+static int listen_udp(const char *devstr, unsigned int qid, unsigned long n, uint16_t port)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 512 };
+	struct kite_filter f = { .type = KITE_FILTER_UDP_DST, .queue = qid, .key = port };
+	unsigned long got = 0;
+	struct kite_queue *q;
+	double deadline;
+
+	if (kite_open(devstr, &dev) || kite_pool_create(dev, 1024, 2048, &pool))
+		DIE("%s", kite_last_error());
+	c.rx_pool = pool;
+	if (kite_queue_open(dev, qid, &c, &q) || kite_filter_add(dev, &f) < 0)
+		DIE("%s", kite_last_error());
+	printf("ready\n");
+	fflush(stdout);
+	for (deadline = now_s() + STALL_S; got < n; ) {
+		struct kite_pkt *pk[32];
+		uint16_t k = kite_rx_burst(q, pk, 32), i;
+
+		for (i = 0; i < k; i++, got++) {
+			if (pk[i]->len != 120 ||
+			    !udp_check(pk[i]->data, 120, 0x02e2e0000000ULL, 0xa9fe0002, port, got))
+				DIE("frame %lu to port %u is not the one sent", got, port);
+			kite_pkt_free(pk[i]);
+		}
+		if (k)
+			deadline = now_s() + STALL_S;
+		else if (now_s() > deadline)
+			DIE("received %lu of %lu frames to port %u", got, n, port);
+	}
+	usleep(200000);		/* and nothing more arrives */
+	if (kite_rx_burst(q, (struct kite_pkt *[1]){ NULL }, 1))
+		DIE("more than %lu frames to port %u", n, port);
+	printf("received %lu UDP frames to port %u\n", got, port);
+	kite_close(dev);
+	return 0;
+}
+
 static int open_as(const char *devstr, int uid)
 {
 	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
@@ -224,10 +306,16 @@ int main(int argc, char **argv)
 		return check_idle(argv[2], (unsigned int)atoi(argv[3]));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
 		return open_as(argv[2], argc == 4 ? atoi(argv[3]) : -1);
+	if (argc == 5 && !strcmp(argv[1], "churn"))
+		return churn(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0));
+	if (argc == 6 && !strcmp(argv[1], "listen"))
+		return listen_udp(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
+				  (uint16_t)atoi(argv[5]));
 	if (argc == 6 && !strcmp(argv[1], "udp"))
 		return send_udp(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
 				(uint16_t)atoi(argv[5]));
 	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog[-fork] DEV Q | expect-busy DEV Q "
-		"| check-idle DEV Q | udp DEV Q N PORT | open DEV [UID]\n");
+		"| check-idle DEV Q | udp DEV Q N PORT | listen DEV Q N PORT | churn DEV Q N "
+		"| open DEV [UID]\n");
 	return 2;
 }

@@ -30,6 +30,7 @@ start_hog() {
 	hog=$!
 	i=0
 	while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q ready /tmp/hog || sed 's/^/    hog (never ready): /' /tmp/hog	# the next check fails
 }
 
 # free 2 MiB pages: memory still pinned for a dead process would keep some

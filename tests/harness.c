@@ -70,3 +70,14 @@ void udp_fill(uint8_t *buf, uint16_t len, uint64_t dst_mac, uint32_t dst_ip, uin
 	for (i = 50; i < len; i++)
 		buf[i] = (uint8_t)(seq + i);
 }
+
+bool udp_check(const uint8_t *buf, uint16_t len, uint64_t dst_mac, uint32_t dst_ip,
+	       uint16_t dst_port, uint64_t seq)
+{
+	uint8_t want[2048];
+
+	if (len > sizeof(want))
+		return false;
+	udp_fill(want, len, dst_mac, dst_ip, dst_port, seq);
+	return !memcmp(buf, want, len);
+}

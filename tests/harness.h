@@ -17,5 +17,8 @@ uint64_t frame_seq(const uint8_t *buf);
 /* IPv4/UDP frame to ip:port (host order), payload pattern from seq. */
 void udp_fill(uint8_t *buf, uint16_t len, uint64_t dst_mac, uint32_t dst_ip, uint16_t dst_port,
 	      uint64_t seq);
+/* true if buf is exactly what udp_fill(len, dst_mac, dst_ip, dst_port, seq) wrote */
+bool udp_check(const uint8_t *buf, uint16_t len, uint64_t dst_mac, uint32_t dst_ip,
+	       uint16_t dst_port, uint64_t seq);
 
 #endif

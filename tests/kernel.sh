@@ -37,7 +37,7 @@ src=$(bash tests/linux-src.sh 2>"$log") || src=
 tree=$OUT/modsrc
 rm -rf "$tree"
 mkdir -p "$tree"
-cp -r Kbuild kmod uio include "$tree/"
+cp -r Kbuild kmod uio hw include "$tree/"
 # kbuild ARGS...: build the module with extra make flags; any warning fails it
 kbuild() {
 	if [ -z "$kdir" ]; then
@@ -69,7 +69,7 @@ kver=${kdir#/usr/src/linux-headers-}
 if command -v dkms >/dev/null && [ -n "$kdir" ] && [ -e "/lib/modules/$kver/build" ]; then
 	dtree=$(realpath "$OUT")/dkms
 	rm -rf "$dtree" && mkdir -p "$dtree/tree" "$dtree/kite-0.1.0"
-	cp -r Kbuild dkms.conf kmod uio include "$dtree/kite-0.1.0/"
+	cp -r Kbuild dkms.conf kmod uio hw include "$dtree/kite-0.1.0/"
 	dkms build --dkmstree "$dtree/tree" --sourcetree "$dtree" -m kite -v 0.1.0 -k "$kver" \
 		>"$log" 2>&1 &&
 		ls "$dtree/tree/kite/0.1.0/$kver/x86_64/module/"kite.ko* \
@@ -90,7 +90,7 @@ fi
 result "sparse (C=2) is clean" $? "$log"
 
 if [ -n "$src" ]; then
-	"$src/scripts/checkpatch.pl" --strict --no-tree --terse -f kmod/kite_*.[ch] kmod/tests/*.c uio/*.c \
+	"$src/scripts/checkpatch.pl" --strict --no-tree --terse -f kmod/kite_*.[ch] kmod/tests/*.c uio/*.c hw/*.[ch] \
 		include/kite/uapi.h >"$log" 2>&1
 	rc=$?
 else

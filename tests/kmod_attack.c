@@ -180,6 +180,19 @@ static void filters(void)
 	f.queue = 1;
 	CHECK(ioc(fd, KITE_IOC_FILTER_ADD, &f) == -EEXIST,
 	      "the same key to another queue: -EEXIST (no silent steal)");
+	f.flags = KITE_IOC_FILTER_COPY;
+	CHECK(ioc(fd, KITE_IOC_FILTER_ADD, &f) == 0, "a copy of the steered key to queue 1");
+	CHECK((bar0[KITE_R_AT(F_CTRL, f.index) / 4] & KITE_FMASK(KITE_F_CTRL_COPY)),
+	      "the card has it as a copy entry");
+	CHECK(ioc(fd, KITE_IOC_FILTER_ADD, &f) == -EEXIST, "a second copy of it: -EEXIST");
+	f.type = KITE_F_CTRL_TYPE_ALL;
+	f.key = 0;
+	f.flags = 0;
+	CHECK(ioc(fd, KITE_IOC_FILTER_ADD, &f) == -EINVAL, "ALL that is not a copy: -EINVAL");
+	f.flags = 2;
+	CHECK(ioc(fd, KITE_IOC_FILTER_ADD, &f) == -EINVAL, "unknown filter flag: -EINVAL");
+	f = (struct kite_ioc_filter){ .size = sizeof(f), .type = KITE_F_CTRL_TYPE_UDP_DST,
+				      .queue = 1, .key = 5000 };
 	CHECK(queue_ioc(fd, KITE_IOC_QUEUE_RELEASE, 0) == 0, "release queue 0");
 	CHECK(!(bar0[KITE_R_AT(F_CTRL, first) / 4] & KITE_FMASK(KITE_F_CTRL_VALID)),
 	      "its filter is gone from the card");

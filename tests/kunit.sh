@@ -11,6 +11,10 @@ mkdir -p "$d"
 ln -sfn "$repo/kmod/kite_logic.c" "$d/kite_logic.c"
 ln -sfn "$repo/kmod/kite_logic.h" "$d/kite_logic.h"
 ln -sfn "$repo/kmod/tests/kite_logic_test.c" "$d/kite_logic_test.c"
+ln -sfn "$repo/hw/kite_hw.c" "$d/kite_hw.c"
+ln -sfn "$repo/hw/kite_hw.h" "$d/kite_hw.h"
+ln -sfn "$repo/kmod/tests/kite_hw_test.c" "$d/kite_hw_test.c"
+ln -sfn "$repo/kmod/tests/.kunitconfig" "$d/.kunitconfig"
 cat >"$d/Kconfig" <<'KCONFIG'
 config KITE_KUNIT_TEST
 	tristate "KUnit tests of kite.ko's logic" if !KUNIT_ALL_TESTS
@@ -18,11 +22,9 @@ config KITE_KUNIT_TEST
 	default KUNIT_ALL_TESTS
 KCONFIG
 cat >"$d/Makefile" <<MAKEFILE
-obj-\$(CONFIG_KITE_KUNIT_TEST) += kite_logic.o kite_logic_test.o
+obj-\$(CONFIG_KITE_KUNIT_TEST) += kite_logic.o kite_logic_test.o kite_hw.o kite_hw_test.o
 ccflags-y += -I$repo/include
 MAKEFILE
-# lockdep and KASAN (UML supports both on x86_64) watch the logic too
-printf 'CONFIG_KUNIT=y\nCONFIG_KITE_KUNIT_TEST=y\nCONFIG_DEBUG_KERNEL=y\nCONFIG_PROVE_LOCKING=y\nCONFIG_KASAN=y\n' >"$d/.kunitconfig"
 grep -q kite_kunit "$src/drivers/Kconfig" ||
 	sed -i '$ s|^endmenu$|source "drivers/kite_kunit/Kconfig"\n\nendmenu|' "$src/drivers/Kconfig"
 grep -q kite_kunit "$src/drivers/Makefile" ||

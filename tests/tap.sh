@@ -52,7 +52,7 @@ check "static ARP entry for the kite port ($mac)" ip netns exec "$ns" ip neigh a
 # 1. both sides of the cable see the same frames
 inns tshark -i "$tap" -f "icmp" -w "$dir/tap.pcap" -c 5 >"$dir/tshark.log" 2>&1 &
 pids="$pids $!"
-"$B/kite-capture" -d "$dev" -q 9 --ip "$kite_ip" -c 5 -t 60 -w "$dir/kite.pcap" 2>"$dir/cap.log" &
+"$B/kite-capture" -d "$dev" -q 9 --ip "$kite_ip" -n 5 -t 60 -w "$dir/kite.pcap" 2>"$dir/cap.log" &
 cap=$!
 wait_for "$dir/cap.log" capturing 10
 sleep 2	# tshark needs a moment before it captures

@@ -323,6 +323,58 @@ static void rule_rx_no_buffer(struct mfx *f)
 	assert_int_equal(rd64(f, KITE_R_AT(P_RX_PKTS, 0)), 1);
 }
 
+/* §3.8: a copy entry copies, and the frame still goes where later entries send it. */
+static void rule_copy_filter(struct mfx *f)
+{
+	struct kite_cqe *rxcq = (void *)(f->mem + RXCQ);
+
+	wr64(f, KITE_R_AT(F_KEY, 0), 0xffffffffffffULL);
+	wr(f, KITE_R_AT(F_CTRL, 0), kite_f_ctrl(KITE_F_CTRL_TYPE_DST_MAC, 0, 1, 1));
+	wr64(f, KITE_R_AT(F_KEY, 1), 0xffffffffffffULL);	/* the same key, steered */
+	wr(f, KITE_R_AT(F_CTRL, 1), kite_f_ctrl(KITE_F_CTRL_TYPE_DST_MAC, 0, 1, 0));
+	wr(f, KITE_R_CFG_COMMIT, 2);
+	kite_emu_step(f->emu);
+	post_rx(f, 0, f->iova + RXBUF, 1);
+	post_rx(f, 1, f->iova + RXBUF + 2048, 2);
+	prep_frame(f, TXBUF, 64);
+	send_from(f, 0, f->iova + TXBUF, 64, 1);
+	/* the copy (filter 0), then the frame itself (filter 1) */
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_PKTS, 1)), 2);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 0)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 1)), 1);
+	assert_int_equal(rxcq[0].filter, 0);
+	assert_int_equal(rxcq[1].filter, 1);
+	assert_memory_equal(f->mem + RXBUF, f->mem + RXBUF + 2048, 64);
+	/* no buffer left: the copy is counted as a copy lost, the frame as a frame */
+	send_from(f, 1, f->iova + TXBUF, 64, 2);
+	assert_int_equal(rd64(f, KITE_R_AT(P_RX_COPY_DROP, 0)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_DROP_NOBUF, 1)), 2);
+	assert_int_equal(rd64(f, KITE_R_AT(P_RX_DROP_NOQ, 0)), 0);
+}
+
+/*
+ * §3.8: TYPE ALL copies every frame of the port, even one an earlier entry
+ * steers; as an ordinary entry it matches nothing.
+ */
+static void rule_copy_all(struct mfx *f)
+{
+	wr(f, KITE_R_AT(F_CTRL, 0), kite_f_ctrl(KITE_F_CTRL_TYPE_ALL, 0, 2, 0));
+	wr64(f, KITE_R_AT(F_KEY, 1), 0xffffffffffffULL);
+	wr(f, KITE_R_AT(F_CTRL, 1), kite_f_ctrl(KITE_F_CTRL_TYPE_DST_MAC, 0, 1, 0));
+	wr(f, KITE_R_AT(F_CTRL, 2), kite_f_ctrl(KITE_F_CTRL_TYPE_ALL, 0, 1, 1));
+	wr(f, KITE_R_CFG_COMMIT, 2);
+	kite_emu_step(f->emu);
+	post_rx(f, 0, f->iova + RXBUF, 1);
+	post_rx(f, 1, f->iova + RXBUF + 2048, 2);
+	prep_frame(f, TXBUF, 64);
+	send_from(f, 0, f->iova + TXBUF, 64, 1);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 0)), 0);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 1)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 2)), 1);
+	assert_int_equal(rd64(f, KITE_R_AT(Q_RX_PKTS, 1)), 2);	/* the copy and the frame */
+	assert_int_equal(rd64(f, KITE_R_AT(P_RX_DROP_NOQ, 0)), 0);	/* nothing to queue 2 */
+}
+
 struct rule {
 	const char *desc;
 	void (*run)(struct mfx *f);
@@ -336,6 +388,9 @@ static const struct rule rules[] = {
 	{ "§3.8 a filter steers frames of its own port only", rule_filter_port },
 	{ "§3.7 a failed frame counts in tx_errors only", rule_tx_counters },
 	{ "§3.7 a frame without an RX buffer is counted", rule_rx_no_buffer },
+	{ "§3.8 a copy filter copies; the frame goes on; a lost copy is counted",
+	  rule_copy_filter },
+	{ "§3.8 TYPE ALL copies every frame; not a copy, it matches nothing", rule_copy_all },
 };
 
 /* Each rule on a freshly reset card; a failing row names its rule. */
@@ -352,6 +407,23 @@ static void test_spec_rules(void **state)
 		rule_setup(f);
 		rules[i].run(f);
 	}
+}
+
+/* kite-emu --contract 1.1: a card without copy filters, as older software and fallbacks see it. */
+static void test_older_contract(void **state)
+{
+	struct kite_emu_config cfg = { .contract_minor = 1 };
+	struct kite_emu *e;
+	char msg[128];
+
+	(void)state;
+	assert_int_equal(kite_emu_create(&cfg, &e, msg, sizeof(msg)), 0);
+	assert_int_equal(r32(e, KITE_R_ID_VERSION), 0x00010001);
+	assert_int_equal(KITE_FGET(KITE_ID_FEATURES_COPY_FILTERS, r32(e, KITE_R_ID_FEATURES)), 0);
+	w32(e, KITE_R_AT(F_CTRL, 0), kite_f_ctrl(KITE_F_CTRL_TYPE_UDP_DST, 0, 1, 1));
+	emu_apply_config(e);
+	assert_false(e->filter[0].copy);	/* bit 1 means nothing to a v1.1 card */
+	kite_emu_destroy(e);
 }
 
 static void test_bad_config_and_fault(void **state)
@@ -489,6 +561,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_overflow_counted, setup, teardown),
 		cmocka_unit_test(test_iova_above_guest_ram),
+		cmocka_unit_test(test_older_contract),
 		cmocka_unit_test_setup_teardown(test_spec_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_and_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_descriptors_and_phase, setup, teardown),

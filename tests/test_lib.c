@@ -43,10 +43,9 @@ static void step_hook(void *arg)
 	kite_emu_step(arg);
 }
 
-static int fx_setup_wire(void **state, enum kite_emu_wire wire)
+static int fx_setup_cfg(void **state, struct kite_emu_config cfg)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct kite_emu_config cfg = { .wire = wire };
 	char msg[256], sock[128];
 
 	assert_non_null(f);
@@ -66,12 +65,18 @@ static int fx_setup_wire(void **state, enum kite_emu_wire wire)
 
 static int fx_setup(void **state)
 {
-	return fx_setup_wire(state, KITE_EMU_WIRE_LOOPBACK);
+	return fx_setup_cfg(state, (struct kite_emu_config){ .wire = KITE_EMU_WIRE_LOOPBACK });
 }
 
 static int fx_setup_pair(void **state)
 {
-	return fx_setup_wire(state, KITE_EMU_WIRE_PAIR);
+	return fx_setup_cfg(state, (struct kite_emu_config){ .wire = KITE_EMU_WIRE_PAIR });
+}
+
+/* A card of contract v1.1: no copy filters. */
+static int fx_setup_v11(void **state)
+{
+	return fx_setup_cfg(state, (struct kite_emu_config){ .contract_minor = 1 });
 }
 
 static int fx_teardown(void **state)
@@ -365,7 +370,8 @@ static void test_filter_duplicate_key(void **state)
 	assert_int_equal(kite_queue_open(other, 1, &c, &q1), 0);
 	udp.queue = 1;
 	assert_int_equal(kite_filter_add(other, &udp), -EEXIST);
-	snprintf(want, sizeof(want), "by process %d (filter entry %d)", (int)getpid(), idx);
+	/* the bus names the owner's pid; ours reads as "this process" */
+	snprintf(want, sizeof(want), "by this process (filter entry %d)", idx);
 	assert_non_null(strstr(kite_last_error(), want));
 	udp.port = 1;	/* the same key on the other port is another flow */
 	assert_true(kite_filter_add(other, &udp) >= 0);
@@ -374,6 +380,70 @@ static void test_filter_duplicate_key(void **state)
 	assert_true(kite_filter_add(other, &udp) >= 0);	/* free again once deleted */
 	kite_close(other);
 	kite_queue_close(q0);
+}
+
+/* A copy filter shares a steered key; only a second copy of it is refused. */
+static void test_copy_filter(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q0 = open_q(f, 0, 0, 64, 64), *q1 = open_q(f, 1, 0, 64, 64);
+	struct kite_filter udp = { .type = KITE_FILTER_UDP_DST, .queue = 0, .key = 5001 };
+	struct kite_filter all = { .type = KITE_FILTER_ALL, .queue = 1 };
+
+	assert_true(kite_filter_add(f->dev, &udp) >= 0);
+	udp.queue = 1;
+	assert_true(kite_filter_copy(f->dev, &udp) >= 0);
+	assert_int_equal(kite_filter_copy(f->dev, &udp), -EEXIST);
+	assert_non_null(strstr(kite_last_error(),
+			       "kite_filter_copy: UDP_DST 0x1389 on port 0 is already copied by this"));
+	/* the steered key is still taken */
+	assert_int_equal(kite_filter_add(f->dev, &udp), -EEXIST);
+	assert_non_null(strstr(kite_last_error(), "already steered"));
+	assert_int_equal(kite_filter_add(f->dev, &all), -EINVAL);	/* ALL steals all */
+	assert_non_null(strstr(kite_last_error(), "use kite_filter_copy"));
+	all.key = 1;
+	assert_int_equal(kite_filter_copy(f->dev, &all), -EINVAL);
+	all.key = 0;
+	assert_true(kite_filter_copy(f->dev, &all) >= 0);
+	kite_queue_close(q1);
+	kite_queue_close(q0);
+}
+
+/* A filter (or copy) dies with its queue: the queue's next owner inherits no traffic. */
+static void test_filter_dies_with_queue(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q0 = open_q(f, 0, 0, 64, 64), *q1;
+	struct kite_filter udp = { .type = KITE_FILTER_UDP_DST, .queue = 0, .key = 5001 };
+	struct kite_filter all = { .type = KITE_FILTER_ALL, .queue = 0 };
+	int a = kite_filter_add(f->dev, &udp), b = kite_filter_copy(f->dev, &all);
+	const volatile uint8_t *bar0 = kite_bar0(f->dev);
+
+	assert_true(a >= 0 && b >= 0);
+	kite_queue_close(q0);
+	assert_int_equal(*(const volatile uint32_t *)(bar0 + KITE_R_AT(F_CTRL, a)), 0);
+	assert_int_equal(*(const volatile uint32_t *)(bar0 + KITE_R_AT(F_CTRL, b)), 0);
+	q1 = open_q(f, 1, 0, 64, 64);
+	udp.queue = all.queue = 1;
+	assert_true(kite_filter_add(f->dev, &udp) >= 0);	/* free again */
+	assert_true(kite_filter_copy(f->dev, &all) >= 0);
+	kite_queue_close(q1);
+}
+
+/* A card without copy filters says so; nothing is written. */
+static void test_copy_filter_old_card(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_q(f, 0, 0, 64, 64);
+	struct kite_filter udp = { .type = KITE_FILTER_UDP_DST, .key = 5001 };
+	struct kite_dev_info in;
+
+	assert_int_equal(kite_dev_info(f->dev, &in), 0);
+	assert_int_equal(in.version_minor, 1);
+	assert_int_equal(kite_filter_copy(f->dev, &udp), -EOPNOTSUPP);
+	assert_non_null(strstr(kite_last_error(), "no copy filters (contract v1.1"));
+	assert_int_equal(kite_filter_add(f->dev, &udp), 0);	/* entry 0: none was taken */
+	kite_queue_close(q);
 }
 
 /*
@@ -1106,6 +1176,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_pool, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_null_arguments, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_duplicate_key, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_filter, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_filter_old_card, fx_setup_v11, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_filter_dies_with_queue, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_cross_client_dma, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_claims_after_reset, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_after_drain, fx_setup, fx_teardown),

@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_version(argc, argv, "kite-bind");
-	while ((c = getopt_long(argc, argv, "su:b:fh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:b:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': break;
 		case 'f': force = true; break;

@@ -2,9 +2,13 @@
 /*
  * kite-capture: what one queue receives, written as pcap with the card's
  * nanosecond RX timestamps (libpcap writes the file). The queue is fed by a
- * hardware filter (--udp, --ip, --mac) or as the port's default queue.
- *   kite-capture [-d DEV] [-q Q] [-p PORT] (--udp N | --ip A.B.C.D | --mac M | --default)
- *                -w FILE [-c COUNT] [-t SECONDS] [-f 'BPF expression']
+ * copy filter (--udp, --ip, --mac, --all: hw-spec §3.8, v1.2), so the
+ * application that owns the flow still gets every frame (tcpdump semantics),
+ * or as the port's default queue (--default: frames nobody else asked for).
+ * On a card without copy filters it steers the flow instead, which a flow
+ * another process steers refuses, naming that process.
+ *   kite-capture [-d DEV] [-q Q] [-p PORT] (--udp N | --ip A.B.C.D | --mac M | --all |
+ *                --default) -w FILE [-n COUNT] [-t SECONDS] [-f 'BPF expression']
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -51,14 +55,16 @@ static int parse_mac(const char *s, uint64_t *mac)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kite-capture [-d DEV] [-q QUEUE] [-p PORT] STEERING -w FILE [-c COUNT]\n"
+		"usage: kite-capture [-d DEV] [-q QUEUE] [-p PORT] STEERING -w FILE [-n COUNT]\n"
 		"                    [-t SECONDS] [-f 'BPF expression']\n"
-		"STEERING (a hardware filter to the capture queue):\n"
-		"  --udp PORT | --ip A.B.C.D | --mac AA:BB:CC:DD:EE:FF | --default (unmatched frames)\n"
+		"STEERING (a hardware copy filter to the capture queue; the flow's owner still\n"
+		"gets every frame):\n"
+		"  --udp PORT | --ip A.B.C.D | --mac AA:BB:CC:DD:EE:FF | --all (every frame)\n"
+		"  --default  the frames no filter matches (the port's default queue, given back)\n"
 		"  -q QUEUE   queue to capture on (default 15)      -p PORT  card port (default 0)\n"
-		"  -c COUNT   stop after COUNT frames written       -t SEC   stop after SEC seconds\n"
+		"  -n COUNT   stop after COUNT frames written       -t SEC   stop after SEC seconds\n"
 		"  -f EXPR    keep only frames matching a pcap filter expression (software)\n"
-		"Timestamps are the card's RX timestamps, nanosecond pcap (tshark -r FILE).\n");
+		"Timestamps are the card's RX timestamps, nanosecond pcap (tshark reads it).\n");
 }
 
 int main(int argc, char **argv)
@@ -66,10 +72,11 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "queue", required_argument, NULL, 'q' },
 		{ "port", required_argument, NULL, 'p' }, { "write", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' }, { "time", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'n' }, { "time", required_argument, NULL, 't' },
 		{ "filter", required_argument, NULL, 'f' }, { "udp", required_argument, NULL, 'U' },
 		{ "ip", required_argument, NULL, 'I' }, { "mac", required_argument, NULL, 'M' },
-		{ "default", no_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' }, { 0 }
+		{ "default", no_argument, NULL, 'D' }, { "all", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	const char *devstr = getenv("KITE_DEV"), *file = NULL, *bpf = NULL;
 	struct kite_queue_conf qc = { .tx_ring_size = 64, .rx_ring_size = 1024 };
@@ -82,6 +89,8 @@ int main(int argc, char **argv)
 	struct kite_pool *pool;
 	struct kite_queue *q;
 	struct port_default saved;
+	struct kite_dev_info info;
+	bool copy;
 	pcap_dumper_t *out;
 	struct in_addr ip;
 	unsigned int qid = 15;
@@ -89,7 +98,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_version(argc, argv, "kite-capture");
-	while ((c = getopt_long(argc, argv, "d:q:p:w:c:t:f:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:q:p:w:n:t:f:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'q': qid = (unsigned int)arg_ulong("kite-capture", 'q', optarg, 0,
@@ -97,7 +106,7 @@ int main(int argc, char **argv)
 		case 'p': qc.port = flt.port = (unsigned int)arg_ulong("kite-capture", 'p', optarg, 0,
 								       KITE_MAX_PORTS - 1); break;
 		case 'w': file = optarg; break;
-		case 'c': count = arg_ulong("kite-capture", 'c', optarg, 1, ~0UL); break;
+		case 'n': count = arg_ulong("kite-capture", 'n', optarg, 1, ~0UL); break;
 		case 't': secs = arg_double("kite-capture", 't', optarg, 0, 1e9); break;
 		case 'f': bpf = optarg; break;
 		case 'U':
@@ -119,6 +128,7 @@ int main(int argc, char **argv)
 			}
 			flt.type = KITE_FILTER_DST_MAC;
 			break;
+		case 'A': flt.type = KITE_FILTER_ALL; flt.key = 0; break;
 		case 'D': dflt = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -126,7 +136,8 @@ int main(int argc, char **argv)
 	}
 	if (!devstr || !file || (!flt.type && !dflt)) {
 		fprintf(stderr, "kite-capture: need %s\n", !devstr ? "a device (-d or KITE_DEV)" :
-			!file ? "an output file (-w)" : "a steering option (--udp, --ip, --mac, --default)");
+			!file ? "an output file (-w)" :
+			"a steering option (--udp, --ip, --mac, --all, --default)");
 		usage(stderr);
 		return 2;
 	}
@@ -142,8 +153,22 @@ int main(int argc, char **argv)
 	qc.rx_pool = pool;
 	flt.queue = qid;
 	saved.queue = -1;
+	kite_dev_info(dev, &info);
+	copy = KITE_FGET(KITE_ID_FEATURES_COPY_FILTERS, info.features);
+	if (flt.type && !copy) {
+		if (flt.type == KITE_FILTER_ALL) {
+			fprintf(stderr, "kite-capture: --all needs copy filters; this card (contract "
+				"v%u.%u) has none (they came in v1.2)\n", info.version_major,
+				info.version_minor);
+			kite_close(dev);
+			return 1;
+		}
+		fprintf(stderr, "kite-capture: the card (contract v%u.%u) has no copy filters: "
+			"steering the flow to the capture instead\n", info.version_major,
+			info.version_minor);
+	}
 	if (kite_queue_open(dev, qid, &qc, &q) ||
-	    (flt.type && kite_filter_add(dev, &flt) < 0) ||
+	    (flt.type && (copy ? kite_filter_copy(dev, &flt) : kite_filter_add(dev, &flt)) < 0) ||
 	    (dflt && port_default_take(dev, qc.port, qid, &saved))) {
 		fprintf(stderr, "kite-capture: %s\n", kite_last_error());
 		kite_close(dev);
@@ -158,7 +183,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "kite-capture: capturing on %s port %u queue %u\n", devstr, qc.port, qid);
+	fprintf(stderr, "kite-capture: capturing on %s port %u queue %u (%s)\n", devstr, qc.port,
+		qid, dflt ? "the port's unmatched frames" : copy ? "a copy" : "the flow itself");
 	t0 = now_s();
 	while (!stop && (!count || written < count) && (secs <= 0 || now_s() - t0 < secs)) {
 		struct kite_pkt *pk[32];

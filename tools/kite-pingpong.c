@@ -347,7 +347,7 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kite-pingpong [-d DEV] [-n N] [-w N] [-m desc|pio|both] [-s BYTES]\n"
+		"usage: kite-pingpong [-d DEV] [-n N] [-W N] [-m desc|pio|both] [-l BYTES]\n"
 		"                     [-q QUEUE] [-c CPU] [--floor [-C CPU]] [--no-device]\n"
 		"                     [--json FILE]\n"
 		"\n"
@@ -356,9 +356,9 @@ static void usage(FILE *f)
 		"\n"
 		"  -d, --dev DEV      device (default $KITE_DEV, else emu:/tmp/kite-emu.sock)\n"
 		"  -n, --iters N      timed round trips per path (default 1000000)\n"
-		"  -w, --warmup N     untimed round trips first (default 10000)\n"
+		"  -W, --warmup N     untimed round trips first (default 10000)\n"
 		"  -m, --mode MODE    desc, pio or both (default both)\n"
-		"  -s, --size BYTES   frame size, 60..248 (default 64)\n"
+		"  -l, --length BYTES frame length, 60..248 (default 64)\n"
 		"  -q, --queue Q      queue to use (default 0)\n"
 		"  -c, --cpu CPU      pin this thread\n"
 		"      --floor        also measure a raw cache-line ping-pong with CPU -C\n"
@@ -373,8 +373,9 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 {
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "iters", required_argument, NULL, 'n' },
-		{ "warmup", required_argument, NULL, 'w' }, { "mode", required_argument, NULL, 'm' },
-		{ "size", required_argument, NULL, 's' }, { "queue", required_argument, NULL, 'q' },
+		{ "warmup", required_argument, NULL, 'W' }, { "mode", required_argument, NULL, 'm' },
+		{ "length", required_argument, NULL, 'l' }, { "size", required_argument, NULL, 'l' },
+		{ "queue", required_argument, NULL, 'q' },
 		{ "cpu", required_argument, NULL, 'c' }, { "peer-cpu", required_argument, NULL, 'C' },
 		{ "floor", no_argument, NULL, 'F' }, { "no-device", no_argument, NULL, 'N' },
 		{ "json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
@@ -383,11 +384,11 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:n:w:m:s:q:c:C:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:W:m:l:q:c:C:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
 		case 'n': o->iters = arg_ulong("kite-pingpong", 'n', optarg, 1, 1000000000); break;
-		case 'w': o->warmup = arg_ulong("kite-pingpong", 'w', optarg, 0, 1000000000); break;
+		case 'W': o->warmup = arg_ulong("kite-pingpong", 'W', optarg, 0, 1000000000); break;
 		case 'm':
 			o->desc = !strcmp(optarg, "desc") || !strcmp(optarg, "both");
 			o->pio = !strcmp(optarg, "pio") || !strcmp(optarg, "both");
@@ -396,7 +397,7 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 				return -1;
 			}
 			break;
-		case 's': o->size = (unsigned int)arg_ulong("kite-pingpong", 's', optarg, 60, 248); break;
+		case 'l': o->size = (unsigned int)arg_ulong("kite-pingpong", 'l', optarg, 60, 248); break;
 		case 'q': o->queue = (unsigned int)arg_ulong("kite-pingpong", 'q', optarg, 0,
 							      KITE_MAX_QUEUES - 1); break;
 		case 'c': o->cpu = (int)arg_long("kite-pingpong", 'c', optarg, -1, 4095); break;

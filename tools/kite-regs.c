@@ -55,12 +55,7 @@ static uint64_t field_get(int f, uint64_t v)
 
 static const char *enum_name(int f, uint64_t v)
 {
-	size_t i;
-
-	for (i = 0; i < KITE_NENUMS; i++)
-		if (kite_enums[i].field == f && kite_enums[i].value == v)
-			return kite_enums[i].name;
-	return NULL;
+	return f < 0 || v > UINT32_MAX ? NULL : kite_regtab_enum_name((unsigned int)f, (unsigned int)v);
 }
 
 static void ref_name(const struct ref *r, char *buf, size_t len)

@@ -3,7 +3,7 @@
  * kite-stat: the card's per-port and per-queue counters (hw-spec §3.7), as
  * totals or, with -i, as rates. The numbers are the card's own (BAR0), the
  * same libkite's kite_port_stats() / kite_queue_hw_stats() return.
- *   kite-stat [-d DEV] [-i SEC] [-n COUNT] [-a] [-p PORT] [-q QUEUE] [--json]
+ *   kite-stat [-d DEV] [-i SEC] [-n COUNT] [--all] [-p PORT] [-q QUEUE] [--json]
  *   kite-stat [-d DEV] --info     one screen: identity, ports, queues, filters
  */
 #include <getopt.h>
@@ -132,10 +132,30 @@ static uint64_t rd64(const volatile uint8_t *bar0, uint32_t off)
 	return *(const volatile uint64_t *)(bar0 + off);
 }
 
+/* ", process 1234 (kite-capture)": who owns a queue or filter entry, if libkite can tell. */
+static void print_owner(long pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (pid <= 0) {
+		printf("%s\n", pid ? "" : ", no owner");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+	}
+	comm[strcspn(comm, "\n")] = 0;
+	printf(", process %ld%s%s%s\n", pid, comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
+}
+
 /* One screen about the card (as exanic-config): identity, ports, queues, filters. */
 static int info(struct kite_dev *dev, const struct kite_dev_info *in)
 {
-	static const char *const types[] = { "?", "DST_MAC", "IPV4_DST", "UDP_DST" };
 	const volatile uint8_t *bar0 = kite_bar0(dev);
 	unsigned int i, shown = 0;
 	struct kite_link link;
@@ -159,9 +179,13 @@ static int info(struct kite_dev *dev, const struct kite_dev_info *in)
 		       "frames: ", i, link.up ? "up" : "down", link.speed_gbps, link.mac[0],
 		       link.mac[1], link.mac[2], link.mac[3], link.mac[4], link.mac[5], link.mtu);
 		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl))
-			printf("to queue %u\n", (unsigned int)KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl));
+			printf("to queue %u", (unsigned int)KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl));
 		else
-			printf("dropped\n");
+			printf("dropped");
+		if (KITE_FGET(KITE_ID_FEATURES_COPY_FILTERS, in->features))	/* v1.2 */
+			printf(", copies lost %llu",
+			       (unsigned long long)rd64(bar0, KITE_R_AT(P_RX_COPY_DROP, i)));
+		printf("\n");
 	}
 	for (i = 0; i < in->num_queues; i++) {
 		struct kite_queue_hw_stats qs;
@@ -171,13 +195,14 @@ static int info(struct kite_dev *dev, const struct kite_dev_info *in)
 		if (!st && !KITE_FGET(KITE_Q_CTRL_ENABLE, ctrl))
 			continue;
 		kite_queue_hw_stats(dev, i, &qs);
-		printf("queue %-3u %s, port %u, rings %u/%u, rx %llu tx %llu frames\n", i,
+		printf("queue %-3u %s, port %u, rings %u/%u, rx %llu tx %llu frames", i,
 		       KITE_FGET(KITE_Q_STATUS_ERROR, st) ? "ERROR" :
 		       KITE_FGET(KITE_Q_STATUS_RUNNING, st) ? "running" : "stopping",
 		       (unsigned int)KITE_FGET(KITE_Q_CTRL_PORT, ctrl),
 		       1u << KITE_FGET(KITE_Q_CTRL_TX_LOG2, ctrl),
 		       1u << KITE_FGET(KITE_Q_CTRL_RX_LOG2, ctrl),
 		       (unsigned long long)qs.rx_pkts, (unsigned long long)qs.tx_pkts);
+		print_owner(kite_queue_owner(dev, i));
 		shown++;
 	}
 	if (!shown)
@@ -188,11 +213,15 @@ static int info(struct kite_dev *dev, const struct kite_dev_info *in)
 
 		if (!KITE_FGET(KITE_F_CTRL_VALID, ctrl))
 			continue;
-		printf("filter %-2u %s 0x%llx on port %u -> queue %u, %llu hits\n", i,
-		       types[type < 4 ? type : 0], (unsigned long long)rd64(bar0, KITE_R_AT(F_KEY, i)),
+		printf("filter %-2u %s 0x%llx on port %u %s queue %u, %llu hits", i,
+		       kite_regtab_enum_name(KITE_FI_F_CTRL_TYPE, type) ?
+		       kite_regtab_enum_name(KITE_FI_F_CTRL_TYPE, type) : "?",
+		       (unsigned long long)rd64(bar0, KITE_R_AT(F_KEY, i)),
 		       (unsigned int)KITE_FGET(KITE_F_CTRL_PORT, ctrl),
+		       KITE_FGET(KITE_F_CTRL_COPY, ctrl) ? "copied to" : "->",
 		       (unsigned int)KITE_FGET(KITE_F_CTRL_QUEUE, ctrl),
 		       (unsigned long long)rd64(bar0, KITE_R_AT(F_HITS, i)));
+		print_owner(kite_filter_owner(dev, i));
 		shown++;
 	}
 	if (!shown)
@@ -219,7 +248,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_version(argc, argv, "kite-stat");
-	while ((c = getopt_long(argc, argv, "d:i:n:ajIp:q:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:i:n:jIp:q:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'i': interval = arg_double("kite-stat", 'i', optarg, 0.001, 86400); break;
@@ -231,11 +260,11 @@ int main(int argc, char **argv)
 						     KITE_MAX_QUEUES - 1); break;
 		case 'j': json = true; break;
 		case 'h':
-			printf("usage: kite-stat [-d DEV] [-i SEC [-n COUNT]] [-a] [-p PORT] [-q QUEUE] "
+			printf("usage: kite-stat [-d DEV] [-i SEC [-n COUNT]] [--all] [-p PORT] [-q QUEUE] "
 			       "[--json]\n"
 			       "       kite-stat [-d DEV] --info\n\n"
 			       "Counters of every port and of each queue that has counted something\n"
-			       "(-a: every queue; -p, -q: only that port or queue). Without -i: totals\n"
+			       "(--all: every queue; -p, -q: only that port or queue). Without -i: totals\n"
 			       "since the card's last reset. With -i: rates (frames/s, B/s) over each\n"
 			       "interval, each block under its time, COUNT times (default: until\n"
 			       "interrupted). --info: one screen about the card: identity, features,\n"

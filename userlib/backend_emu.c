@@ -169,26 +169,40 @@ static void emu_queue_release(struct kite_dev *dev, unsigned int qid)
 }
 
 /* kite-emu's bus arbitrates filter entries between processes; we write them. */
-static int emu_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
+static int emu_filter_add(struct kite_dev *dev, const struct kite_filter *f, bool copy,
+			  unsigned int *index)
 {
 	struct kite_emu_msg m = { .op = KITE_EMU_FILTER_CLAIM, .b = f->key,
-				  .a = KITE_EMU_FILTER_KEYED | (uint32_t)f->type | f->port << 8 };
+				  .a = KITE_EMU_FILTER_KEYED | (uint32_t)f->type | f->port << 8 |
+				       (copy ? KITE_EMU_FILTER_COPY : 0) };
 	int err = rpc(dev, &m, -1, NULL);
 
 	if (err == -EEXIST)
-		return kite_filter_exists(f, (unsigned int)m.a, (long)m.b);
+		return kite_filter_exists(f, copy, (unsigned int)m.a, (long)m.b);
 	if (err == -ENOSPC)
-		return kite_err(err, "kite_filter_add: all %u filter entries are in use",
+		return kite_err(err, "%s: all %u filter entries are in use", FILTER_FN(copy),
 				dev->info.num_filters);
 	if (err)
-		return kite_err(err, "kite_filter_add: %s", kite_strerror(err));
+		return kite_err(err, "%s: %s", FILTER_FN(copy), kite_strerror(err));
 	*index = (unsigned int)m.a;
-	err = kite_direct_filter_write(dev, *index, f);
+	err = kite_direct_filter_write(dev, *index, f, copy);
 	if (err) {
 		m = (struct kite_emu_msg){ .op = KITE_EMU_FILTER_RELEASE, .a = *index };
 		rpc(dev, &m, -1, NULL);
 	}
 	return err;
+}
+
+static long emu_owner(struct kite_dev *dev, bool filter, unsigned int index)
+{
+	struct kite_emu_msg m = { .op = KITE_EMU_OWNER,
+				  .a = (filter ? KITE_EMU_OWNER_FILTER : KITE_EMU_OWNER_QUEUE) | index };
+	int err = rpc(dev, &m, -1, NULL);
+
+	if (err)	/* -EOPNOTSUPP: a kite-emu older than the question */
+		return kite_err(err, "%s: kite-emu: %s", filter ? "kite_filter_owner" :
+				"kite_queue_owner", kite_strerror(err));
+	return (long)m.b;
 }
 
 static int emu_filter_del(struct kite_dev *dev, unsigned int index)
@@ -218,6 +232,7 @@ const struct kite_backend_ops kite_backend_emu = {
 	.filter_del = emu_filter_del,
 	.port_set = kite_direct_port_set,
 	.reset = kite_direct_reset,
+	.owner = emu_owner,
 	.reg_write = kite_direct_reg_write,
 	.db_write_combined = false,
 	.release_stops = true,

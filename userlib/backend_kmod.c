@@ -32,24 +32,50 @@ static struct kmod_priv *priv(struct kite_dev *dev)
 	return dev->priv;
 }
 
+/* One line of /sys/class/misc/kiteN/ATTR, without its newline ("" if unreadable). */
+static void sysfs_attr(struct kite_dev *dev, const char *attr, char *buf, size_t len)
+{
+	const char *name = strrchr(priv(dev)->path, '/');
+	char path[PATH_MAX];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/%s", name ? name + 1 : "", attr);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/*
+ * kite.ko: one tenant owns every queue and filter entry it installed
+ * (sysfs queues_owned, filters_owned, tenant_pid).
+ */
+static long kmod_owner(struct kite_dev *dev, bool filter, unsigned int index)
+{
+	char list[512], pid[32], *tok, *save = NULL;
+
+	sysfs_attr(dev, filter ? "filters_owned" : "queues_owned", list, sizeof(list));
+	for (tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (strtoul(tok, NULL, 10) == index) {
+			sysfs_attr(dev, "tenant_pid", pid, sizeof(pid));
+			return strtol(pid, NULL, 10);
+		}
+	return 0;
+}
+
 /*
  * -EBUSY from kite.ko: another open file holds the card (one tenant at a
  * time, README). Name its process from sysfs.
  */
 static int tenant_busy(struct kite_dev *dev, const char *what)
 {
-	const char *name = strrchr(priv(dev)->path, '/');
-	char attr[PATH_MAX], pid[32] = "";
-	FILE *f;
+	char pid[32];
 
-	snprintf(attr, sizeof(attr), "/sys/class/misc/%s/tenant_pid", name ? name + 1 : "");
-	f = fopen(attr, "r");
-	if (f) {
-		if (!fgets(pid, sizeof(pid), f))
-			pid[0] = 0;
-		fclose(f);
-	}
-	pid[strcspn(pid, "\n")] = 0;
+	sysfs_attr(dev, "tenant_pid", pid, sizeof(pid));
 	return kite_err(-EBUSY, "%s: %s is in use by %s%s (kite.ko gives a card's DMA to one "
 			"open file at a time)", what, priv(dev)->path,
 			pid[0] ? "process " : "another process", pid);
@@ -190,7 +216,7 @@ static void kmod_queue_release(struct kite_dev *dev, unsigned int qid)
 	queue_ioctl(dev, KITE_IOC_QUEUE_RELEASE, qid);
 }
 
-static int kmod_queue_start(struct kite_dev *dev, const struct kite_ring_cfg *c)
+static int kmod_queue_start(struct kite_dev *dev, const struct kite_hw_queue_cfg *c)
 {
 	struct kite_ioc_queue_start qs = {
 		.size = sizeof(qs), .qid = c->qid, .port = c->port, .tx_log2 = c->tx_log2,
@@ -217,22 +243,25 @@ static int kmod_queue_stop(struct kite_dev *dev, unsigned int qid)
 	return err ? kite_err(err, "cannot stop queue %u: %s", qid, strerror(-err)) : 0;
 }
 
-static int kmod_filter_add(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index)
+static int kmod_filter_add(struct kite_dev *dev, const struct kite_filter *f, bool copy,
+			   unsigned int *index)
 {
 	struct kite_ioc_filter req = { .size = sizeof(req), .type = f->type, .port = f->port,
-				       .queue = f->queue, .key = f->key };
+				       .queue = f->queue, .key = f->key,
+				       .flags = copy ? KITE_IOC_FILTER_COPY : 0 };
 
 	if (ioctl(priv(dev)->fd, KITE_IOC_FILTER_ADD, &req) < 0) {
 		if (errno == EEXIST)	/* kite.ko does not say which entry */
-			return kite_err(-EEXIST, "kite_filter_add: that key is already steered on "
-					"port %u (kite.ko refuses a second entry for it)", f->port);
+			return kite_err(-EEXIST, "%s: that key is already %s on port %u "
+					"(kite.ko refuses a second entry for it)", FILTER_FN(copy),
+					copy ? "copied" : "steered", f->port);
 		if (errno == EPERM)
-			return kite_err(-EPERM, "kite_filter_add: queue %u is not this process's",
-					f->queue);
+			return kite_err(-EPERM, "%s: queue %u is not this process's",
+					FILTER_FN(copy), f->queue);
 		if (errno == ENOSPC)
-			return kite_err(-ENOSPC, "kite_filter_add: all %u filter entries are in use",
-					dev->info.num_filters);
-		return kite_err(-errno, "kite_filter_add: %s", strerror(errno));
+			return kite_err(-ENOSPC, "%s: all %u filter entries are in use",
+					FILTER_FN(copy), dev->info.num_filters);
+		return kite_err(-errno, "%s: %s", FILTER_FN(copy), strerror(errno));
 	}
 	*index = req.index;
 	return 0;
@@ -310,6 +339,7 @@ const struct kite_backend_ops kite_backend_kmod = {
 	.queue_stop = kmod_queue_stop,
 	.filter_add = kmod_filter_add,
 	.filter_del = kmod_filter_del,
+	.owner = kmod_owner,
 	.port_set = kmod_port_set,
 	.reset = kmod_reset,
 	.reg_write = kmod_reg_write,

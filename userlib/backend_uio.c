@@ -144,13 +144,46 @@ static int uio_claim_write(struct uio_priv *p, const char *verb, unsigned int qi
 	return err;
 }
 
+/* uio_kite lists "Q PID" per claimed queue; a filter entry is its queue's owner's. */
+static long uio_owner(struct kite_dev *dev, bool filter, unsigned int index)
+{
+	struct uio_priv *p = dev->priv;
+	unsigned int q = index, cq;
+	long pid;
+	FILE *f;
+
+	if (filter) {
+		uint32_t ctrl = kite_rd32(dev, KITE_R_AT(F_CTRL, index));
+
+		if (!KITE_FGET(KITE_F_CTRL_VALID, ctrl))
+			return 0;
+		q = KITE_FGET(KITE_F_CTRL_QUEUE, ctrl);
+	}
+	f = fopen(p->claims, "r");
+	if (!f)
+		return kite_err(-errno, "%s: %s", p->claims, strerror(errno));
+	while (fscanf(f, "%u %ld", &cq, &pid) == 2)
+		if (cq == q) {
+			fclose(f);
+			return pid;
+		}
+	fclose(f);
+	return 0;
+}
+
 static int uio_queue_claim(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db)
 {
 	struct uio_priv *p = dev->priv;
 	int err = uio_claim_write(p, "claim", qid);
 
-	if (err == -EBUSY)
-		return kite_err(err, "queue %u is in use by another process (%s)", qid, p->claims);
+	if (err == -EBUSY) {
+		long pid = uio_owner(dev, false, qid);
+		char who[40] = "another process";
+
+		if (pid > 0)
+			snprintf(who, sizeof(who), "process %ld", pid);
+		return kite_err(err, "queue %u is in use by %s (%s)", qid, who, p->claims);
+	}
 	if (err == -ENOENT)
 		return kite_err(err, "%s is missing: uio_kite is older than this libkite",
 				p->claims);
@@ -184,6 +217,7 @@ const struct kite_backend_ops kite_backend_uio = {
 	.port_set = kite_direct_port_set,
 	.reset = kite_direct_reset,
 	.reg_write = kite_direct_reg_write,
+	.owner = uio_owner,
 	.db_write_combined = false,
 	.release_stops = false,
 };

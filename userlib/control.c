@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kite/regtab.h"
 #include "lib_internal.h"
@@ -47,7 +48,7 @@ int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
 	if (mtu < 68 || mtu > dev->info.max_frame - KITE_FRAME_OVERHEAD)	/* no wrap */
 		return kite_err(-EINVAL, "kite_mtu_set: MTU %u outside 68..%u", mtu,
 				dev->info.max_frame - KITE_FRAME_OVERHEAD);
-	return dev->ops->port_set(dev, port, mtu, KITE_LEAVE);
+	return dev->ops->port_set(dev, port, mtu, KITE_HW_DEFAULT_LEAVE);
 }
 
 int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
@@ -66,44 +67,66 @@ int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
  * -1 this process). Two entries for one key would let the lower index take
  * the other's traffic without a word.
  */
-int kite_filter_exists(const struct kite_filter *f, unsigned int index, long pid)
+int kite_filter_exists(const struct kite_filter *f, bool copy, unsigned int index, long pid)
 {
-	static const char *const type[] = { "?", "DST_MAC", "IPV4_DST", "UDP_DST" };
 	char owner[48];
 
+	if (pid == (long)getpid())
+		pid = -1;
 	if (pid > 0)
 		snprintf(owner, sizeof(owner), "process %ld", pid);
 	else
 		snprintf(owner, sizeof(owner), pid < 0 ? "this process" : "another process");
-	return kite_err(-EEXIST, "kite_filter_add: %s 0x%llx on port %u is already steered by "
-			"%s (filter entry %u)", type[f->type < 4 ? f->type : 0],
-			(unsigned long long)f->key, f->port, owner, index);
+	return kite_err(-EEXIST, "%s: %s 0x%llx on port %u is already %s by %s (filter entry %u)",
+			copy ? "kite_filter_copy" : "kite_filter_add",
+			kite_enum_name(KITE_FI_F_CTRL_TYPE, f->type), (unsigned long long)f->key,
+			f->port, copy ? "copied" : "steered", owner, index);
 }
 
-static int check_filter(struct kite_dev *dev, const struct kite_filter *f)
+static int check_filter(struct kite_dev *dev, const struct kite_filter *f, bool copy,
+			const char *fn)
 {
 	if (!dev)
-		return kite_err(-EINVAL, "kite_filter_add: dev is NULL");
+		return kite_err(-EINVAL, "%s: dev is NULL", fn);
 	if (!f)
-		return kite_err(-EINVAL, "kite_filter_add: NULL filter");
-	if (f->type < KITE_FILTER_DST_MAC || f->type > KITE_FILTER_UDP_DST)
-		return kite_err(-EINVAL, "kite_filter_add: unknown filter type %d", f->type);
+		return kite_err(-EINVAL, "%s: NULL filter", fn);
+	if (f->type < KITE_FILTER_DST_MAC || f->type > KITE_FILTER_ALL)
+		return kite_err(-EINVAL, "%s: unknown filter type %d", fn, f->type);
+	if (f->type == KITE_FILTER_ALL && !copy)
+		return kite_err(-EINVAL, "kite_filter_add: KITE_FILTER_ALL would take every frame "
+				"of the port; use kite_filter_copy for a copy of them");
 	if (f->key >> KITE_F_KEY_BITS(f->type))
-		return kite_err(-EINVAL, "kite_filter_add: key 0x%llx wider than %u bits",
+		return kite_err(-EINVAL, "%s: key 0x%llx wider than %u bits", fn,
 				(unsigned long long)f->key, KITE_F_KEY_BITS(f->type));
 	if (f->queue >= dev->info.num_queues)
-		return kite_err(-EINVAL, "kite_filter_add: queue %u does not exist", f->queue);
-	return check_port(dev, "kite_filter_add", f->port);
+		return kite_err(-EINVAL, "%s: queue %u does not exist", fn, f->queue);
+	if (copy && !KITE_FGET(KITE_ID_FEATURES_COPY_FILTERS, dev->info.features))
+		return kite_err(-EOPNOTSUPP, "kite_filter_copy: the card has no copy filters "
+				"(contract v%u.%u, ID_FEATURES 0x%x; they came in v1.2)",
+				dev->info.version_major, dev->info.version_minor,
+				dev->info.features);
+	return check_port(dev, fn, f->port);
+}
+
+static int filter_add(struct kite_dev *dev, const struct kite_filter *f, bool copy,
+		      const char *fn)
+{
+	unsigned int i;
+	int err = check_filter(dev, f, copy, fn);
+
+	if (!err)
+		err = dev->ops->filter_add(dev, f, copy, &i);
+	return err ? err : (int)i;
 }
 
 int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f)
 {
-	unsigned int i;
-	int err = check_filter(dev, f);
+	return filter_add(dev, f, false, "kite_filter_add");
+}
 
-	if (!err)
-		err = dev->ops->filter_add(dev, f, &i);
-	return err ? err : (int)i;
+int kite_filter_copy(struct kite_dev *dev, const struct kite_filter *f)
+{
+	return filter_add(dev, f, true, "kite_filter_copy");
 }
 
 int kite_filter_del(struct kite_dev *dev, unsigned int index)
@@ -198,4 +221,27 @@ int kite_reset(struct kite_dev *dev)
 {
 	KITE_NONNULL(dev);
 	return dev->ops->reset(dev);
+}
+
+static long owner(struct kite_dev *dev, bool filter, unsigned int index, const char *fn)
+{
+	if (!dev)
+		return kite_err(-EINVAL, "%s: dev is NULL", fn);
+	if (index >= (filter ? dev->info.num_filters : dev->info.num_queues))
+		return kite_err(-EINVAL, "%s: %s %u does not exist", fn,
+				filter ? "filter entry" : "queue", index);
+	if (!dev->ops->owner)
+		return kite_err(-EOPNOTSUPP, "%s: the %s backend cannot tell (one process owns "
+				"the whole card)", fn, dev->ops->name);
+	return dev->ops->owner(dev, filter, index);
+}
+
+long kite_queue_owner(struct kite_dev *dev, unsigned int qid)
+{
+	return owner(dev, false, qid, "kite_queue_owner");
+}
+
+long kite_filter_owner(struct kite_dev *dev, unsigned int index)
+{
+	return owner(dev, true, index, "kite_filter_owner");
 }

@@ -12,65 +12,6 @@
 
 #include "lib_internal.h"
 
-#define KITE_WAIT_NS	(5 * 1000000000ULL)	/* longest a control step may take (slow VMs) */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-enum wait_cond { WAIT_EQ, WAIT_ANY, WAIT_REACHED };
-
-/* Poll a register (slow path only) until the condition holds or 2 s pass. */
-static int wait_reg(struct kite_dev *dev, uint32_t off, uint32_t mask, uint32_t want,
-		    enum wait_cond cond, const char *what, uint32_t *val)
-{
-	uint64_t deadline = mono_ns() + KITE_WAIT_NS;
-	uint32_t v;
-
-	for (;;) {
-		v = kite_rd32(dev, off);
-		if (cond == WAIT_EQ && (v & mask) == want)
-			break;
-		if (cond == WAIT_ANY && (v & mask))
-			break;
-		/* sequence numbers: reached or passed, modulo 2^32 */
-		if (cond == WAIT_REACHED && (int32_t)(v - want) >= 0)
-			break;
-		if (mono_ns() > deadline)
-			return kite_err(-ETIMEDOUT, "%s: the card did not answer within 5 s "
-					"(register 0x%04x reads 0x%08x)", what, off, v);
-		if (dev->wait_hook)
-			dev->wait_hook(dev->wait_arg);
-		else
-			sched_yield();
-	}
-	if (val)
-		*val = v;
-	return 0;
-}
-
-int kite_wait(struct kite_dev *dev, uint32_t off, uint32_t mask, uint32_t want,
-	      const char *what)
-{
-	return wait_reg(dev, off, mask, want, WAIT_EQ, what, NULL);
-}
-
-int kite_wait_any(struct kite_dev *dev, uint32_t off, uint32_t mask, const char *what,
-		  uint32_t *val)
-{
-	return wait_reg(dev, off, mask, 0, WAIT_ANY, what, val);
-}
-
-/* Wait until a sequence-number register reaches seq (modulo 2^32). */
-int kite_wait_seq(struct kite_dev *dev, uint32_t off, uint32_t seq, const char *what)
-{
-	return wait_reg(dev, off, 0, seq, WAIT_REACHED, what, NULL);
-}
-
 static int identify(struct kite_dev *dev, const char *devstr)
 {
 	uint32_t magic = kite_rd32(dev, KITE_R_ID_MAGIC);
@@ -106,10 +47,9 @@ static int identify(struct kite_dev *dev, const char *devstr)
 	return 0;
 }
 
-/* kite's IDs, or the ivshmem board kite-emu uses under QEMU */
-static bool is_kite_card(const char *addr)
+/* A PCI device's vendor and device IDs from sysfs (0 when unreadable). */
+static void pci_ids(const char *addr, unsigned int id[2])
 {
-	unsigned int id[2] = { 0, 0 };
 	const char *names[2] = { "vendor", "device" };
 	char path[PATH_MAX];
 	int i;
@@ -117,6 +57,7 @@ static bool is_kite_card(const char *addr)
 	for (i = 0; i < 2; i++) {
 		FILE *f;
 
+		id[i] = 0;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", addr, names[i]);
 		f = fopen(path, "r");
 		if (f) {
@@ -125,8 +66,25 @@ static bool is_kite_card(const char *addr)
 			fclose(f);
 		}
 	}
+}
+
+/* The ivshmem board kite-emu uses under QEMU (hw-spec §8): the model, not a card. */
+static bool is_model_board(const char *addr)
+{
+	unsigned int id[2];
+
+	pci_ids(addr, id);
+	return id[0] == KITE_SHMEM_VENDOR_ID && id[1] == KITE_SHMEM_DEVICE_ID;
+}
+
+/* kite's IDs, or the ivshmem board kite-emu uses under QEMU */
+static bool is_kite_card(const char *addr)
+{
+	unsigned int id[2];
+
+	pci_ids(addr, id);
 	return (id[0] == KITE_PCI_VENDOR_ID && id[1] == KITE_PCI_DEVICE_ID) ||
-	       (id[0] == KITE_SHMEM_VENDOR_ID && id[1] == KITE_SHMEM_DEVICE_ID);
+	       is_model_board(addr);
 }
 
 /*
@@ -211,6 +169,10 @@ int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **ou
 		return kite_err(-ENOMEM, "kite_open: out of memory");
 	dev->ops = ops;
 	dev->flags = flags;
+	/* kite-emu shares CPUs with its clients: it gets more time than a card (kite_hw.h) */
+	kite_direct_init(dev, ops == &kite_backend_emu ||
+			      (ops != &kite_backend_kmod && is_model_board(arg)) ?
+			      KITE_HW_SLACK_MODEL : 1);
 	err = kite_devtag_get(&dev->tag);
 	if (err) {
 		free(dev);

@@ -10,6 +10,7 @@
 
 #include "kite/hw.h"
 #include "kite/kite.h"
+#include "kite_hw.h"
 
 #define KITE_HIDDEN __attribute__((visibility("hidden")))
 
@@ -53,13 +54,6 @@ struct kite_dma {
 
 struct kite_dev;
 
-/* What queue start programs (hw-spec §6.1). */
-struct kite_ring_cfg {
-	unsigned int qid, port, tx_log2, rx_log2, rx_buf_size;
-	uint64_t tx_ring, tx_cq, rx_ring, rx_cq, pio_cq;
-};
-
-#define KITE_LEAVE (-2)	/* port_set: leave the default queue as it is */
 
 /*
  * What a backend provides (ixy's device ops, STYLE.md 1). BAR0 is always
@@ -75,15 +69,18 @@ struct kite_backend_ops {
 	/* exclusive use of a queue; *db gets its doorbell page */
 	int (*queue_claim)(struct kite_dev *dev, unsigned int qid, volatile uint8_t **db);
 	void (*queue_release)(struct kite_dev *dev, unsigned int qid);
-	int (*queue_start)(struct kite_dev *dev, const struct kite_ring_cfg *cfg);
+	int (*queue_start)(struct kite_dev *dev, const struct kite_hw_queue_cfg *cfg);
 	int (*queue_stop)(struct kite_dev *dev, unsigned int qid);
 	/* a filter entry of this process's, valid until deleted or the process ends */
-	int (*filter_add)(struct kite_dev *dev, const struct kite_filter *f, unsigned int *index);
+	int (*filter_add)(struct kite_dev *dev, const struct kite_filter *f, bool copy,
+			  unsigned int *index);
 	int (*filter_del)(struct kite_dev *dev, unsigned int index);
-	/* mtu 0 / default_queue KITE_LEAVE: unchanged; default_queue -1: drop */
+	/* mtu 0 / default_queue KITE_HW_DEFAULT_LEAVE: unchanged; _DROP: drop */
 	int (*port_set)(struct kite_dev *dev, unsigned int port, unsigned int mtu,
 			int default_queue);
 	int (*reset)(struct kite_dev *dev);
+	/* who owns a queue (filter false) or filter entry: pid, 0 none; NULL: cannot tell */
+	long (*owner)(struct kite_dev *dev, bool filter, unsigned int index);
 	/* diagnostics: one raw BAR0 write */
 	int (*reg_write)(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
 	bool db_write_combined;	/* doorbell page is WC: flush after doorbells */
@@ -107,6 +104,7 @@ struct kite_dev {
 	struct kite_pool *pools;	/* all pools, destroyed by kite_close */
 	uint8_t tag;			/* devtag.c */
 	unsigned int warned_small_pages;	/* the hugepage fallback was logged */
+	struct kite_hw hw;		/* control sequences, for backends with a writable BAR0 */
 	FILE *trace;			/* KITE_TRACE (trace.c), or NULL */
 	char trace_name[96];
 };
@@ -176,7 +174,10 @@ KITE_HIDDEN void kite_trace_write(struct kite_dev *dev, uint32_t off, uint64_t v
 				  unsigned int bits);
 
 /* control.c: the -EEXIST of a key already steered */
-KITE_HIDDEN int kite_filter_exists(const struct kite_filter *f, unsigned int index, long pid);
+/* the public call a filter error belongs to */
+#define FILTER_FN(copy)	((copy) ? "kite_filter_copy" : "kite_filter_add")
+KITE_HIDDEN int kite_filter_exists(const struct kite_filter *f, bool copy, unsigned int index,
+				   long pid);
 
 /* mem.c: a buffer back to its pool from a ring */
 KITE_HIDDEN void kite_pkt_recycle(struct kite_pkt *pkt);
@@ -199,14 +200,6 @@ KITE_HIDDEN void kite_log(int level, const char *fmt, ...)
 /* regnames.c: names of field values, from the register table */
 KITE_HIDDEN const char *kite_enum_name(unsigned int field, unsigned int value);
 
-/* dev.c */
-KITE_HIDDEN int kite_wait(struct kite_dev *dev, uint32_t off, uint32_t mask,
-			  uint32_t want, const char *what);
-KITE_HIDDEN int kite_wait_any(struct kite_dev *dev, uint32_t off, uint32_t mask,
-			      const char *what, uint32_t *val);
-KITE_HIDDEN int kite_wait_seq(struct kite_dev *dev, uint32_t off, uint32_t seq,
-			      const char *what);
-
 static inline uint32_t kite_rd32(struct kite_dev *dev, uint32_t off)
 {
 	return __atomic_load_n((volatile uint32_t *)(dev->bar0 + off), __ATOMIC_RELAXED);
@@ -218,7 +211,9 @@ static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
 }
 
 /* direct.c: for backends with a writable BAR0 */
-KITE_HIDDEN int kite_direct_queue_start(struct kite_dev *dev, const struct kite_ring_cfg *c);
+KITE_HIDDEN void kite_direct_init(struct kite_dev *dev, unsigned int slack);
+KITE_HIDDEN int kite_direct_queue_start(struct kite_dev *dev,
+					const struct kite_hw_queue_cfg *c);
 KITE_HIDDEN int kite_direct_queue_stop(struct kite_dev *dev, unsigned int qid);
 KITE_HIDDEN int kite_direct_queue_claim(struct kite_dev *dev, unsigned int qid,
 					volatile uint8_t **db);
@@ -226,10 +221,10 @@ KITE_HIDDEN void kite_direct_queue_release(struct kite_dev *dev, unsigned int qi
 KITE_HIDDEN int kite_direct_port_set(struct kite_dev *dev, unsigned int port, unsigned int mtu,
 				     int default_queue);
 KITE_HIDDEN int kite_direct_filter_write(struct kite_dev *dev, unsigned int i,
-					 const struct kite_filter *f);
+					 const struct kite_filter *f, bool copy);
 KITE_HIDDEN int kite_direct_reset(struct kite_dev *dev);
 KITE_HIDDEN int kite_direct_filter_add(struct kite_dev *dev, const struct kite_filter *f,
-				       unsigned int *index);
+				       bool copy, unsigned int *index);
 KITE_HIDDEN int kite_direct_filter_del(struct kite_dev *dev, unsigned int index);
 KITE_HIDDEN int kite_direct_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val,
 				      unsigned int bits);

@@ -22,6 +22,7 @@ static int map_memfd(struct kite_dma *m, size_t len, bool huge)
 	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING |
 			     (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
 	size_t align = huge ? HUGE_2M : 4096;
+	int err;
 
 	m->len = (len + align - 1) & ~(align - 1);
 	m->fd = memfd_create("kite-dma", flags);
@@ -38,9 +39,11 @@ static int map_memfd(struct kite_dma *m, size_t len, bool huge)
 	m->huge = huge;
 	return 0;
 fail:
+	err = -errno;	/* before close() may change it */
 	close(m->fd);
 	m->fd = -1;
-	return -errno;
+	m->va = NULL;	/* never MAP_FAILED: a later free must not unmap it */
+	return err;
 }
 
 int kite_dma_alloc(struct kite_dev *dev, size_t len, struct kite_dma *m)

@@ -53,7 +53,7 @@ static int queue_stop_hw(struct kite_queue *q)
 /* §6.1: rings zeroed, then the backend programs and enables; RX gets buffers. */
 static int queue_start_hw(struct kite_queue *q)
 {
-	struct kite_ring_cfg c = {
+	struct kite_hw_queue_cfg c = {
 		.qid = q->qid, .port = q->port, .tx_log2 = q->tx_log2, .rx_log2 = q->rx_log2,
 		.rx_buf_size = q->rx_pool->buf_size,
 		.tx_ring = q->rings.iova, .tx_cq = q->rings.iova + q->off_txcq,
@@ -147,7 +147,12 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	err = queue_start_hw(q);
 	if (err) {
 		dev->ops->queue_release(dev, qid);
-		queue_free(q);
+		if (err == -EBUSY && !dev->ops->release_stops)	/* kite_hw.h: may still run */
+			kite_log(KITE_LOG_WARNING, "queue %u neither started nor stopped; its "
+				 "rings stay allocated so the card cannot write into reused "
+				 "memory", qid);
+		else
+			queue_free(q);
 		return err;
 	}
 	dev->queues[qid] = q;
@@ -155,18 +160,14 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	return 0;
 }
 
-/* No driver does it for us (vfio, uio): no port sends unmatched frames here any more. */
-static void ports_forget_queue(struct kite_dev *dev, unsigned int qid)
+/*
+ * No driver does it for us (vfio; uio_kite does it too): nothing steers
+ * frames to the queue any more, neither a port's default nor a filter.
+ */
+static void queue_forget(struct kite_dev *dev, unsigned int qid)
 {
-	unsigned int p;
-
-	for (p = 0; p < dev->info.num_ports; p++) {
-		uint32_t ctrl = kite_rd32(dev, KITE_R_AT(P_CTRL, p));
-
-		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
-		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == qid)
-			dev->ops->port_set(dev, p, 0, -1);
-	}
+	if (kite_hw_forget_queue(&dev->hw, qid, dev->info.num_ports, dev->info.num_filters, 1))
+		kite_log(KITE_LOG_WARNING, "queue %u: %s", qid, dev->hw.msg);
 }
 
 void kite_queue_close(struct kite_queue *q)
@@ -192,7 +193,7 @@ void kite_queue_close(struct kite_queue *q)
 	/* stopped, or the release stops it (kite.ko, kite-emu's bus) */
 	kite_queue_drop_inflight(q);
 	if (!dev->ops->release_stops)
-		ports_forget_queue(dev, q->qid);
+		queue_forget(dev, q->qid);
 	dev->ops->queue_release(dev, q->qid);
 	dev->queues[q->qid] = NULL;
 	queue_free(q);

@@ -5,10 +5,7 @@
 
 const char *kite_enum_name(unsigned int field, unsigned int value)
 {
-	size_t i;
+	const char *name = kite_regtab_enum_name(field, value);
 
-	for (i = 0; i < KITE_NENUMS; i++)
-		if (kite_enums[i].field == field && kite_enums[i].value == value)
-			return kite_enums[i].name;
-	return "UNKNOWN";
+	return name ? name : "UNKNOWN";
 }

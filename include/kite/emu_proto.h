@@ -28,13 +28,24 @@ enum kite_emu_op {
 	 * With a = KITE_EMU_FILTER_KEYED | type | port << 8 and b = key, a key
 	 * already steered on that port is refused with -EEXIST: reply a = the
 	 * entry that has it, b = the pid of the process owning it (0: unknown).
+	 * With KITE_EMU_FILTER_COPY too, the claim is for a copy entry (hw-spec
+	 * §3.8), refused only by another copy entry of the same key.
 	 */
 	KITE_EMU_FILTER_CLAIM = 7,
 	/* a = index; the entry is invalidated */
 	KITE_EMU_FILTER_RELEASE = 8,
+	/*
+	 * Who owns a queue (a = KITE_EMU_OWNER_QUEUE | index) or a filter entry
+	 * (a = KITE_EMU_OWNER_FILTER | index): reply b = its process's pid, 0 none.
+	 */
+	KITE_EMU_OWNER = 9,
 };
 
+#define KITE_EMU_OWNER_QUEUE	0x00000u
+#define KITE_EMU_OWNER_FILTER	0x10000u
+
 #define KITE_EMU_FILTER_KEYED	0x80000000u
+#define KITE_EMU_FILTER_COPY	0x40000000u
 
 struct kite_emu_msg {
 	uint32_t version;	/* KITE_EMU_PROTO_VERSION */

@@ -19,7 +19,7 @@
 
 /* §2 Version rules: software refuses a card whose major differs. */
 #define KITE_VERSION_MAJOR	1
-#define KITE_VERSION_MINOR	1	/* 1.1: P_RX_DROP_OVERRUN (hw-spec §3.7) */
+#define KITE_VERSION_MINOR	2	/* 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8) */
 #define KITE_MAGIC		0x4b495445	/* "KITE" */
 
 /* §2 Resource limits of this contract version */
@@ -32,6 +32,7 @@
 #define KITE_MAX_FRAME		9018	/* 9000 MTU + 14 header + 4 VLAN */
 #define KITE_MIN_FRAME		14
 #define KITE_FRAME_OVERHEAD	18	/* frame may be MTU + this many bytes */
+#define KITE_MIN_MTU		68	/* IPv4's minimum */
 #define KITE_RX_BUF_MIN		64
 #define KITE_RX_BUF_MAX		16384
 #define KITE_RING_ALIGN		64
@@ -45,7 +46,7 @@
 
 /* Reset values the register table refers to */
 #define KITE_VERSION_RESET	((KITE_VERSION_MAJOR << 16) | KITE_VERSION_MINOR)
-#define KITE_FEATURES_RESET	0xf
+#define KITE_FEATURES_RESET	0x1f
 #define KITE_CAPS_RESET		(KITE_MAX_PORTS | (KITE_MAX_QUEUES << 8) | \
 				 (KITE_MAX_RING_LOG2 << 16) | (KITE_MAX_FILTERS << 24))
 #define KITE_MAC_RESET		0x026b69746500ULL	/* 02:6b:69:74:65:00 + port */
@@ -69,9 +70,10 @@ enum kite_reg_offsets {
 #undef KITE_ENUM
 };
 
-/* §3.8 significant bits of F_KEY for a valid F_CTRL.TYPE (MAC, IPv4, UDP port) */
+/* §3.8 significant bits of F_KEY for a valid F_CTRL.TYPE (MAC, IPv4, UDP port, ALL) */
 #define KITE_F_KEY_BITS(type)	((unsigned int)(type) == KITE_F_CTRL_TYPE_DST_MAC ? 48 : \
-				 (unsigned int)(type) == KITE_F_CTRL_TYPE_IPV4_DST ? 32 : 16)
+				 (unsigned int)(type) == KITE_F_CTRL_TYPE_IPV4_DST ? 32 : \
+				 (unsigned int)(type) == KITE_F_CTRL_TYPE_UDP_DST ? 16 : 0)
 
 /* Offset of instance i of an array register: KITE_R_AT(Q_CTRL, 3) */
 #define KITE_R_AT(reg, i)	(KITE_R_##reg + (i) * KITE_R_##reg##_STRIDE)
@@ -81,6 +83,15 @@ enum kite_reg_offsets {
 #define KITE_FMASK(f)		(KITE_FLIM(f) << f##_SHIFT)
 #define KITE_FGET(f, v)		(((v) >> f##_SHIFT) & KITE_FLIM(f))
 #define KITE_FPREP(f, x)	(((__u64)(x) & KITE_FLIM(f)) << f##_SHIFT)
+
+/* §3.8 the F_CTRL value of a valid entry; copy: the COPY bit (v1.2) */
+static inline __u32 kite_f_ctrl(unsigned int type, unsigned int port, unsigned int queue,
+				int copy)
+{
+	return (__u32)(KITE_FPREP(KITE_F_CTRL_VALID, 1) | KITE_FPREP(KITE_F_CTRL_COPY, !!copy) |
+		       KITE_FPREP(KITE_F_CTRL_TYPE, type) | KITE_FPREP(KITE_F_CTRL_PORT, port) |
+		       KITE_FPREP(KITE_F_CTRL_QUEUE, queue));
+}
 
 /*
  * §4 BAR2 doorbell page of one queue. Doorbells carry free-running 32-bit

@@ -299,7 +299,12 @@ KITE_API int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int 
  */
 KITE_API int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue);
 
-enum kite_filter_type { KITE_FILTER_DST_MAC = 1, KITE_FILTER_IPV4_DST = 2, KITE_FILTER_UDP_DST = 3 };
+enum kite_filter_type {
+	KITE_FILTER_DST_MAC = 1,
+	KITE_FILTER_IPV4_DST = 2,
+	KITE_FILTER_UDP_DST = 3,
+	KITE_FILTER_ALL = 4,	/**< every frame of the port; copy filters only (key 0) */
+};
 
 struct kite_filter {
 	enum kite_filter_type type;
@@ -309,8 +314,25 @@ struct kite_filter {
 				     IPv4 address (host order), UDP port */
 };
 
-/** \brief Add a filter in the first free entry. \return its index, or -ENOSPC. */
+/**
+ * \brief Steer matching frames to f->queue, in the first free entry.
+ * \return its index; -EEXIST when the key is already steered on the port
+ * (the message names the owner where the backend can tell); -ENOSPC when
+ * the table is full. KITE_FILTER_ALL is refused: it would take every frame.
+ */
 KITE_API int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f);
+
+/**
+ * \brief Copy matching frames to f->queue; they still go where they would
+ * have gone, so a capture takes nothing from the application that owns the
+ * flow (tcpdump semantics). KITE_FILTER_ALL (key 0) copies every frame of the
+ * port. Copies the queue has no room for are counted (P_RX_COPY_DROP and the
+ * queue's drop counters). Contract v1.2 (kite_dev_info.features bit
+ * KITE_ID_FEATURES_COPY_FILTERS); deleted with kite_filter_del.
+ * \return its index; -EEXIST when the key is already copied on the port;
+ * -EOPNOTSUPP on a card without copy filters; -ENOSPC when the table is full.
+ */
+KITE_API int kite_filter_copy(struct kite_dev *dev, const struct kite_filter *f);
 KITE_API int kite_filter_del(struct kite_dev *dev, unsigned int index);
 
 struct kite_port_stats {
@@ -351,6 +373,15 @@ KITE_API int kite_reset(struct kite_dev *dev);
 
 /** \brief BAR0 as the card shows it, read-only (hw-spec §3). */
 KITE_API const volatile void *kite_bar0(struct kite_dev *dev);
+
+/**
+ * \brief Which process owns queue qid (kite_queue_owner) or filter entry
+ * index (kite_filter_owner), for tools such as kite-stat --info.
+ * \return its pid; 0 when nobody owns it; -EOPNOTSUPP when the backend cannot
+ * tell (VFIO: the one process that opened the card owns everything).
+ */
+KITE_API long kite_queue_owner(struct kite_dev *dev, unsigned int qid);
+KITE_API long kite_filter_owner(struct kite_dev *dev, unsigned int index);
 
 /**
  * \brief Write one BAR0 register, bypassing libkite's bookkeeping: for

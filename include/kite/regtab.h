@@ -7,6 +7,7 @@
 #ifndef KITE_REGTAB_H
 #define KITE_REGTAB_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "hw.h"
 
@@ -100,6 +101,17 @@ static const struct kite_enum_info kite_enums[] __attribute__((unused)) = {
 #undef KITE_ENUM
 };
 #define KITE_NENUMS (sizeof(kite_enums) / sizeof(kite_enums[0]))
+
+/* The name of value v of field f (KITE_FI_*), from the table; NULL if it has none. */
+static inline const char *kite_regtab_enum_name(unsigned int f, unsigned int v)
+{
+	size_t i;
+
+	for (i = 0; i < KITE_NENUMS; i++)
+		if (kite_enums[i].field == f && kite_enums[i].value == v)
+			return kite_enums[i].name;
+	return NULL;
+}
 
 static const char *const kite_group_names[KITE_NGROUPS] __attribute__((unused)) = {
 	"Identity", "Global control", "Clock", "DMA fault log", "Ports", "Queues",

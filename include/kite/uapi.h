@@ -74,16 +74,21 @@ struct kite_ioc_filter {
 	__u32 type;		/* KITE_F_CTRL_TYPE_* */
 	__u32 port;
 	__u32 queue;		/* a queue this file claimed */
-	__u32 rsvd;
+	__u32 flags;		/* KITE_IOC_FILTER_COPY (card feature COPY_FILTERS), else 0 */
 	__u64 key;
 };
+
+#define KITE_IOC_FILTER_COPY	0x1	/* hw-spec §3.8 F_CTRL.COPY */
 
 struct kite_ioc_port {
 	__u32 size;
 	__u32 port;
 	__u32 mtu;		/* 0: leave */
-	__s32 default_queue;	/* -1: drop unmatched; -2: leave */
+	__s32 default_queue;	/* a queue, or KITE_PORT_DEFAULT_* */
 };
+
+#define KITE_PORT_DEFAULT_DROP	(-1)	/* unmatched frames dropped (and counted) */
+#define KITE_PORT_DEFAULT_LEAVE	(-2)	/* as it is */
 
 #define KITE_IOC_INFO		_IOWR(KITE_IOC_MAGIC, 0, struct kite_ioc_info)
 #define KITE_IOC_QUEUE_CLAIM	_IOW(KITE_IOC_MAGIC, 1, struct kite_ioc_queue)

@@ -443,43 +443,84 @@ static void kite_queue_start_check_test(struct kunit *test)
 
 /* ---- FILTER_ADD and PORT_SET ---------------------------------------------------- */
 
+struct filter_case {
+	const char *desc;
+	u32 size, type, port, queue, flags;
+	u64 key;
+	bool copy_feature;	/* the card announces COPY_FILTERS */
+	const void *who;
+	int want;
+};
+
+#define FT_UDP	KITE_F_CTRL_TYPE_UDP_DST
+#define FT_IP	KITE_F_CTRL_TYPE_IPV4_DST
+#define FT_MAC	KITE_F_CTRL_TYPE_DST_MAC
+#define FT_ALL	KITE_F_CTRL_TYPE_ALL
+#define F_COPY	KITE_IOC_FILTER_COPY
+#define F_SZ	sizeof(struct kite_ioc_filter)
+
+/* Queue 3 belongs to file_a; the card has 2 ports and 16 queues. */
+static const struct filter_case filter_cases[] = {
+	{ "UDP port", F_SZ, FT_UDP, 1, 3, 0, 5000, false, &file_a, 0 },
+	{ "to another file's queue", F_SZ, FT_UDP, 1, 3, 0, 5000, false, &file_b, -EPERM },
+	{ "to a queue that does not exist", F_SZ, FT_UDP, 0, 16, 0, 5000, false, &file_a,
+	  -EINVAL },
+	{ "UDP key over 16 bits", F_SZ, FT_UDP, 1, 3, 0, 1 << 16, false, &file_a, -EINVAL },
+	{ "IPv4 address", F_SZ, FT_IP, 1, 3, 0, 0xffffffffULL, false, &file_a, 0 },
+	{ "IPv4 key over 32 bits", F_SZ, FT_IP, 1, 3, 0, 1ULL << 32, false, &file_a, -EINVAL },
+	{ "MAC", F_SZ, FT_MAC, 1, 3, 0, (1ULL << 48) - 1, false, &file_a, 0 },
+	{ "MAC key over 48 bits", F_SZ, FT_MAC, 1, 3, 0, 1ULL << 48, false, &file_a, -EINVAL },
+	{ "type 0", F_SZ, 0, 1, 3, 0, 1, false, &file_a, -EINVAL },
+	{ "type 5", F_SZ, 5, 1, 3, 0, 1, false, &file_a, -EINVAL },
+	{ "port that does not exist", F_SZ, FT_MAC, 2, 3, 0, 1, false, &file_a, -EINVAL },
+	{ "wrong struct size", 4, FT_MAC, 0, 3, 0, 1, false, &file_a, -EINVAL },
+	{ "unknown flag", F_SZ, FT_MAC, 0, 3, 2, 1, false, &file_a, -EINVAL },
+	{ "copy", F_SZ, FT_UDP, 0, 3, F_COPY, 5000, true, &file_a, 0 },
+	{ "copy on a card without copies", F_SZ, FT_UDP, 0, 3, F_COPY, 5000, false, &file_a,
+	  -EOPNOTSUPP },
+	{ "copy of every frame", F_SZ, FT_ALL, 0, 3, F_COPY, 0, true, &file_a, 0 },
+	{ "ALL with a key", F_SZ, FT_ALL, 0, 3, F_COPY, 1, true, &file_a, -EINVAL },
+	{ "ALL that is not a copy", F_SZ, FT_ALL, 0, 3, 0, 0, true, &file_a, -EINVAL },
+	{ "copy to another file's queue", F_SZ, FT_ALL, 0, 3, F_COPY, 0, true, &file_b, -EPERM },
+};
+
+static void filter_case_desc(const struct filter_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(filter, filter_cases, filter_case_desc);
+
 static void kite_filter_check_test(struct kunit *test)
 {
-	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15 };
+	const struct filter_case *c = test->param_value;
+	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15,
+				   .features = c->copy_feature ?
+					KITE_FMASK(KITE_ID_FEATURES_COPY_FILTERS) : 0 };
 	struct kite_owners *o = new_owners(test, 16, 64);
-	struct kite_ioc_filter f = { .size = sizeof(f), .type = KITE_F_CTRL_TYPE_UDP_DST,
-				     .port = 1, .queue = 3, .key = 5000 };
+	struct kite_ioc_filter f = { .size = c->size, .type = c->type, .port = c->port,
+				     .queue = c->queue, .flags = c->flags, .key = c->key };
 
 	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 3, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_b), -EPERM);
-	f.key = 1 << 16;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.type = KITE_F_CTRL_TYPE_IPV4_DST;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), 0);
-	f.key = 1ULL << 32;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.type = KITE_F_CTRL_TYPE_DST_MAC;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), 0);
-	f.key = 1ULL << 48;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.key = 1;
-	f.type = 0;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.type = 4;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.type = KITE_F_CTRL_TYPE_DST_MAC;
-	f.port = 2;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.port = 0;
-	f.queue = 16;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.queue = 3;
-	f.rsvd = 1;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
-	f.rsvd = 0;
-	f.size = 4;
-	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, &file_a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_filter_check(&f, &lim, o, c->who), c->want);
+}
+
+/* A copy takes nothing: it may share a steered key; only a second copy is refused. */
+static void kite_filter_copy_duplicate_test(struct kunit *test)
+{
+	struct kite_owners *o = new_owners(test, 4, 8);
+	struct kite_ioc_filter f = udp_filter(0, 5000);
+	unsigned int i, j;
+
+	KUNIT_ASSERT_EQ(test, kite_filter_claim(o, &file_a, &f, &i), 0);
+	f.queue = 1;
+	f.flags = KITE_IOC_FILTER_COPY;
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), 0);
+	f.queue = 2;
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_a, &f, &j), -EEXIST);
+	f.flags = 0;	/* and the steered key is still steered */
+	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), -EEXIST);
 }
 
 static void kite_port_check_test(struct kunit *test)
@@ -517,7 +558,8 @@ static struct kunit_case kite_logic_cases[] = {
 	KUNIT_CASE(kite_queue_release_filters_test),
 	KUNIT_CASE(kite_maps_pending_test),
 	KUNIT_CASE_PARAM(kite_queue_start_check_test, start_gen_params),
-	KUNIT_CASE(kite_filter_check_test),
+	KUNIT_CASE_PARAM(kite_filter_check_test, filter_gen_params),
+	KUNIT_CASE(kite_filter_copy_duplicate_test),
 	KUNIT_CASE(kite_port_check_test),
 	{}
 };

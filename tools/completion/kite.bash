@@ -14,7 +14,7 @@ _kite()
 	local opts
 	case $prev in
 	-d|--dev) COMPREPLY=($(compgen -W "$(_kite_devices)" -- "$cur")); return ;;
-	-w|--json) [ "$tool" != kite-pingpong ] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
+	-w|--write|--json|--trace) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $tool in
 	kite-regs)
@@ -24,15 +24,16 @@ _kite()
 		fi
 		opts="list dump get set watch commit diff --dev --yes --json --group --raw --interval
 		      --count --no-commit --help --version" ;;
-	kite-stat) opts="--dev --interval --count --all --json --help --version" ;;
-	kite-capture) opts="--dev --udp --ip --mac --default --queue --port --write --count
-		--seconds --filter --help --version" ;;
+	kite-stat) opts="--dev --interval --count --all --json --info --port --queue --help
+		--version" ;;
+	kite-capture) opts="--dev --udp --ip --mac --all --default --queue --port --write --count
+		--time --filter --help --version" ;;
 	kite-pingpong) opts="--dev --iters --warmup --mode --size --queue --cpu --peer-cpu --floor
 		--no-device --json --breakdown --help --version" ;;
 	kite-bind) opts="--status --unbind --board --force --help --version kite vfio-pci uio_kite" ;;
-	kite-emu) opts="--socket --wire --cpu --bar-file --guest-ram --tap --fault-hooks --help
-		--version" ;;
-	kite-responder) opts="--dev --help --version" ;;
+	kite-emu) opts="--socket --wire --cpu --bar-file --guest-ram --tap --fault-hooks --trace
+		--contract --help --version" ;;
+	kite-responder) opts="--dev --addr --port --queue --time --help --version" ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

@@ -11,7 +11,8 @@
  * every queue is stopped. So the card cannot keep DMAing into memory that
  * has been freed. UIO gives no IOMMU protection: root only.
  */
-#include <linux/iopoll.h>
+#include <linux/delay.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -39,60 +40,60 @@ struct uio_kite {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	unsigned int nqueues;
-	struct mutex lock;	/* protects users, claim and dead */
+	struct kite_hw hw;	/* the control sequences (hw/kite_hw.c), under lock */
+	struct mutex lock;	/* protects users, claim, dead and hw */
 	unsigned int users;
 	struct uio_kite_claim *claim[KITE_MAX_QUEUES];
 	/* ended claims, still registered: unregistered (never under lock) later */
 	struct list_head dead;
 };
 
-#define UIO_KITE_WAIT_US	(100 * USEC_PER_MSEC)
-
-/* hw-spec §6.1: stop queue q and wait until the card no longer touches it. */
-static void uio_kite_queue_stop(struct uio_kite *u, unsigned int q)
+/* kite_hw's accessors (hw/kite_hw.h). A gone card reads all-ones; kite_hw notices. */
+static u32 uio_kite_rd32(void *os, u32 off)
 {
-	u32 st;
-
-	writel(0, u->regs + KITE_R_AT(Q_CTRL, q));
-	if (readl_poll_timeout(u->regs + KITE_R_AT(Q_STATUS, q), st,
-			       !(st & (KITE_FMASK(KITE_Q_STATUS_RUNNING) |
-				       KITE_FMASK(KITE_Q_STATUS_ERROR))) || st == ~0U,
-			       10, UIO_KITE_WAIT_US))
-		dev_warn(&u->pdev->dev, "queue %u did not stop (Q_STATUS 0x%08x)\n", q, st);
+	return readl(((struct uio_kite *)os)->regs + off);
 }
 
-/* hw-spec §3.3: apply filter writes. */
-static void uio_kite_commit(struct uio_kite *u)
+static void uio_kite_wr32(void *os, u32 off, u32 v)
 {
-	u32 st, seq = readl(u->regs + KITE_R_CFG_COMMIT) + 1;
-
-	writel(seq, u->regs + KITE_R_CFG_COMMIT);
-	if (readl_poll_timeout(u->regs + KITE_R_CFG_ACK, st, (s32)(st - seq) >= 0 || st == ~0U,
-			       10, UIO_KITE_WAIT_US))
-		dev_warn(&u->pdev->dev, "filter changes not acknowledged\n");
+	writel(v, ((struct uio_kite *)os)->regs + off);
 }
 
-/* Stop queue q and drop what steers to it: filter entries (§3.8), a port's default (§3.5). */
+static void uio_kite_wr64(void *os, u32 off, u64 v)
+{
+	lo_hi_writeq(v, ((struct uio_kite *)os)->regs + off);
+}
+
+static u64 uio_kite_now(void *os)
+{
+	return ktime_get_ns();
+}
+
+static void uio_kite_pause(void *os)
+{
+	usleep_range(10, 20);
+}
+
+static void uio_kite_fence(void *os)
+{
+	mb();	/* our MMIO writes reach the card before our next read */
+}
+
+static const struct kite_hw_os uio_kite_os = {
+	.rd32 = uio_kite_rd32, .wr32 = uio_kite_wr32, .wr64 = uio_kite_wr64,
+	.now_ns = uio_kite_now, .pause = uio_kite_pause, .fence = uio_kite_fence,
+};
+
+/*
+ * Stop queue q (hw-spec §6.1) and drop what steers to it: filter entries
+ * (§3.8), a port's default (§3.5). Caller holds u->lock.
+ */
 static void uio_kite_queue_drop(struct uio_kite *u, unsigned int q)
 {
-	unsigned int i;
-	u32 ctrl;
-
-	uio_kite_queue_stop(u, q);
-	for (i = 0; i < KITE_MAX_FILTERS; i++) {
-		ctrl = readl(u->regs + KITE_R_AT(F_CTRL, i));
-		if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) && KITE_FGET(KITE_F_CTRL_QUEUE, ctrl) == q)
-			writel(0, u->regs + KITE_R_AT(F_CTRL, i));
-	}
-	for (i = 0; i < KITE_MAX_PORTS; i++) {
-		ctrl = readl(u->regs + KITE_R_AT(P_CTRL, i));
-		if (KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) &&
-		    KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) == q)
-			writel(ctrl & ~(KITE_FMASK(KITE_P_CTRL_DEFAULT_EN) |
-					KITE_FMASK(KITE_P_CTRL_DEFAULT_QUEUE)),
-			       u->regs + KITE_R_AT(P_CTRL, i));
-	}
-	uio_kite_commit(u);
+	if (kite_hw_queue_stop(&u->hw, q))
+		dev_warn(&u->pdev->dev, "%s\n", u->hw.msg);
+	if (kite_hw_forget_queue(&u->hw, q, KITE_MAX_PORTS, KITE_MAX_FILTERS, true))
+		dev_warn(&u->pdev->dev, "%s\n", u->hw.msg);
 }
 
 /* The claiming process's address space is going: its queue must stop now. */
@@ -220,14 +221,16 @@ static ssize_t kite_queues_store(struct device *dev, struct device_attribute *at
 	if (sscanf(buf, "%7s %u", verb, &q) != 2 || q >= u->nqueues)
 		return -EINVAL;
 	mutex_lock(&u->lock);
-	if (!strcmp(verb, "claim"))
+	if (!strcmp(verb, "claim")) {
 		err = uio_kite_claim(u, q);
-	else if (strcmp(verb, "release"))
+	} else if (strcmp(verb, "release")) {
 		err = -EINVAL;
-	else if (u->claim[q] && u->claim[q]->mn.mm == current->mm)
+	} else if (u->claim[q] && u->claim[q]->mn.mm == current->mm) {
+		uio_kite_queue_drop(u, q);	/* nothing steers to it for the next owner */
 		uio_kite_disown(u, q, &gone);
-	else
+	} else {
 		err = -EPERM;
+	}
 	uio_kite_reap(u, &gone);
 	mutex_unlock(&u->lock);
 	uio_kite_free_claims(&gone);
@@ -294,12 +297,11 @@ static int uio_kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	mutex_init(&u->lock);
 	INIT_LIST_HEAD(&u->dead);
+	kite_hw_init(&u->hw, &uio_kite_os, u, b->slack);
 	/* whatever a previous user left running must not DMA: reset before mastering */
 	pci_clear_master(pdev);
-	writel(KITE_FPREP(KITE_GCTRL_RESET, 1), u->regs + KITE_R_GCTRL);
-	if (readl_poll_timeout(u->regs + KITE_R_GCTRL, ver, !(ver & KITE_FMASK(KITE_GCTRL_RESET)),
-			       10, UIO_KITE_WAIT_US)) {
-		dev_err(&pdev->dev, "the card did not finish its reset (GCTRL 0x%08x)\n", ver);
+	if (kite_hw_reset(&u->hw)) {
+		dev_err(&pdev->dev, "%s\n", u->hw.msg);
 		return -EIO;
 	}
 	pci_set_master(pdev);

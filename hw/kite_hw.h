@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
+/*
+ * The card's control sequences (hw-spec §3 and §6.1), written once and
+ * compiled unchanged into kite.ko, uio_kite.ko and libkite, the way Intel's
+ * ixgbe/i40e "base" code builds into both Linux and DPDK. Each environment
+ * supplies only the accessors in struct kite_hw_os: register access, time,
+ * a pause between polls, and where messages go. Control path only: the data
+ * path never comes here. kite-emu stays an independent implementation of
+ * the spec, so that it tests this code rather than mirrors it.
+ *
+ * Every wait is bounded by the time hw-spec §3.11 gives the card, times the
+ * environment's slack (1 for a card; the software model shares CPUs with
+ * its clients and gets more). Errors are negative errnos; hw->msg then says
+ * what was seen, e.g. "queue 3 did not stop within 10 ms: Q_STATUS 0x00000101".
+ * -ENODEV: the card left the bus (all-ones reads); it cannot DMA any more.
+ * -EBUSY from kite_hw_queue_start: the queue neither started nor stopped, so
+ * the card may still use its rings; the caller must reset the card or keep
+ * the memory.
+ */
+#ifndef KITE_HW_LAYER_H
+#define KITE_HW_LAYER_H
+
+#include "kite/hw.h"
+
+struct kite_hw_os {
+	__u32 (*rd32)(void *os, __u32 off);
+	void (*wr32)(void *os, __u32 off, __u32 v);
+	void (*wr64)(void *os, __u32 off, __u64 v);
+	__u64 (*now_ns)(void *os);		/* monotonic */
+	void (*pause)(void *os);		/* between two polls: sleep, yield or step */
+	void (*fence)(void *os);		/* our writes visible before our next read */
+};
+
+struct kite_hw {
+	const struct kite_hw_os *os_ops;
+	void *os;
+	unsigned int slack;		/* the spec's times are multiplied by this */
+	__u32 seen;			/* the register value the last wait ended on */
+	char msg[160];			/* why the last call failed */
+};
+
+/* hw-spec §3.11: the longest a card may take, in microseconds */
+#define KITE_T_RESET_US		20000
+#define KITE_T_QUEUE_START_US	10000
+#define KITE_T_QUEUE_STOP_US	10000
+#define KITE_T_COMMIT_US	10000
+
+/* The software model (kite-emu) runs on shared, possibly loaded CPUs. */
+#define KITE_HW_SLACK_MODEL	200
+
+/* What a queue start programs (hw-spec §3.6, §6.1). */
+struct kite_hw_queue_cfg {
+	unsigned int qid, port, tx_log2, rx_log2, rx_buf_size;
+	__u64 tx_ring, tx_cq, rx_ring, rx_cq, pio_cq;
+};
+
+/* kite_hw_port_set's default_queue: a queue, or one of these (uapi.h's values) */
+#define KITE_HW_DEFAULT_DROP	(-1)	/* unmatched frames dropped, counted */
+#define KITE_HW_DEFAULT_LEAVE	(-2)	/* as it is */
+
+void kite_hw_init(struct kite_hw *hw, const struct kite_hw_os *ops, void *os,
+		  unsigned int slack);
+int kite_hw_reset(struct kite_hw *hw);
+int kite_hw_queue_start(struct kite_hw *hw, const struct kite_hw_queue_cfg *c);
+int kite_hw_queue_stop(struct kite_hw *hw, unsigned int qid);
+int kite_hw_commit(struct kite_hw *hw);
+int kite_hw_filter_write(struct kite_hw *hw, unsigned int index, unsigned int type,
+			 unsigned int port, unsigned int queue, int copy, __u64 key);
+int kite_hw_filters_clear(struct kite_hw *hw, __u64 mask);
+int kite_hw_port_set(struct kite_hw *hw, unsigned int port, unsigned int mtu,
+		     int default_queue);
+int kite_hw_forget_queue(struct kite_hw *hw, unsigned int qid, unsigned int nports,
+			 unsigned int nfilters, int filters_too);
+
+#endif /* KITE_HW_LAYER_H */

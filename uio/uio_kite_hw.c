@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The card's control sequences, shared with kite.ko and libkite (hw/kite_hw.h). */
+#include "../hw/kite_hw.c"
