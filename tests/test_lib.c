@@ -130,8 +130,11 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(kite_last_error(), "unknown device"));
 	assert_true(kite_open("emu:/nonexistent/kite.sock", &d) < 0);
 	assert_non_null(strstr(kite_last_error(), "cannot connect to kite-emu"));
+	/* every message starts with the call that failed, whichever layer said it */
+	assert_int_equal(strncmp(kite_last_error(), "kite_open: emu:/nonexistent", 27), 0);
 	assert_int_equal(kite_open("/dev/kite-nosuch", &d), -ENOENT);
 	assert_non_null(strstr(kite_last_error(), "is kite.ko loaded"));
+	assert_int_equal(strncmp(kite_last_error(), "kite_open: /dev/kite-nosuch", 27), 0);
 	assert_int_equal(kite_open("0000:7f:1f.7", &d), -ENODEV);
 	assert_non_null(strstr(kite_last_error(), "no such PCI device"));
 	assert_int_equal(kite_open("0000:7f:1f.7/../x", &d), -EINVAL);

@@ -43,6 +43,7 @@ int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
 {
 	int err = check_port(dev, "kite_mtu_set", port);
 
+	KITE_CALL();
 	if (err)
 		return err;
 	if (mtu < 68 || mtu > dev->info.max_frame - KITE_FRAME_OVERHEAD)	/* no wrap */
@@ -55,6 +56,7 @@ int kite_default_queue_set(struct kite_dev *dev, unsigned int port, int queue)
 {
 	int err = check_port(dev, "kite_default_queue_set", port);
 
+	KITE_CALL();
 	if (err)
 		return err;
 	if (queue >= (int)dev->info.num_queues)
@@ -114,6 +116,7 @@ static int filter_add(struct kite_dev *dev, const struct kite_filter *f, bool co
 	unsigned int i;
 	int err = check_filter(dev, f, copy, fn);
 
+	KITE_CALL_AS(fn);
 	if (!err)
 		err = dev->ops->filter_add(dev, f, copy, &i);
 	return err ? err : (int)i;
@@ -131,6 +134,7 @@ int kite_filter_copy(struct kite_dev *dev, const struct kite_filter *f)
 
 int kite_filter_del(struct kite_dev *dev, unsigned int index)
 {
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	if (index >= dev->info.num_filters)
 		return kite_err(-EINVAL, "kite_filter_del: entry %u does not exist", index);
@@ -210,6 +214,7 @@ const volatile void *kite_bar0(struct kite_dev *dev)
 
 int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits)
 {
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	if ((bits != 32 && bits != 64) || off % (bits / 8) || off > KITE_BAR_CTRL_SIZE - bits / 8)
 		return kite_err(-EINVAL, "kite_reg_write: %u-bit access at 0x%x is outside BAR0 "
@@ -219,12 +224,14 @@ int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned in
 
 int kite_reset(struct kite_dev *dev)
 {
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	return dev->ops->reset(dev);
 }
 
 static long owner(struct kite_dev *dev, bool filter, unsigned int index, const char *fn)
 {
+	KITE_CALL_AS(fn);
 	if (!dev)
 		return kite_err(-EINVAL, "%s: dev is NULL", fn);
 	if (index >= (filter ? dev->info.num_filters : dev->info.num_queues))

@@ -147,6 +147,7 @@ int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **ou
 	const char *arg;
 	int err;
 
+	KITE_CALL_AS("kite_open");
 	if (!devstr || !out)
 		return kite_err(-EINVAL, "kite_open: device string and out pointer required");
 	if (!strncmp(devstr, "emu:", 4)) {

@@ -8,6 +8,7 @@
 #include "lib_internal.h"
 
 static _Thread_local char last_error[512];
+_Thread_local const char *kite_api_call;
 
 static void log_stderr(int level, const char *msg, void *arg)
 {
@@ -40,11 +41,16 @@ void kite_log(int level, const char *fmt, ...)
 
 int kite_err(int code, const char *fmt, ...)
 {
+	char msg[sizeof(last_error) - 40];	/* room for the call's name */
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (kite_api_call && strncmp(msg, "kite_", 5))
+		snprintf(last_error, sizeof(last_error), "%s: %s", kite_api_call, msg);
+	else
+		snprintf(last_error, sizeof(last_error), "%s", msg);
 	return code;
 }
 

@@ -190,7 +190,16 @@ KITE_HIDDEN void kite_tx_refuse(const struct kite_queue *q, const struct kite_pk
 		return kite_err(-EINVAL, "%s: %s is NULL", __func__, #p);	\
 } while (0)
 
-/* error.c */
+/*
+ * error.c. Every error message starts with the public call that failed
+ * ("kite_queue_open: queue 1 is in use by process 4242"): each control-path
+ * entry point names itself with KITE_CALL(), and kite_err() puts that name in
+ * front of a message that does not start with one. The hot path sets nothing;
+ * its few messages name their call themselves.
+ */
+extern KITE_HIDDEN _Thread_local const char *kite_api_call;
+#define KITE_CALL_AS(name)	(kite_api_call = (name))
+#define KITE_CALL()		KITE_CALL_AS(__func__)
 KITE_HIDDEN int kite_err(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* a warning, through kite_set_log's callback (default stderr) */

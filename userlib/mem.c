@@ -88,6 +88,7 @@ int kite_pool_create(struct kite_dev *dev, unsigned int nbufs, unsigned int buf_
 	struct kite_pool *p;
 	int err;
 
+	KITE_CALL();
 	if (!dev || !out)
 		return kite_err(-EINVAL, "kite_pool_create: NULL argument");
 	if (buf_size < 256 || buf_size > KITE_RX_BUF_MAX || (buf_size & (buf_size - 1)))

@@ -88,6 +88,7 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	size_t off;
 	int err;
 
+	KITE_CALL();
 	if (!dev || !conf || !out)
 		return kite_err(-EINVAL, "kite_queue_open: NULL argument");
 	err = check_conf(dev, qid, conf);
@@ -203,6 +204,7 @@ int kite_queue_restart(struct kite_queue *q)
 {
 	int err;
 
+	KITE_CALL();
 	KITE_NONNULL(q);
 	err = queue_stop_hw(q);
 	if (err)
