@@ -15,7 +15,7 @@ endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -Ihw -MMD -MP \
+ALLCFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -pthread $(WARN) -Iinclude -Ihw -Icommon -MMD -MP \
 	     -DKITE_VERSION_STRING='"$(VERSION)"' $(CFLAGS)
 LDLIBS  := -pthread -lm
 SANFLAGS := -fsanitize=address,undefined
@@ -68,76 +68,61 @@ $(BUILD)/libkite-emu.a: $(EMU_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/kite.pc: userlib/kite.pc.in
+# rebuilt when PREFIX changes (make install PREFIX=/opt/kite after make)
+$(BUILD)/.prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+
+$(BUILD)/kite.pc: userlib/kite.pc.in $(BUILD)/.prefix
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(BUILD)/kite-emu: $(BUILD)/emu/kite-emu.o $(BUILD)/tools/args.o $(BUILD)/libkite-emu.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+# Programs: the objects each links (under $(BUILD)) and its extra libraries;
+# one rule links them all, and the QEMU guest's static copies.
+OBJS_kite-emu        := emu/kite-emu.o tools/args.o libkite-emu.a
+OBJS_kite-pingpong   := tools/kite-pingpong.o tools/tsc.o tools/port_default.o tools/args.o \
+			libkite.a
+OBJS_kite-regs       := tools/kite-regs.o tools/regs_access.o tools/pci_list.o tools/args.o \
+			libkite.a
+OBJS_kite-bind       := tools/kite-bind.o tools/pci_list.o tools/args.o
+OBJS_kite-stat       := tools/kite-stat.o tools/args.o libkite.a
+OBJS_kite-capture    := tools/kite-capture.o tools/port_default.o tools/args.o libkite.a
+OBJS_kite-responder  := examples/kite-responder.o tools/args.o libkite.a
+OBJS_regdoc          := tools/regdoc.o
+OBJS_udp-pingpong    := bench/udp-pingpong.o tools/tsc.o
+OBJS_kite-throughput := bench/kite-throughput.o libkite.a
+OBJS_kite-ipp        := bench/kite-ipp.o libkite.a libkite-emu.a
+OBJS_test_regtab     := tests/test_regtab.o
+OBJS_test_emu        := tests/test_emu.o libkite-emu.a
+OBJS_test_lib        := tests/test_lib.o tests/harness.o libkite.a libkite-emu.a
+OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
+OBJS_hostile_client  := tests/hostile_client.o libkite.a
+OBJS_kmod_client     := tests/kmod_client.o tests/kmod_util.o
+OBJS_kmod_attack     := tests/kmod_attack.o tests/kmod_util.o
+OBJS_kmod_stress     := tests/kmod_stress.o tests/kmod_util.o
+LIBS_kite-regs       := -lpci -ljson-c
+LIBS_kite-bind       := -lpci
+LIBS_kite-stat       := -ljson-c
+LIBS_kite-capture    := -lpcap
+LIBS_test_regtab     := -lcmocka
+LIBS_test_emu        := -lcmocka
+LIBS_test_lib        := -lcmocka
 
-$(BUILD)/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
-		       $(BUILD)/tools/port_default.o $(BUILD)/tools/args.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/udp-pingpong: $(BUILD)/bench/udp-pingpong.o $(BUILD)/tools/tsc.o
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/kite-throughput: $(BUILD)/bench/kite-throughput.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/kite-ipp: $(BUILD)/bench/kite-ipp.o $(LIBA) $(BUILD)/libkite-emu.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/kite-regs: $(BUILD)/tools/kite-regs.o $(BUILD)/tools/regs_access.o \
-		   $(BUILD)/tools/pci_list.o $(BUILD)/tools/args.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci -ljson-c
-
-$(BUILD)/kite-bind: $(BUILD)/tools/kite-bind.o $(BUILD)/tools/pci_list.o $(BUILD)/tools/args.o
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpci
-
-$(BUILD)/kite-stat: $(BUILD)/tools/kite-stat.o $(BUILD)/tools/args.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -ljson-c
-
-$(BUILD)/kite-capture: $(BUILD)/tools/kite-capture.o $(BUILD)/tools/port_default.o \
-		      $(BUILD)/tools/args.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lpcap
-
-$(BUILD)/kite-responder: $(BUILD)/examples/kite-responder.o $(BUILD)/tools/args.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/regdoc: $(BUILD)/tools/regdoc.o
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/test_regtab: $(BUILD)/tests/test_regtab.o
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
-
-$(BUILD)/test_emu: $(BUILD)/tests/test_emu.o $(BUILD)/libkite-emu.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
-
-$(BUILD)/test_lib: $(BUILD)/tests/test_lib.o $(BUILD)/tests/harness.o $(LIBA) $(BUILD)/libkite-emu.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
-
-$(BUILD)/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/hostile_client: $(BUILD)/tests/hostile_client.o $(LIBA)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+define program
+$(BUILD)/$(1): $(addprefix $(BUILD)/,$(OBJS_$(1)))
+	$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) $(LIBS_$(1))
+endef
+$(foreach p,kite-emu $(TOOLS) $(BENCH) $(TESTS),$(eval $(call program,$(p))))
 
 # Static programs for the QEMU guest's initramfs (tests/qemu.sh)
 GUEST_BINS := kite-pingpong e2e_client kmod_client kmod_attack kmod_stress
 guest: $(GUEST_BINS:%=$(BUILD)/guest/%)
 
-$(BUILD)/guest/kite-pingpong: $(BUILD)/tools/kite-pingpong.o $(BUILD)/tools/tsc.o \
-			     $(BUILD)/tools/port_default.o $(BUILD)/tools/args.o $(LIBA)
-	@mkdir -p $(@D)
-	$(CC) -static $^ -o $@ $(LDLIBS)
-
-$(BUILD)/guest/e2e_client: $(BUILD)/tests/e2e_client.o $(BUILD)/tests/harness.o $(LIBA)
-	@mkdir -p $(@D)
-	$(CC) -static $^ -o $@ $(LDLIBS)
-
-$(BUILD)/guest/kmod_%: $(BUILD)/tests/kmod_%.o $(BUILD)/tests/kmod_util.o
-	@mkdir -p $(@D)
-	$(CC) -static $^ -o $@ $(LDLIBS)
+define guest_program
+$(BUILD)/guest/$(1): $(addprefix $(BUILD)/,$(OBJS_$(1)))
+	@mkdir -p $$(@D)
+	$$(CC) -static $$^ -o $$@ $$(LDLIBS)
+endef
+$(foreach p,$(GUEST_BINS),$(eval $(call guest_program,$(p))))
 
 # ---- tests ---------------------------------------------------------------
 test: all
@@ -154,7 +139,7 @@ check: docs-check
 # them for 10 minutes each; make check runs them for 30 s (tests/fuzz.sh)
 FUZZ_OUT ?= build-fuzz
 FUZZ_CC  ?= clang
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Iemu \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Iemu -Icommon \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz: $(FUZZ_OUT)/fuzz_model $(FUZZ_OUT)/fuzz_api
 
@@ -193,6 +178,8 @@ demo: all
 # ---- kernel module (issue: kite.ko) ----------------------------------------
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) $(wildcard /usr/src/linux-headers-*-amd64))
 modules:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "make modules: no kernel build tree" \
+		"(install linux-headers-$$(uname -r), or set KDIR=/path/to/build)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # DKMS: sources to /usr/src/kite-VERSION, then dkms add/build/install (root)
@@ -221,16 +208,16 @@ man: $(MAN_TOOLS:%=$(BUILD)/man/%.1)
 
 $(BUILD)/man/%.1: $(BUILD)/%
 	@mkdir -p $(@D)
-	help2man -N --no-discard-stderr -n "$(DESC_$*)" -o $@ ./$<
+	help2man -N --no-discard-stderr -n "$(DESC_$*)" -o $@ $(abspath $<)
 
 install: all man
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kite $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libkite.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libkite.so
-	install -m 644 include/kite/*.h include/kite/regs.def $(DESTDIR)$(PREFIX)/include/kite/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' userlib/kite.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kite.pc
+	install -m 644 $(filter-out include/kite/board.h,$(wildcard include/kite/*.h)) \
+		include/kite/regs.def $(DESTDIR)$(PREFIX)/include/kite/
+	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(BUILD)/kite-regs \
 		$(BUILD)/kite-stat $(BUILD)/kite-capture $(BUILD)/kite-responder $(BUILD)/kite-bind \
 		$(DESTDIR)$(PREFIX)/bin/
@@ -242,9 +229,9 @@ install: all man
 	for t in $(filter-out kite-regs,$(MAN_TOOLS)); do ln -sf kite-regs $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 
 clean:
-	rm -rf build build-san build-kernel build-fuzz
+	rm -rf $(sort $(BUILD) build build-san build-kernel $(FUZZ_OUT))
 
-.PHONY: all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
+.PHONY: FORCE all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

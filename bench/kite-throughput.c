@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kite/kite.h"
 
 #define IN_FLIGHT 512
@@ -22,14 +23,6 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -93,7 +86,7 @@ int main(int argc, char **argv)
 	/* Timings here are noisy: several intervals, report the median. */
 	for (r = 0; r < RUNS; r++) {
 		frames = 0;
-		t0 = now();
+		t0 = kite_mono_s();
 		do {
 			for (i = 0; i < 4096; i++) {
 				uint16_t n = kite_rx_burst(q, pk, (uint16_t)batch), sent = 0;
@@ -102,7 +95,7 @@ int main(int argc, char **argv)
 					sent += kite_tx_burst(q, pk + sent, (uint16_t)(n - sent));
 				frames += n;
 			}
-			t1 = now();
+			t1 = kite_mono_s();
 		} while (t1 - t0 < secs / RUNS);
 		mpps[r] = (double)frames / (t1 - t0) / 1e6;
 	}

@@ -7,21 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kite/regtab.h"
 #include "emu_internal.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* The card clock, anchored to CLOCK_MONOTONIC; re-anchors the TSC fast path. */
 uint64_t emu_clock(struct kite_emu *e)
 {
-	uint64_t ns = mono_ns() + e->clock_offset;	/* wraps, as TIME does */
+	uint64_t ns = kite_mono_ns() + e->clock_offset;	/* wraps, as TIME does */
 
 	e->base_tsc = __rdtsc();
 	e->base_ns = ns;
@@ -31,13 +24,10 @@ uint64_t emu_clock(struct kite_emu *e)
 /* TSC ticks per ns, measured once over 20 ms. */
 void emu_clock_calibrate(struct kite_emu *e)
 {
-	uint64_t t0 = mono_ns(), c0 = __rdtsc(), t1, c1;
+	uint64_t ns, ticks;
 
-	do {
-		t1 = mono_ns();
-	} while (t1 - t0 < 20000000ULL);
-	c1 = __rdtsc();
-	e->ns_per_tick_q32 = ((t1 - t0) << 32) / (c1 - c0 ? c1 - c0 : 1);
+	kite_tsc_measure(20000000ULL, &ns, &ticks);
+	e->ns_per_tick_q32 = (ns << 32) / (ticks ? ticks : 1);
 	emu_clock(e);
 }
 
@@ -287,7 +277,7 @@ void emu_scan(struct kite_emu *e)
 	if (adj) {
 		e->clock_offset += (uint64_t)adj;	/* §3.4: two's complement, modulo 2^64 */
 		/* a step back is a step back: the monotonic guard restarts from it */
-		e->now = mono_ns() + e->clock_offset;
+		e->now = kite_mono_ns() + e->clock_offset;
 		w64(e, KITE_R_TIME_ADJ, 0);
 		emu_trace_card_wrote(e, KITE_R_TIME_ADJ, 64);
 	}
@@ -296,7 +286,6 @@ void emu_scan(struct kite_emu *e)
 	if (r32(e, KITE_R_CFG_COMMIT) != e->cfg_commit)
 		emu_apply_config(e);
 	scan_queues(e);
-	emu_poll_tap(e);
 }
 
 void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up)

@@ -111,7 +111,10 @@ struct kite_emu {
 	uint64_t base_ns, base_tsc;
 	uint64_t ns_per_tick_q32;	/* ns per TSC tick, 32.32 fixed point */
 
-	/* data path hand-over, see emu.h */
+	/*
+	 * The data path holds lock while it polls; ctl_wants > 0 asks it to
+	 * hand the model over (emu_ctl_lock below, kite_emu_run in model.c).
+	 */
 	pthread_mutex_t lock;
 	atomic_int ctl_wants;
 
@@ -197,8 +200,21 @@ void emu_set_carrier(struct kite_emu *e, unsigned int port, bool up);
 void emu_apply_config(struct kite_emu *e);
 
 /* server.c: take the model from the data path thread */
-void emu_ctl_lock(struct kite_emu *e);
-void emu_ctl_unlock(struct kite_emu *e);
+/*
+ * The control side (server, carrier) takes the model from the data path: it
+ * says it wants the lock, and the polling loop hands it over (model.c).
+ */
+static inline void emu_ctl_lock(struct kite_emu *e)
+{
+	atomic_fetch_add(&e->ctl_wants, 1);
+	pthread_mutex_lock(&e->lock);
+}
+
+static inline void emu_ctl_unlock(struct kite_emu *e)
+{
+	pthread_mutex_unlock(&e->lock);
+	atomic_fetch_sub(&e->ctl_wants, 1);
+}
 void emu_server_stop(struct kite_emu *e);
 
 /* datapath.c */

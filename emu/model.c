@@ -93,16 +93,11 @@ volatile uint8_t *kite_emu_bars(struct kite_emu *emu)
 	return emu->bar;
 }
 
-void emu_ctl_lock(struct kite_emu *e)
+/* Registers and doorbells (control.c), then the TAP cable's frames (datapath.c). */
+static void model_scan(struct kite_emu *e)
 {
-	atomic_fetch_add(&e->ctl_wants, 1);
-	pthread_mutex_lock(&e->lock);
-}
-
-void emu_ctl_unlock(struct kite_emu *e)
-{
-	pthread_mutex_unlock(&e->lock);
-	atomic_fetch_sub(&e->ctl_wants, 1);
+	emu_scan(e);
+	emu_poll_tap(e);
 }
 
 unsigned int kite_emu_step(struct kite_emu *emu)
@@ -110,7 +105,7 @@ unsigned int kite_emu_step(struct kite_emu *emu)
 	unsigned int pass, n, work = 0;
 
 	pthread_mutex_lock(&emu->lock);
-	emu_scan(emu);
+	model_scan(emu);
 	for (pass = 0; pass < STEP_MAX_PASSES; pass++) {
 		n = emu_poll_queues(emu);
 		if (!n)
@@ -126,7 +121,7 @@ void kite_emu_run(struct kite_emu *emu, volatile sig_atomic_t *stop)
 	unsigned int iter = 0;
 
 	pthread_mutex_lock(&emu->lock);
-	emu_scan(emu);
+	model_scan(emu);
 	while (!*stop) {
 		/* Hand the model to the control server when it asks. */
 		if (atomic_load_explicit(&emu->ctl_wants, memory_order_relaxed)) {
@@ -137,7 +132,7 @@ void kite_emu_run(struct kite_emu *emu, volatile sig_atomic_t *stop)
 		}
 		emu_poll_queues(emu);
 		if (++iter % SCAN_EVERY == 0)
-			emu_scan(emu);
+			model_scan(emu);
 	}
 	pthread_mutex_unlock(&emu->lock);
 }

@@ -12,7 +12,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "kite_board.h"
+#include <kite/board.h>
 #include "kite_core.h"
 
 bool kite_bar0_writable;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "kite/kite.h"
 
@@ -58,14 +59,6 @@ static struct kite_queue *open_queue(const char *devstr, unsigned int qid, uint6
  * real loss still shows up, only later. */
 #define STALL_S 60
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsigned int batch,
 		   int forever)
 {
@@ -75,7 +68,7 @@ static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsign
 
 	while (forever || seq < n) {
 		unsigned int i, got = 0, sent = 0;
-		double deadline = now_s() + STALL_S;
+		double deadline = kite_mono_s() + STALL_S;
 
 		for (i = 0; i < batch; i++) {
 			uint16_t len = (uint16_t)(64 + (seq + i) * 37 % 1400);
@@ -88,7 +81,7 @@ static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsign
 		}
 		while (sent < batch) {
 			sent += kite_tx_burst(q, pk + sent, (uint16_t)(batch - sent));
-			if (now_s() > deadline)
+			if (kite_mono_s() > deadline)
 				DIE("TX ring stayed full");
 		}
 		seq += batch;
@@ -103,7 +96,7 @@ static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsign
 				kite_pkt_free(pk[i]);
 			}
 			got += k;
-			if (!k && now_s() > deadline)
+			if (!k && kite_mono_s() > deadline)
 				DIE("queue %u: frames lost after %llu", qid,
 				    (unsigned long long)expect);
 		}
@@ -169,18 +162,18 @@ static int send_udp(const char *devstr, unsigned int qid, unsigned long n, uint1
 		DIE("%s", kite_last_error());
 	for (i = 0; i < n; i++) {
 		struct kite_pkt *p = kite_pkt_alloc(pool);
-		double deadline = now_s() + STALL_S;
+		double deadline = kite_mono_s() + STALL_S;
 
 		if (!p)
 			DIE("pool empty");
 		udp_fill(p->data, 120, 0x02e2e0000000ULL, 0xa9fe0002, port, i);
 		p->len = 120;
 		while (kite_tx_burst(q, &p, 1) == 0)
-			if (now_s() > deadline)
+			if (kite_mono_s() > deadline)
 				DIE("TX ring stayed full");
 	}
-	for (double end = now_s() + STALL_S; kite_pool_avail(pool) + 64 < 512; kite_tx_reap(q))
-		if (now_s() > end)
+	for (double end = kite_mono_s() + STALL_S; kite_pool_avail(pool) + 64 < 512; kite_tx_reap(q))
+		if (kite_mono_s() > end)
 			DIE("TX completions missing");	/* all sent before we close */
 	printf("sent %lu UDP frames to port %u\n", n, port);
 	kite_close(dev);
@@ -199,7 +192,7 @@ static int churn(const char *devstr, unsigned int qid, unsigned long n)
 
 	f.key = mac + 0x100;	/* not open_queue's own filter */
 	for (i = 0; i < n; i++) {
-		double deadline = now_s() + STALL_S;
+		double deadline = kite_mono_s() + STALL_S;
 
 		idx = kite_filter_add(dev, &f);
 		if (idx < 0)
@@ -208,10 +201,10 @@ static int churn(const char *devstr, unsigned int qid, unsigned long n)
 		frame_fill(p->data, 64, f.key, mac, i);
 		p->len = 64;
 		while (kite_tx_burst(q, &p, 1) == 0)
-			if (now_s() > deadline)
+			if (kite_mono_s() > deadline)
 				DIE("TX ring stayed full");
 		while (kite_rx_burst(q, &p, 1) == 0)
-			if (now_s() > deadline)
+			if (kite_mono_s() > deadline)
 				DIE("queue %u: round %lu: the frame to filter entry %d never came "
 				    "(F_HITS or P_RX_DROP_NOMATCH tell which)", qid, i, idx);
 		if (!frame_check(p->data, 64, i))
@@ -241,7 +234,7 @@ static int listen_udp(const char *devstr, unsigned int qid, unsigned long n, uin
 		DIE("%s", kite_last_error());
 	printf("ready\n");
 	fflush(stdout);
-	for (deadline = now_s() + STALL_S; got < n; ) {
+	for (deadline = kite_mono_s() + STALL_S; got < n; ) {
 		struct kite_pkt *pk[32];
 		uint16_t k = kite_rx_burst(q, pk, 32), i;
 
@@ -252,8 +245,8 @@ static int listen_udp(const char *devstr, unsigned int qid, unsigned long n, uin
 			kite_pkt_free(pk[i]);
 		}
 		if (k)
-			deadline = now_s() + STALL_S;
-		else if (now_s() > deadline)
+			deadline = kite_mono_s() + STALL_S;
+		else if (kite_mono_s() > deadline)
 			DIE("received %lu of %lu frames to port %u", got, n, port);
 	}
 	usleep(200000);		/* and nothing more arrives */

@@ -91,7 +91,7 @@ result "sparse (C=2) is clean" $? "$log"
 
 if [ -n "$src" ]; then
 	"$src/scripts/checkpatch.pl" --strict --no-tree --terse -f kmod/kite_*.[ch] kmod/tests/*.c uio/*.c hw/*.[ch] \
-		include/kite/uapi.h >"$log" 2>&1
+		include/kite/board.h include/kite/uapi.h >"$log" 2>&1
 	rc=$?
 else
 	rc=1

@@ -24,19 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kmod_util.h"
 
 static const char *path, *devname;
 static unsigned int seed;
 static double seconds;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long hugepages_free(void)
 {
@@ -59,13 +52,13 @@ static long hugepages_free(void)
  */
 static void watchdog(const char *what, int (*fn)(void *), void *arg, double limit)
 {
-	double end = now() + limit;
+	double end = kite_mono_s() + limit;
 	pid_t pid = fork();
 	int st;
 
 	if (pid == 0)
 		_exit(fn(arg) & 0x7f);
-	while (now() < end) {
+	while (kite_mono_s() < end) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (exit status 0x%x)",
 			      what, st);
@@ -95,7 +88,7 @@ static void *unmap_loop(void *p)
 	struct two *t = p;
 	uint64_t iova;
 
-	while (now() < t->until)
+	while (kite_mono_s() < t->until)
 		if (dma_map(t->fd, t->mem, HUGE_2M, &iova) == 0)
 			dma_unmap(t->fd, iova);
 	return NULL;
@@ -106,7 +99,7 @@ static void *mmap_loop(void *p)
 	struct two *t = p;
 	volatile uint32_t *db;
 
-	while (now() < t->until) {
+	while (kite_mono_s() < t->until) {
 		db = map_doorbell(t->fd, 0);
 		if (db) {
 			probe_write(db + 1, 0);	/* the fault takes the device lock too */
@@ -118,7 +111,7 @@ static void *mmap_loop(void *p)
 
 static int unmap_vs_mmap(void *unused)
 {
-	struct two t = { .fd = open(path, O_RDWR), .mem = hugepage(NULL), .until = now() + 3 };
+	struct two t = { .fd = open(path, O_RDWR), .mem = hugepage(NULL), .until = kite_mono_s() + 3 };
 	pthread_t a, b;
 
 	(void)unused;
@@ -321,10 +314,10 @@ static void random_op(struct worker *w)
 static void *random_thread(void *arg)
 {
 	struct worker *w = arg;
-	double until = now() + seconds;
+	double until = kite_mono_s() + seconds;
 	pid_t child;
 
-	while (now() < until) {
+	while (kite_mono_s() < until) {
 		random_op(w);
 		if (pick(w, 200) == 0) {
 			/* a child inherits our mappings and file, does a little, dies */

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "kite/hw.h"
-#include "regs_access.h"
+#include "pci_list.h"
+#include "sysfs.h"
 #include "args.h"
 
 static char dev_dir[256];	/* /sys/bus/pci/devices/ADDR */
@@ -50,17 +51,13 @@ static int write_file(const char *path, const char *s)
 /* The device node through which the card is used under its current driver. */
 static bool user_node(const char *drv, char *node, size_t len)
 {
-	char pattern[PATH_MAX + 16], link[PATH_MAX], target[PATH_MAX];
+	char pattern[PATH_MAX + 16], group[32];
 	glob_t g;
-	ssize_t n;
 
 	if (!strcmp(drv, "vfio-pci")) {
-		snprintf(link, sizeof(link), "%s/iommu_group", dev_dir);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n < 0)
+		if (kite_pci_link(pci_addr, "iommu_group", group, sizeof(group)))
 			return false;
-		target[n] = 0;
-		snprintf(node, len, "/dev/vfio/%s", strrchr(target, '/') + 1);
+		snprintf(node, len, "/dev/vfio/%s", group);
 		return true;
 	}
 	snprintf(pattern, sizeof(pattern), "%s/%s", dev_dir,
@@ -126,7 +123,7 @@ static void check_kite_card(const char *addr, bool shmem, bool force)
 	unsigned int ven, dev;
 	char drv[64];
 
-	pci_ids_of(addr, &ven, &dev);
+	kite_pci_ids(addr, &ven, &dev);
 	pci_driver_of(addr, drv, sizeof(drv));
 	if ((ven == KITE_PCI_VENDOR_ID && dev == KITE_PCI_DEVICE_ID) ||
 	    (shmem && ven == KITE_SHMEM_VENDOR_ID && dev == KITE_SHMEM_DEVICE_ID) ||
@@ -171,23 +168,9 @@ static void bind(const char *addr, const char *driver, bool shmem)
 	unbind(addr);
 	/* kite's drivers learn the ivshmem board's layout from new_id's driver_data */
 	if (shmem && strcmp(driver, "vfio-pci")) {
-		FILE *v;
-		unsigned int ven = 0, dev = 0;
+		unsigned int ven, dev;
 
-		snprintf(path, sizeof(path), "%s/vendor", dev_dir);
-		v = fopen(path, "r");
-		if (v) {
-			if (fscanf(v, "%x", &ven) != 1)
-				ven = 0;
-			fclose(v);
-		}
-		snprintf(path, sizeof(path), "%s/device", dev_dir);
-		v = fopen(path, "r");
-		if (v) {
-			if (fscanf(v, "%x", &dev) != 1)
-				dev = 0;
-			fclose(v);
-		}
+		kite_pci_ids(addr, &ven, &dev);
 		snprintf(id, sizeof(id), "%04x %04x ffffffff ffffffff 0 0 1", ven, dev);
 		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/new_id", driver);
 		err = write_file(path, id);

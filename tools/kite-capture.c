@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kite/kite.h"
 #include "args.h"
 #include "kite/hw.h"
@@ -31,14 +32,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int parse_mac(const char *s, uint64_t *mac)
@@ -185,8 +178,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "kite-capture: capturing on %s port %u queue %u (%s)\n", devstr, qc.port,
 		qid, dflt ? "the port's unmatched frames" : copy ? "a copy" : "the flow itself");
-	t0 = now_s();
-	while (!stop && (!count || written < count) && (secs <= 0 || now_s() - t0 < secs)) {
+	t0 = kite_mono_s();
+	while (!stop && (!count || written < count) && (secs <= 0 || kite_mono_s() - t0 < secs)) {
 		struct kite_pkt *pk[32];
 		uint16_t n = kite_rx_burst(q, pk, 32), i;
 

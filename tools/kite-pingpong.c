@@ -19,6 +19,7 @@
 #include "args.h"
 #include "kite/hw.h"
 #include "port_default.h"
+#include "clock.h"
 #include "tsc.h"
 
 struct opts {
@@ -204,14 +205,6 @@ static int run_kite(const struct opts *o, struct kite_queue *q, struct kite_pool
 
 /* ---- --breakdown: one round trip split by the card's own timestamps ------- */
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * card clock - CLOCK_MONOTONIC. A TIME read may be older than the moment it
  * returns (the model refreshes it between polls), so every sample is a lower
@@ -219,17 +212,17 @@ static int64_t mono_ns(void)
  */
 static int64_t card_offset(struct kite_dev *dev)
 {
-	int64_t best = INT64_MIN, end = mono_ns() + 20000000;
+	int64_t best = INT64_MIN, end = (int64_t)kite_mono_ns() + 20000000;
 	uint64_t card;
 
 	do {
 		int64_t est;
 
 		kite_time(dev, &card);
-		est = (int64_t)card - mono_ns();
+		est = (int64_t)card - (int64_t)kite_mono_ns();
 		if (est > best)
 			best = est;
-	} while (mono_ns() < end);
+	} while ((int64_t)kite_mono_ns() < end);
 	return best;
 }
 
@@ -255,7 +248,7 @@ static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite
 	for (k = 0; k < 4; k++)
 		d[k] = malloc(sizeof(int64_t) * n);
 	for (i = 0; i < n && !err; i++) {
-		int64_t t0 = mono_ns(), tdb, t1;
+		int64_t t0 = (int64_t)kite_mono_ns(), tdb, t1;
 		struct kite_pkt *p, *rx;
 
 		if (pio) {
@@ -270,9 +263,9 @@ static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite
 			while (kite_tx_burst(q, &p, 1) == 0)
 				kite_tx_reap(q);
 		}
-		tdb = mono_ns();
+		tdb = (int64_t)kite_mono_ns();
 		rx = wait_rx(q);
-		t1 = mono_ns();
+		t1 = (int64_t)kite_mono_ns();
 		if (!rx)
 			return lost(q, i);
 		for (k = 0; k < 1000000 && !kite_tx_reports(q, &rep, 1); k++)

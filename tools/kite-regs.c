@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kite/regtab.h"
 #include "args.h"
+#include "pci_list.h"
 #include "regs_access.h"
 
 struct ref {
@@ -433,21 +435,13 @@ static int cmd_set(struct regs_dev *d, int argc, char **argv)
 	return cmd_commit(d);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Every instance of the named registers (or all), sampled each interval. */
 static int cmd_watch(struct regs_dev *d, int argc, char **argv, double interval, long count)
 {
 	struct ref *refs = calloc(4096, sizeof(*refs));
 	uint64_t *prev = calloc(4096, sizeof(*prev));
 	bool tty = isatty(STDOUT_FILENO);
-	double t0 = now_s();
+	double t0 = kite_mono_s();
 	int n = 0, i, k;
 	long it;
 
@@ -484,7 +478,7 @@ static int cmd_watch(struct regs_dev *d, int argc, char **argv, double interval,
 				char name[80];
 
 				ref_name(&refs[i], name, sizeof(name));
-				printf("%.3f %s 0x%llx -> 0x%llx\n", now_s() - t0, name,
+				printf("%.3f %s 0x%llx -> 0x%llx\n", kite_mono_s() - t0, name,
 				       (unsigned long long)prev[i], (unsigned long long)v);
 			}
 			prev[i] = v;

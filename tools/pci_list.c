@@ -7,43 +7,13 @@
 #include <unistd.h>
 
 #include "kite/hw.h"
-#include "regs_access.h"
+#include "pci_list.h"
+#include "sysfs.h"
 
 void pci_driver_of(const char *addr, char *out, size_t len)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0) {
+	if (kite_pci_link(addr, "driver", out, len))
 		snprintf(out, len, "none");
-		return;
-	}
-	target[n] = 0;
-	snprintf(out, len, "%s", strrchr(target, '/') + 1);
-}
-
-/* The device's vendor and device IDs from sysfs; 0 if unreadable. */
-void pci_ids_of(const char *addr, unsigned int *vendor, unsigned int *device)
-{
-	const char *names[2] = { "vendor", "device" };
-	unsigned int *out[2] = { vendor, device };
-	char path[PATH_MAX];
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		FILE *f;
-
-		*out[i] = 0;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", addr, names[i]);
-		f = fopen(path, "r");
-		if (f) {
-			if (fscanf(f, "%x", out[i]) != 1)
-				*out[i] = 0;
-			fclose(f);
-		}
-	}
 }
 
 static void link_of(struct pci_dev *p, char *out, size_t len)

@@ -10,6 +10,7 @@
 
 #include "kite/hw.h"
 #include "kite/kite.h"
+#include "pci_list.h"
 #include "regs_access.h"
 
 static bool is_pci_addr(const char *s)

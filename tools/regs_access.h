@@ -29,11 +29,5 @@ uint64_t regs_read(const struct regs_dev *d, uint32_t off, unsigned int bits);
 int regs_write(struct regs_dev *d, uint32_t off, uint64_t val, unsigned int bits,
 	       char *err, size_t errlen);
 
-/* pci_list.c: kite cards libpci sees; prints them if out != NULL */
-int pci_list(FILE *out, char *first, size_t firstlen);
-/* the name of the driver ADDR is bound to, or "none" */
-void pci_driver_of(const char *addr, char *out, size_t len);
-/* ADDR's vendor and device IDs (0 when unreadable) */
-void pci_ids_of(const char *addr, unsigned int *vendor, unsigned int *device);
 
 #endif

@@ -3,25 +3,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "tsc.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 double tsc_calibrate(void)
 {
-	uint64_t t0 = mono_ns(), c0 = tsc_now(), t1, c1;
+	uint64_t ns, ticks;
 
-	do {
-		t1 = mono_ns();
-	} while (t1 - t0 < 100000000ULL);
-	c1 = tsc_now();
-	return (double)(c1 - c0) / (double)(t1 - t0);
+	kite_tsc_measure(100000000ULL, &ns, &ticks);
+	return (double)ticks / (double)ns;
 }
 
 void tsc_read_cost(double ticks_per_ns, double *tsc_ns, double *clock_ns)
@@ -38,7 +28,7 @@ void tsc_read_cost(double ticks_per_ns, double *tsc_ns, double *clock_ns)
 	*tsc_ns = (double)(c1 - c0) / ticks_per_ns / N;
 	c0 = tsc_now();
 	for (i = 0; i < N; i++)
-		sink += mono_ns();
+		sink += kite_mono_ns();
 	c1 = tsc_now();
 	*clock_ns = (double)(c1 - c0) / ticks_per_ns / N;
 	(void)sink;

@@ -20,7 +20,7 @@
 #include <linux/slab.h>
 #include <linux/uio_driver.h>
 
-#include "../kmod/kite_board.h"
+#include <kite/board.h>
 
 /*
  * A process's claim of a queue. It ends with the process's address space:

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lib_internal.h"
+#include "sysfs.h"
 
 struct uio_priv {
 	int fd;
@@ -28,16 +29,6 @@ struct uio_priv {
 	void *map[2];
 };
 
-static int read_hex(const char *path, unsigned long *v)
-{
-	FILE *f = fopen(path, "r");
-	int ok = f && fscanf(f, "%lx", v) == 1;
-
-	if (f)
-		fclose(f);
-	return ok ? 0 : -1;
-}
-
 /* map N of /dev/uioN is at mmap offset N pages (Documentation/driver-api/uio-howto). */
 static int uio_map(struct uio_priv *p, const char *sysdir, unsigned int n, size_t want)
 {
@@ -45,7 +36,7 @@ static int uio_map(struct uio_priv *p, const char *sysdir, unsigned int n, size_
 	unsigned long size;
 
 	snprintf(path, sizeof(path), "%s/maps/map%u/size", sysdir, n);
-	if (read_hex(path, &size) || size != want)
+	if (kite_sysfs_hex(path, &size) || size != want)
 		return kite_err(-ENODEV, "%s: UIO map %u is %s, expected 0x%zx bytes (is it bound "
 				"to uio_kite?)", p->path, n, size ? "the wrong size" : "missing", want);
 	p->map[n] = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib_internal.h"
+#include "sysfs.h"
 
 struct vfio_priv {
 	int container, group, device;
@@ -34,22 +35,14 @@ struct vfio_priv {
 /* Where the windows sit: kite's own BARs, or kite-emu's ivshmem board (BAR2). */
 static void board_layout(const char *addr, int bars[2], size_t offs[2])
 {
-	char path[PATH_MAX];
-	unsigned int ven = 0;
-	FILE *f;
+	unsigned int ven, dev;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", addr);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%x", &ven) != 1)
-			ven = 0;
-		fclose(f);
-	}
+	kite_pci_ids(addr, &ven, &dev);
 	if (ven == KITE_PCI_VENDOR_ID) {
 		bars[0] = KITE_BAR_CTRL;
 		bars[1] = KITE_BAR_DB;
 		offs[0] = offs[1] = 0;
-	} else {	/* the ivshmem board (kmod/kite_board.h, KITE_BOARD_SHMEM) */
+	} else {	/* the ivshmem board (include/kite/board.h, KITE_BOARD_SHMEM) */
 		bars[0] = bars[1] = 2;
 		offs[0] = 0;
 		offs[1] = KITE_BAR_CTRL_SIZE;
@@ -79,17 +72,13 @@ static int map_bar(struct vfio_priv *p, int k, int bar, size_t off, size_t want)
 
 static int open_group(struct vfio_priv *p)
 {
-	char link[PATH_MAX], target[PATH_MAX], path[64];
 	struct vfio_group_status st = { .argsz = sizeof(st) };
-	ssize_t n;
+	char group[32], path[64];
 
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", p->addr);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
+	if (kite_pci_link(p->addr, "iommu_group", group, sizeof(group)))
 		return kite_err(-ENODEV, "%s has no IOMMU group: boot with intel_iommu=on (or "
 				"amd_iommu=on); without an IOMMU use uio_kite", p->addr);
-	target[n] = 0;
-	p->group_id = atoi(strrchr(target, '/') + 1);
+	p->group_id = atoi(group);
 	snprintf(path, sizeof(path), "/dev/vfio/%d", p->group_id);
 	if (access(path, F_OK)) {	/* vfio's enable_unsafe_noiommu_mode names it so */
 		snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", p->group_id);

@@ -46,7 +46,7 @@ int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
 	KITE_CALL();
 	if (err)
 		return err;
-	if (mtu < 68 || mtu > dev->info.max_frame - KITE_FRAME_OVERHEAD)	/* no wrap */
+	if (mtu < KITE_MIN_MTU || mtu > dev->info.max_frame - KITE_FRAME_OVERHEAD)	/* no wrap */
 		return kite_err(-EINVAL, "kite_mtu_set: MTU %u outside 68..%u", mtu,
 				dev->info.max_frame - KITE_FRAME_OVERHEAD);
 	return dev->ops->port_set(dev, port, mtu, KITE_HW_DEFAULT_LEAVE);

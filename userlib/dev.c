@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib_internal.h"
+#include "sysfs.h"
 
 static int identify(struct kite_dev *dev, const char *devstr)
 {
@@ -47,44 +48,22 @@ static int identify(struct kite_dev *dev, const char *devstr)
 	return 0;
 }
 
-/* A PCI device's vendor and device IDs from sysfs (0 when unreadable). */
-static void pci_ids(const char *addr, unsigned int id[2])
-{
-	const char *names[2] = { "vendor", "device" };
-	char path[PATH_MAX];
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		FILE *f;
-
-		id[i] = 0;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", addr, names[i]);
-		f = fopen(path, "r");
-		if (f) {
-			if (fscanf(f, "%x", &id[i]) != 1)
-				id[i] = 0;
-			fclose(f);
-		}
-	}
-}
-
 /* The ivshmem board kite-emu uses under QEMU (hw-spec §8): the model, not a card. */
 static bool is_model_board(const char *addr)
 {
-	unsigned int id[2];
+	unsigned int ven, dev;
 
-	pci_ids(addr, id);
-	return id[0] == KITE_SHMEM_VENDOR_ID && id[1] == KITE_SHMEM_DEVICE_ID;
+	kite_pci_ids(addr, &ven, &dev);
+	return ven == KITE_SHMEM_VENDOR_ID && dev == KITE_SHMEM_DEVICE_ID;
 }
 
 /* kite's IDs, or the ivshmem board kite-emu uses under QEMU */
 static bool is_kite_card(const char *addr)
 {
-	unsigned int id[2];
+	unsigned int ven, dev;
 
-	pci_ids(addr, id);
-	return (id[0] == KITE_PCI_VENDOR_ID && id[1] == KITE_PCI_DEVICE_ID) ||
-	       is_model_board(addr);
+	kite_pci_ids(addr, &ven, &dev);
+	return (ven == KITE_PCI_VENDOR_ID && dev == KITE_PCI_DEVICE_ID) || is_model_board(addr);
 }
 
 /*
@@ -94,24 +73,22 @@ static bool is_kite_card(const char *addr)
 static int kite_pci_resolve(const char *addr, char *path, size_t len,
 			    const struct kite_backend_ops **ops)
 {
-	char link[PATH_MAX], target[PATH_MAX], pattern[PATH_MAX];
-	const char *drv;
+	char drv[64], pattern[PATH_MAX];
+	bool bound;
 	glob_t g;
-	ssize_t n;
 
 	if (strlen(addr) > 32 || strchr(addr, '/'))
 		return kite_err(-EINVAL, "'%s': not a PCI address (like 0000:01:00.0)", addr);
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", addr);
-	n = readlink(link, target, sizeof(target) - 1);
+	bound = !kite_pci_link(addr, "driver", drv, sizeof(drv));
 	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s", addr);
-	if (n < 0 && access(pattern, F_OK))
+	if (!bound && access(pattern, F_OK))
 		return kite_err(-ENODEV, "%s: no such PCI device", addr);
-	target[n < 0 ? 0 : n] = 0;
-	drv = n < 0 ? "none" : strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	if (!bound)
+		snprintf(drv, sizeof(drv), "none");
 	/* never suggest kite-bind for a device that is not a kite card */
 	if (strcmp(drv, "kite") && strcmp(drv, "uio_kite") && !is_kite_card(addr))
 		return kite_err(-ENODEV, "%s is not a kite card (driver %s)", addr, drv);
-	if (n < 0)
+	if (!bound)
 		return kite_err(-ENODEV, "%s: not bound to any driver (bind it to kite.ko: "
 				"kite-bind %s kite)", addr, addr);
 	if (!strcmp(drv, "uio_kite") || !strcmp(drv, "vfio-pci")) {

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "clock.h"
 #include "lib_internal.h"
 #include "kite/regtab.h"
 
@@ -45,11 +46,8 @@ static void os_wr64(void *os, __u32 off, __u64 v)
 
 static __u64 os_now(void *os)
 {
-	struct timespec ts;
-
 	(void)os;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	return kite_mono_ns();
 }
 
 /* Between two polls: the test's model steps (kite_set_wait_hook), else yield. */

@@ -523,26 +523,45 @@ static void kite_filter_copy_duplicate_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kite_filter_claim(o, &file_b, &f, &j), -EEXIST);
 }
 
+struct port_case {
+	const char *desc;
+	u32 size, port, mtu;
+	s32 default_queue;
+	int want;
+};
+
+#define P_SZ	sizeof(struct kite_ioc_port)
+
+/* The card has 2 ports and 16 queues. */
+static const struct port_case port_cases[] = {
+	{ "jumbo MTU, default queue 3", P_SZ, 1, 9000, 3, 0 },
+	{ "MTU over the largest frame", P_SZ, 1, 9001, 3, -EINVAL },
+	{ "MTU under IPv4's minimum", P_SZ, 1, KITE_MIN_MTU - 1, 3, -EINVAL },
+	{ "IPv4's minimum MTU", P_SZ, 1, KITE_MIN_MTU, 3, 0 },
+	{ "MTU 0 leaves it", P_SZ, 1, 0, 3, 0 },
+	{ "default queue that does not exist", P_SZ, 1, 0, 16, -EINVAL },
+	{ "default: drop unmatched frames", P_SZ, 1, 0, KITE_PORT_DEFAULT_DROP, 0 },
+	{ "default: leave it", P_SZ, 1, 0, KITE_PORT_DEFAULT_LEAVE, 0 },
+	{ "default below the sentinels", P_SZ, 1, 0, KITE_PORT_DEFAULT_LEAVE - 1, -EINVAL },
+	{ "port that does not exist", P_SZ, 2, 0, 3, -EINVAL },
+	{ "wrong struct size", P_SZ - 4, 1, 0, 3, -EINVAL },
+};
+
+static void port_case_desc(const struct port_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(port, port_cases, port_case_desc);
+
 static void kite_port_check_test(struct kunit *test)
 {
+	const struct port_case *c = test->param_value;
 	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15 };
-	struct kite_ioc_port p = { .size = sizeof(p), .port = 1, .mtu = 9000, .default_queue = 3 };
+	struct kite_ioc_port p = { .size = c->size, .port = c->port, .mtu = c->mtu,
+				   .default_queue = c->default_queue };
 
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), 0);
-	p.mtu = 9001;
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), -EINVAL);
-	p.mtu = 67;
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), -EINVAL);
-	p.mtu = 0;	/* leave as is */
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), 0);
-	p.default_queue = 16;
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), -EINVAL);
-	p.default_queue = -3;
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), -EINVAL);
-	p.default_queue = -1;
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), 0);
-	p.port = 2;
-	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kite_port_check(&p, &lim), c->want);
 }
 
 static struct kunit_case kite_logic_cases[] = {
@@ -560,7 +579,7 @@ static struct kunit_case kite_logic_cases[] = {
 	KUNIT_CASE_PARAM(kite_queue_start_check_test, start_gen_params),
 	KUNIT_CASE_PARAM(kite_filter_check_test, filter_gen_params),
 	KUNIT_CASE(kite_filter_copy_duplicate_test),
-	KUNIT_CASE(kite_port_check_test),
+	KUNIT_CASE_PARAM(kite_port_check_test, port_gen_params),
 	{}
 };
 

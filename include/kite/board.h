@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Where a board keeps the register and doorbell windows, shared by kite.ko
- * and uio_kite.ko. A real kite has them in BAR0 and BAR2; kite-emu behind
- * QEMU's ivshmem has both in the shared BAR2, and is bound with new_id, e.g.
+ * and uio_kite.ko (kernel only: `make install` leaves it out). A real kite
+ * has them in BAR0 and BAR2; kite-emu behind QEMU's ivshmem has both in the
+ * shared BAR2, and is bound with new_id, e.g.
  *   echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id
  */
 #ifndef KITE_BOARD_H
