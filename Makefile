@@ -29,7 +29,7 @@ EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind
-BENCH    := udp-pingpong kite-throughput kite-ipp
+BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
 TESTS    := test_regtab test_emu test_lib e2e_client hostile_client
 
 SOVER    := 0
@@ -91,6 +91,7 @@ OBJS_regdoc          := tools/regdoc.o
 OBJS_udp-pingpong    := bench/udp-pingpong.o tools/tsc.o
 OBJS_kite-throughput := bench/kite-throughput.o libkite.a
 OBJS_kite-ipp        := bench/kite-ipp.o libkite.a libkite-emu.a
+OBJS_kite-bus        := bench/kite-bus.o libkite.a libkite-emu.a
 OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
 OBJS_test_lib        := tests/test_lib.o tests/harness.o libkite.a libkite-emu.a
@@ -229,6 +230,7 @@ install: all man
 	for t in $(filter-out kite-regs,$(MAN_TOOLS)); do ln -sf kite-regs $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 
 clean:
+	@case "$(BUILD)" in ""|.|./|/|..|../) echo "make clean: refusing BUILD=$(BUILD)" >&2; exit 1;; esac
 	rm -rf $(sort $(BUILD) build build-san build-kernel $(FUZZ_OUT))
 
 .PHONY: FORCE all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man

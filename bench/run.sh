@@ -40,6 +40,7 @@ emu=
 for b in 1 32; do
 	bash bench/ipp.sh "$B" "$b" >"$out/ipp$b.txt"
 done
+"$B/kite-bus" 10000 --json "$out/bus.json" >"$out/bus.txt" 2>/dev/null || { cat "$out/bus.txt"; exit 1; }
 
 python3 - "$out" "$json" <<'PY'
 import json, sys, re
@@ -70,6 +71,9 @@ for b, v in tput.items():
 print("\ninstructions per frame, rx_burst + tx_burst (callgrind, model in step mode)")
 for b, v in ipp.items():
     print(f"  batch {b:2}: {v:6.1f}")
+bus = load("bus")
+print()
+print(open(f"{out}/bus.txt").read().rstrip())
 pio, desc, fl = lat["pio"], lat["descriptor"], lat["floor"]
 ratios = {
     "kite_pio_p50_over_floor_p50": pio["p50_ns"] / fl["p50_ns"],
@@ -89,7 +93,7 @@ for label, v, op, g in goals:
     ok = v <= g if op == "<=" else v >= g
     print(f"  {label:38} {v:8.2f}  goal {op} {g:<5} {'met' if ok else 'MISSED'}")
 json.dump({"latency": lat, "throughput_mpps": tput, "instructions_per_frame": ipp,
-           "ratios": ratios}, open(dst, "w"), indent=1)
+           "bus_per_round_trip": bus, "ratios": ratios}, open(dst, "w"), indent=1)
 print(f"\nJSON: {dst}")
 PY
 echo

@@ -129,6 +129,8 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	q->rx_mask = (1U << rxl) - 1;
 	q->rx_buf_size = bufsz;
 	q->tx_head = q->rx_head = q->pio_head = q->rx_tail = 0;
+	q->tx_db_seen = q->pio_db_seen = 0;
+	memset(&q->bus, 0, sizeof(q->bus));
 	/* §6.1: doorbells count from zero in each run of the queue. */
 	memset(q->db, 0, 16);
 	w32(e, KITE_R_AT(Q_TX_HEAD, qid), 0);

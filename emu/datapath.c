@@ -14,10 +14,31 @@ static inline uint32_t db_load(const struct emu_queue *q, unsigned int off)
 	return __atomic_load_n((uint32_t *)(q->db + off), __ATOMIC_ACQUIRE);
 }
 
-/* §5.3: ts first, then the word holding PHASE, released. */
-static inline void cqe_write(struct kite_cqe *c, uint64_t ts, uint32_t len,
-			     uint32_t index, uint32_t filter, uint32_t status,
-			     uint32_t flags)
+/* A doorbell the model sees moved was written at least once. */
+static inline void bus_doorbell(struct emu_queue *q, uint32_t *seen, uint32_t now)
+{
+	if (now != *seen) {
+		q->bus.mmio_writes++;
+		*seen = now;
+	}
+}
+
+/* Bus accounting (emu.h struct kite_emu_bus): what a real card would move. */
+static inline void bus_read(struct emu_queue *q, uint32_t bytes)
+{
+	q->bus.dma_reads++;
+	q->bus.dma_read_bytes += bytes;
+}
+
+static inline void bus_write(struct emu_queue *q, uint32_t bytes)
+{
+	q->bus.dma_writes++;
+	q->bus.dma_write_bytes += bytes;
+}
+
+/* §5.3: ts first, then the word holding PHASE, released; one posted write of q's. */
+static inline void cqe_write(struct emu_queue *q, struct kite_cqe *c, uint64_t ts, uint32_t len,
+			     uint32_t index, uint32_t filter, uint32_t status, uint32_t flags)
 {
 	uint64_t w = (uint64_t)(len & 0xffff) | (uint64_t)(index & 0xffff) << 16 |
 		     (uint64_t)(filter & 0xffff) << 32 | (uint64_t)(status & 0xff) << 48 |
@@ -25,6 +46,7 @@ static inline void cqe_write(struct kite_cqe *c, uint64_t ts, uint32_t len,
 
 	__atomic_store_n(&c->ts, ts, __ATOMIC_RELAXED);
 	__atomic_store_n((uint64_t *)((uint8_t *)c + 8), w, __ATOMIC_RELEASE);
+	bus_write(q, sizeof(*c));
 }
 
 static inline uint32_t rd_be16(const uint8_t *p)
@@ -78,7 +100,13 @@ queue_deliver(struct kite_emu *e, unsigned int p, unsigned int qid, uint32_t fil
 	if (qid >= KITE_MAX_QUEUES || !q->running)
 		return false;
 	if (q->rx_head == q->rx_tail) {
+		uint32_t old = q->rx_tail;
+
 		q->rx_tail = db_load(q, KITE_DB_RX_TAIL);
+		if (q->rx_tail != old) {	/* a doorbell write; the card fetches the new lines */
+			q->bus.mmio_writes++;
+			q->bus.dma_reads_ahead += (q->rx_tail - old + 3) / 4;
+		}
 		if (q->rx_tail - q->rx_head > q->rx_mask + 1) {
 			/* §3.7: the frame this found is counted by the caller */
 			emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
@@ -102,9 +130,10 @@ queue_deliver(struct kite_emu *e, unsigned int p, unsigned int qid, uint32_t fil
 	}
 	/* on the loopback the frame may come from a TX buffer overlapping this one */
 	memmove(buf, f, len);
+	bus_write(q, len);
 	flags = KITE_CQE_F_TS | (p ? KITE_CQE_F_PORT1 : 0) |
 		KITE_CQE_PHASE(q->rx_head, q->rx_log2);
-	cqe_write(&q->rxcq[i], e->now, len, q->rx_head, filter, KITE_CQE_S_OK, flags);
+	cqe_write(q, &q->rxcq[i], e->now, len, q->rx_head, filter, KITE_CQE_S_OK, flags);
 	q->rx_head++;
 	w32(e, KITE_R_AT(Q_RX_HEAD, qid), q->rx_head);
 	add64(e, KITE_R_AT(Q_RX_PKTS, qid), 1);
@@ -211,14 +240,18 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 		uint32_t len = d->len, status;
 		const uint8_t *f = NULL;
 
+		if (done == 0 || (i & 3) == 0)	/* one read per 64-byte line of descriptors */
+			bus_read(q, 64);
 		if (d->rsvd || (d->flags & ~KITE_TXD_F_TS)) {
 			status = KITE_CQE_S_BAD_DESC;
 		} else {
 			f = emu_dma_ptr(e, q->dma_owner, addr, len);
+			if (f)
+				bus_read(q, len);
 			status = f ? port_send(e, q, f, len) : KITE_CQE_S_DMA_FAULT;
 		}
 		queue_count_tx(e, qid, status, len);
-		cqe_write(&q->txcq[i], e->now, len, q->tx_head, KITE_CQE_NO_FILTER, status,
+		cqe_write(q, &q->txcq[i], e->now, len, q->tx_head, KITE_CQE_NO_FILTER, status,
 			  KITE_CQE_F_TS | KITE_CQE_PHASE(q->tx_head, q->tx_log2));
 		q->tx_head++;
 		if (!f && status == KITE_CQE_S_DMA_FAULT) {
@@ -246,6 +279,9 @@ static unsigned int process_pio(struct kite_emu *e, unsigned int qid, uint32_t t
 		const struct kite_pio_hdr *h = (const void *)slot;
 		uint32_t len = h->len, status;
 
+		/* the header and frame arrived as posted 64-byte write-combined bursts */
+		q->bus.mmio_writes += (KITE_PIO_HDR_SIZE + (len > KITE_PIO_MAX_FRAME ? 0 : len) +
+				       63) / 64;
 		if (h->rsvd || (h->flags & ~KITE_TXD_F_TS))
 			status = KITE_CQE_S_BAD_DESC;
 		else if (len > KITE_PIO_MAX_FRAME)
@@ -255,7 +291,7 @@ static unsigned int process_pio(struct kite_emu *e, unsigned int qid, uint32_t t
 		queue_count_tx(e, qid, status, len);
 		if (status == KITE_CQE_S_OK)
 			add64(e, KITE_R_AT(Q_PIO_PKTS, qid), 1);
-		cqe_write(&q->piocq[i], e->now, len, q->pio_head, KITE_CQE_NO_FILTER, status,
+		cqe_write(q, &q->piocq[i], e->now, len, q->pio_head, KITE_CQE_NO_FILTER, status,
 			  KITE_CQE_F_TS | KITE_CQE_PHASE(q->pio_head, 3));
 		q->pio_head++;
 	}
@@ -304,10 +340,14 @@ unsigned int emu_poll_queues(struct kite_emu *e)
 			e->now = emu_clock_fast(e);
 			stamped = true;
 		}
-		if (pio != q->pio_head)
+		if (pio != q->pio_head) {
+			bus_doorbell(q, &q->pio_db_seen, pio);
 			work += process_pio(e, qid, pio);
-		if (q->running && tx != q->tx_head)
+		}
+		if (q->running && tx != q->tx_head) {
+			bus_doorbell(q, &q->tx_db_seen, tx);
 			work += process_tx(e, qid, tx);
+		}
 	}
 	return work;
 }

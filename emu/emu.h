@@ -63,6 +63,25 @@ struct kite_emu_config {
 
 struct kite_emu;
 
+/*
+ * What a real card would see and do on PCIe for one queue since it started
+ * (bench/kite-bus): the cost model behind the projected latency in
+ * bench/README.md. Doorbell updates are those the model observed (each at
+ * least one posted write); DMA reads are non-posted (the card waits a full
+ * round trip for each); the RX descriptor fetches a card makes when the RX
+ * doorbell moves are off the critical path and counted apart.
+ */
+struct kite_emu_bus {
+	uint64_t mmio_writes;		/* doorbell updates + 64-byte WC bursts of PIO frames */
+	uint64_t dma_reads;		/* TX descriptor lines, TX buffers */
+	uint64_t dma_reads_ahead;	/* RX descriptor lines, fetched when posted */
+	uint64_t dma_writes;		/* completions, RX buffers */
+	uint64_t dma_read_bytes, dma_write_bytes;
+};
+
+/* Queue qid's bus transactions (above). 0, or -EINVAL for a queue that does not exist. */
+int kite_emu_bus_counts(struct kite_emu *emu, unsigned int qid, struct kite_emu_bus *out);
+
 /* Create a model in its power-on state. Returns 0 or -errno; msg gets why. */
 int kite_emu_create(const struct kite_emu_config *cfg, struct kite_emu **out,
 		    char *msg, size_t msglen);

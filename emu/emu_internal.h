@@ -63,6 +63,8 @@ struct emu_queue {
 	uint8_t *db;		/* this queue's BAR2 page */
 	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
 	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */
+	uint32_t tx_db_seen, pio_db_seen;	/* doorbell values last counted */
+	struct kite_emu_bus bus;	/* since the queue started (emu.h) */
 };
 
 struct emu_port {

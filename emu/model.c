@@ -100,6 +100,16 @@ static void model_scan(struct kite_emu *e)
 	emu_poll_tap(e);
 }
 
+int kite_emu_bus_counts(struct kite_emu *emu, unsigned int qid, struct kite_emu_bus *out)
+{
+	if (qid >= KITE_MAX_QUEUES || !out)
+		return -EINVAL;
+	emu_ctl_lock(emu);
+	*out = emu->q[qid].bus;
+	emu_ctl_unlock(emu);
+	return 0;
+}
+
 unsigned int kite_emu_step(struct kite_emu *emu)
 {
 	unsigned int pass, n, work = 0;

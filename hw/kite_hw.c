@@ -64,6 +64,7 @@ static int wait_reg(struct kite_hw *hw, __u32 off, __u32 mask, __u32 want,
 		    enum wait_until until, unsigned int us, __u32 *v)
 {
 	__u64 deadline = hw->os_ops->now_ns(hw->os) + (__u64)us * 1000 * hw->slack;
+	int late = 0;
 
 	for (;;) {
 		*v = rd32(hw, off);
@@ -75,9 +76,12 @@ static int wait_reg(struct kite_hw *hw, __u32 off, __u32 mask, __u32 want,
 		    (until == UNTIL_ANY && (*v & mask)) ||
 		    (until == UNTIL_REACHED && (__s32)(*v - want) >= 0))
 			return 0;
-		if (hw->os_ops->now_ns(hw->os) > deadline)
+		if (late)
 			return -ETIMEDOUT;
-		hw->os_ops->pause(hw->os);
+		/* past the deadline: one more read, in case we were away, not the card */
+		late = hw->os_ops->now_ns(hw->os) > deadline;
+		if (!late)
+			hw->os_ops->pause(hw->os);
 	}
 }
 
@@ -148,6 +152,7 @@ int kite_hw_queue_start(struct kite_hw *hw, const struct kite_hw_queue_cfg *c)
 	__u32 v;
 	int err;
 
+	hw->may_run = 0;
 	if (rd32(hw, KITE_R_AT(Q_STATUS, q)) & run_or_error) {
 		err = kite_hw_queue_stop(hw, q);
 		if (err)
@@ -170,7 +175,7 @@ int kite_hw_queue_start(struct kite_hw *hw, const struct kite_hw_queue_cfg *c)
 		wait_fail(hw, err, KITE_T_QUEUE_START_US, what, "Q_STATUS", v);
 		/* it may start late: stopped, or the caller must not free its rings */
 		if (err != -ENODEV && kite_hw_queue_stop(hw, q))
-			return -EBUSY;
+			hw->may_run = 1;
 		return err;
 	}
 	if (KITE_FGET(KITE_Q_STATUS_ERROR, v)) {

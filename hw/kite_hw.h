@@ -13,9 +13,9 @@
  * its clients and gets more). Errors are negative errnos; hw->msg then says
  * what was seen, e.g. "queue 3 did not stop within 10 ms: Q_STATUS 0x00000101".
  * -ENODEV: the card left the bus (all-ones reads); it cannot DMA any more.
- * -EBUSY from kite_hw_queue_start: the queue neither started nor stopped, so
- * the card may still use its rings; the caller must reset the card or keep
- * the memory.
+ * A failed kite_hw_queue_start that leaves hw->may_run set: the queue neither
+ * started nor stopped, so the card may still use its rings; the caller must
+ * reset the card or keep the memory.
  */
 #ifndef KITE_HW_LAYER_H
 #define KITE_HW_LAYER_H
@@ -36,6 +36,7 @@ struct kite_hw {
 	void *os;
 	unsigned int slack;		/* the spec's times are multiplied by this */
 	__u32 seen;			/* the register value the last wait ended on */
+	int may_run;			/* the last queue start failed and the queue may run */
 	char msg[160];			/* why the last call failed */
 };
 

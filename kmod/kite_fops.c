@@ -285,14 +285,13 @@ static int ioc_queue_start(struct kite_file *kf, const struct kite_ioc_queue_sta
 	if (err)
 		return err;
 	err = kite_hw_queue_start(&kd->hw, &hc);
-	if (err == -EIO)	/* the card refused it (Q_STATUS.CAUSE): say so, and why */
-		dev_dbg(&kd->pdev->dev, "%s\n", kd->hw.msg);
+	if (err == -EIO)	/* the card refused it (Q_STATUS.CAUSE): say why, in the log */
+		dev_info(&kd->pdev->dev, "%s\n", kd->hw.msg);
 	if (err) {
-		kite_hw_done(kd, err);
+		kite_hw_done(kd, err);	/* -ETIMEDOUT, -ENODEV: logged as such */
 		kite_queue_quiesce(kd, q);	/* it may have started after the wait */
-		return -EIO;
 	}
-	return 0;
+	return err;
 }
 
 /* Caller holds kd->lock. */

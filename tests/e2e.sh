@@ -130,6 +130,9 @@ check "a v1.1 card (no copy filters): capture steers, so it is refused a flow an
 	grep -q -e '--all needs copy filters' $dir/old.err && [ ! -e $dir/old.pcap ] &&
 	$B/kite-regs -d emu:$dir/old.sock get ID_VERSION | grep -q 0x00010001
 	r=\$?; kill \$a \$e; wait \$e; exit \$r"
+check "kite-bus: a descriptor round trip costs the card 2 DMA reads, a PIO one none" bash -c "
+	$B/kite-bus 200 2>/dev/null | grep -Eq '^descriptor +1.00 +2.00 ' &&
+	$B/kite-bus 200 2>/dev/null | grep -Eq '^pio +3.00 +0.00 '"
 check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010002 0000001f 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark

@@ -3,6 +3,7 @@
  * kite-emu from the spec's side, without libkite: registers, descriptors and
  * completions written and read by hand as docs/hw-spec.md describes them.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -530,6 +531,46 @@ static void test_pio_window(void **state)
 	assert_int_equal(rd64(f, KITE_R_AT(Q_TX_ERRORS, 0)), 1);
 }
 
+/*
+ * The bus a real card would see (kite_emu_bus_counts): a descriptor round trip
+ * costs two non-posted reads (the descriptor's line, the buffer); PIO none.
+ */
+static void test_bus_counts(void **state)
+{
+	struct mfx *f = *state;
+	struct kite_rx_desc *rxr = (void *)(f->mem + RXR);
+	volatile uint8_t *slot = f->bar + KITE_BAR_CTRL_SIZE + KITE_PIO_WINDOW;
+	struct kite_emu_bus b;
+
+	wr(f, KITE_R_AT(P_CTRL, 0), 1 | 1 << 1);	/* default queue 0 */
+	wr(f, KITE_R_CFG_COMMIT, 1);
+	start_queue(f, 0, 3);
+	rxr[0].addr = f->iova + BUFS;
+	rxr[1].addr = f->iova + BUFS + 2048;
+	*db(f, 0, KITE_DB_RX_TAIL) = 2;
+	prep_frame(f, TXBUF, 64);
+	((struct kite_tx_desc *)(f->mem + TXR))[0] =
+		(struct kite_tx_desc){ .addr = f->iova + TXBUF, .len = 64 };
+	*db(f, 0, KITE_DB_TX_TAIL) = 1;
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_emu_bus_counts(f->emu, 0, &b), 0);
+	assert_int_equal(b.mmio_writes, 2);		/* the TX and RX doorbells */
+	assert_int_equal(b.dma_reads, 2);		/* descriptor line, buffer */
+	assert_int_equal(b.dma_read_bytes, 64 + 64);
+	assert_int_equal(b.dma_reads_ahead, 1);		/* the RX descriptors' line */
+	assert_int_equal(b.dma_writes, 3);		/* TX completion, RX buffer, RX completion */
+	assert_int_equal(b.dma_write_bytes, 16 + 64 + 16);
+	/* PIO: the 8-byte header and 64-byte frame are two 64-byte bursts, then the doorbell */
+	*(volatile uint64_t *)slot = 64;
+	*db(f, 0, KITE_DB_PIO_TAIL) = 1;
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_emu_bus_counts(f->emu, 0, &b), 0);
+	assert_int_equal(b.mmio_writes, 2 + 3);
+	assert_int_equal(b.dma_reads, 2);		/* none more */
+	assert_int_equal(b.dma_writes, 3 + 3);		/* PIO completion, RX buffer, completion */
+	assert_int_equal(kite_emu_bus_counts(f->emu, KITE_MAX_QUEUES, &b), -EINVAL);
+}
+
 static void test_reset(void **state)
 {
 	struct mfx *f = *state;
@@ -566,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_config_and_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_descriptors_and_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pio_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bus_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 	};
 

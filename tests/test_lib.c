@@ -426,6 +426,9 @@ static void test_filter_dies_with_queue(void **state)
 	kite_queue_close(q0);
 	assert_int_equal(*(const volatile uint32_t *)(bar0 + KITE_R_AT(F_CTRL, a)), 0);
 	assert_int_equal(*(const volatile uint32_t *)(bar0 + KITE_R_AT(F_CTRL, b)), 0);
+	udp.queue = 0;		/* and no new entry can aim at a queue we do not hold */
+	assert_int_equal(kite_filter_add(f->dev, &udp), -EPERM);
+	assert_non_null(strstr(kite_last_error(), "queue 0 is not open in this process"));
 	q1 = open_q(f, 1, 0, 64, 64);
 	udp.queue = all.queue = 1;
 	assert_true(kite_filter_add(f->dev, &udp) >= 0);	/* free again */

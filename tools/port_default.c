@@ -14,6 +14,7 @@ int port_default_take(struct kite_dev *dev, unsigned int port, unsigned int queu
 	saved->port = port;
 	saved->queue = KITE_FGET(KITE_P_CTRL_DEFAULT_EN, ctrl) ?
 		       (int)KITE_FGET(KITE_P_CTRL_DEFAULT_QUEUE, ctrl) : -1;
+	saved->owner = saved->queue >= 0 ? kite_queue_owner(dev, (unsigned int)saved->queue) : 0;
 	return kite_default_queue_set(dev, port, (int)queue);
 }
 
@@ -21,6 +22,7 @@ void port_default_restore(struct kite_dev *dev, struct kite_queue *q,
 			  const struct port_default *saved)
 {
 	kite_queue_close(q);	/* the card forgets a default pointing at it */
-	if (saved->queue >= 0)
+	if (saved->queue >= 0 &&
+	    kite_queue_owner(dev, (unsigned int)saved->queue) == saved->owner)
 		kite_default_queue_set(dev, saved->port, saved->queue);
 }

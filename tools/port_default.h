@@ -12,12 +12,17 @@
 struct port_default {
 	unsigned int port;
 	int queue;		/* -1: unmatched frames were dropped */
+	long owner;		/* who owned that queue then (kite_queue_owner), 0 none */
 };
 
 /* Remember port's default queue, then point it at queue. 0 or -errno. */
 int port_default_take(struct kite_dev *dev, unsigned int port, unsigned int queue,
 		      struct port_default *saved);
-/* Close q, then give the port back its remembered default. */
+/*
+ * Close q, then give the port back its remembered default, if the queue still
+ * has the owner it had (else unmatched frames are dropped: a queue whose owner
+ * left must not feed the next one).
+ */
 void port_default_restore(struct kite_dev *dev, struct kite_queue *q,
 			  const struct port_default *saved);
 

@@ -32,8 +32,8 @@ static struct kmod_priv *priv(struct kite_dev *dev)
 	return dev->priv;
 }
 
-/* One line of /sys/class/misc/kiteN/ATTR, without its newline ("" if unreadable). */
-static void sysfs_attr(struct kite_dev *dev, const char *attr, char *buf, size_t len)
+/* One line of /sys/class/misc/kiteN/ATTR, without its newline: 0, or -1 if unreadable. */
+static int sysfs_attr(struct kite_dev *dev, const char *attr, char *buf, size_t len)
 {
 	const char *name = strrchr(priv(dev)->path, '/');
 	char path[PATH_MAX];
@@ -42,12 +42,13 @@ static void sysfs_attr(struct kite_dev *dev, const char *attr, char *buf, size_t
 	buf[0] = 0;
 	snprintf(path, sizeof(path), "/sys/class/misc/%s/%s", name ? name + 1 : "", attr);
 	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(buf, (int)len, f))
-			buf[0] = 0;
-		fclose(f);
-	}
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
 	buf[strcspn(buf, "\n")] = 0;
+	return 0;
 }
 
 /*
@@ -58,7 +59,10 @@ static long kmod_owner(struct kite_dev *dev, bool filter, unsigned int index)
 {
 	char list[512], pid[32], *tok, *save = NULL;
 
-	sysfs_attr(dev, filter ? "filters_owned" : "queues_owned", list, sizeof(list));
+	if (sysfs_attr(dev, filter ? "filters_owned" : "queues_owned", list, sizeof(list)))
+		return kite_err(-EOPNOTSUPP, "%s: this kite.ko does not say (no sysfs %s)",
+				filter ? "kite_filter_owner" : "kite_queue_owner",
+				filter ? "filters_owned" : "queues_owned");
 	for (tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		if (strtoul(tok, NULL, 10) == index) {
 			sysfs_attr(dev, "tenant_pid", pid, sizeof(pid));
@@ -223,17 +227,18 @@ static int kmod_queue_start(struct kite_dev *dev, const struct kite_hw_queue_cfg
 		.rx_log2 = c->rx_log2, .rx_buf_size = c->rx_buf_size, .tx_ring = c->tx_ring,
 		.tx_cq = c->tx_cq, .rx_ring = c->rx_ring, .rx_cq = c->rx_cq, .pio_cq = c->pio_cq,
 	};
-	uint32_t st;
 
 	if (ioctl(priv(dev)->fd, KITE_IOC_QUEUE_START, &qs) == 0)
 		return 0;
-	if (errno != EIO)
-		return kite_err(-errno, "kite.ko refused to start queue %u: %s", c->qid,
-				strerror(errno));
-	st = kite_rd32(dev, KITE_R_AT(Q_STATUS, c->qid));
-	return kite_err(-EIO, "queue %u: the card refused to start it: %s", c->qid,
-			kite_enum_name(KITE_FI_Q_STATUS_CAUSE,
-				       (unsigned int)KITE_FGET(KITE_Q_STATUS_CAUSE, st)));
+	/* kite.ko has stopped it again, which clears Q_STATUS: the cause is in its log */
+	if (errno == EIO)
+		return kite_err(-EIO, "queue %u: the card refused to start it (kite.ko logged "
+				"its Q_STATUS: dmesg)", c->qid);
+	if (errno == ETIMEDOUT)
+		return kite_err(-ETIMEDOUT, "queue %u: the card did not answer the start "
+				"(kite.ko logged what it read: dmesg)", c->qid);
+	return kite_err(-errno, "kite.ko refused to start queue %u: %s", c->qid,
+			strerror(errno));
 }
 
 static int kmod_queue_stop(struct kite_dev *dev, unsigned int qid)

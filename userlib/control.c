@@ -102,6 +102,10 @@ static int check_filter(struct kite_dev *dev, const struct kite_filter *f, bool 
 				(unsigned long long)f->key, KITE_F_KEY_BITS(f->type));
 	if (f->queue >= dev->info.num_queues)
 		return kite_err(-EINVAL, "%s: queue %u does not exist", fn, f->queue);
+	/* nobody's release would remove an entry aimed at a queue we do not hold */
+	if (!dev->queues[f->queue])
+		return kite_err(-EPERM, "%s: queue %u is not open in this process "
+				"(kite_queue_open it first)", fn, f->queue);
 	if (copy && !KITE_FGET(KITE_ID_FEATURES_COPY_FILTERS, dev->info.features))
 		return kite_err(-EOPNOTSUPP, "kite_filter_copy: the card has no copy filters "
 				"(contract v%u.%u, ID_FEATURES 0x%x; they came in v1.2)",

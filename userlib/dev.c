@@ -124,7 +124,7 @@ int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **ou
 	const char *arg;
 	int err;
 
-	KITE_CALL_AS("kite_open");
+	KITE_CALL_AS(flags ? "kite_open_flags" : "kite_open");
 	if (!devstr || !out)
 		return kite_err(-EINVAL, "kite_open: device string and out pointer required");
 	if (!strncmp(devstr, "emu:", 4)) {
@@ -178,6 +178,7 @@ void kite_close(struct kite_dev *dev)
 {
 	unsigned int i;
 
+	KITE_CALL();
 	if (!dev)
 		return;
 	for (i = 0; i < KITE_MAX_QUEUES; i++)

@@ -148,7 +148,7 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	err = queue_start_hw(q);
 	if (err) {
 		dev->ops->queue_release(dev, qid);
-		if (err == -EBUSY && !dev->ops->release_stops)	/* kite_hw.h: may still run */
+		if (dev->hw.may_run && !dev->ops->release_stops)	/* kite_hw.h */
 			kite_log(KITE_LOG_WARNING, "queue %u neither started nor stopped; its "
 				 "rings stay allocated so the card cannot write into reused "
 				 "memory", qid);
@@ -175,6 +175,7 @@ void kite_queue_close(struct kite_queue *q)
 {
 	struct kite_dev *dev;
 
+	KITE_CALL();
 	if (!q)
 		return;
 	dev = q->dev;
@@ -187,6 +188,7 @@ void kite_queue_close(struct kite_queue *q)
 		kite_log(KITE_LOG_WARNING, "queue %u did not stop; its rings and %u buffers stay "
 			"allocated so the card cannot write into reused memory", q->qid,
 			(q->rx_tail - q->rx_head) + (q->tx_tail - q->tx_clean));
+		queue_forget(dev, q->qid);	/* nothing steers to it for its next owner */
 		dev->ops->queue_release(dev, q->qid);
 		dev->queues[q->qid] = NULL;
 		return;

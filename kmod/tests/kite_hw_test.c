@@ -92,6 +92,7 @@ struct hw_case {
 	int want;
 	unsigned int pauses;		/* how long the caller must wait (a timeout: all of it) */
 	const char *msg;		/* part of hw->msg, for errors */
+	bool may_run;			/* the queue may still run: its rings are not safe */
 };
 
 #define RUNNING	KITE_FMASK(KITE_Q_STATUS_RUNNING)
@@ -105,9 +106,9 @@ static const struct hw_case hw_cases[] = {
 	  "queue 3: the card refused to start it: Q_STATUS 0x00000502 (CAUSE 5)" },
 	{ "start never answered: timeout", OP_START, { .start_answer = 0 }, -ETIMEDOUT, 11,
 	  "queue 3 did not start within 10 ms: Q_STATUS 0x00000000" },
-	{ "start never answered, then runs and will not stop: -EBUSY, rings not safe",
-	  OP_START, { .start_late = true }, -EBUSY, 22,
-	  "queue 3 did not stop within 10 ms: Q_STATUS 0x00000001" },
+	{ "start never answered, then runs and will not stop: rings not safe",
+	  OP_START, { .start_late = true }, -ETIMEDOUT, 22,
+	  "queue 3 did not stop within 10 ms: Q_STATUS 0x00000001", true },
 	{ "the card leaves during the start: -ENODEV, not a refusal", OP_START,
 	  { .start_answer = RUNNING, .gone_on_enable = true }, -ENODEV, 0,
 	  "queue 3 did not start: the card is gone (Q_STATUS reads 0xffffffff)" },
@@ -177,6 +178,7 @@ static void kite_hw_sequence_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, got, c->want);
 	KUNIT_EXPECT_EQ(test, card->pauses, c->pauses);
+	KUNIT_EXPECT_EQ(test, hw.may_run, c->may_run);
 	if (c->msg)
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hw.msg, c->msg), "message: %s", hw.msg);
 	if (c->op == OP_START && c->want == -EIO)	/* a refused queue is left disabled */
