@@ -209,6 +209,13 @@ void emu_apply_config(struct kite_emu *e)
 		uint32_t ctrl = r32(e, KITE_R_AT(F_CTRL, i));
 		struct emu_filter *f = &e->filter[e->nfilters];
 
+		/* §3.8: an entry a commit changes counts its hits afresh */
+		if (ctrl != e->applied_ctrl[i] || r64(e, KITE_R_AT(F_KEY, i)) != e->applied_key[i]) {
+			e->applied_ctrl[i] = ctrl;
+			e->applied_key[i] = r64(e, KITE_R_AT(F_KEY, i));
+			if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) && !emu_old_contract(e, 2))
+				w64(e, KITE_R_AT(F_HITS, i), 0);
+		}
 		if (!KITE_FGET(KITE_F_CTRL_VALID, ctrl))
 			continue;
 		f->type = KITE_FGET(KITE_F_CTRL_TYPE, ctrl);

@@ -98,6 +98,8 @@ struct kite_emu {
 	struct emu_filter_key filter_key[KITE_MAX_FILTERS];	/* what each claim steers */
 	unsigned int nfilters;
 	unsigned int copy_end;	/* filter[] past the last copy entry: the search may stop */
+	uint32_t applied_ctrl[KITE_MAX_FILTERS];	/* F_CTRL and F_KEY as last committed, */
+	uint64_t applied_key[KITE_MAX_FILTERS];		/* to clear F_HITS of a changed entry */
 	uint32_t cfg_commit;
 
 	unsigned int nactive;

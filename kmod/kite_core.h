@@ -30,7 +30,7 @@ struct kite_dev {
 	struct mutex lock;
 	struct kite_owners owners;
 	struct list_head files;		/* open files, to revoke their mappings */
-	pid_t tenant_pid;		/* who opened the tenant file, for sysfs */
+	struct pid *tenant_pid;		/* who opened the tenant file (its file's ref), for sysfs */
 	struct kite_limits lim;
 	struct kite_hw hw;		/* the control sequences (hw/kite_hw.c), under lock */
 	u32 version;
@@ -45,7 +45,7 @@ struct kite_file {
 	struct file *file;		/* its f_mapping holds the file's user mappings */
 	struct list_head node;		/* in kd->files */
 	struct kite_maps maps;		/* under kd->lock */
-	pid_t pid;			/* the opener */
+	struct pid *pid;		/* the opener; shown in the reader's pid namespace */
 	bool bar0_writable;
 };
 

@@ -32,7 +32,7 @@ static int kite_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	kf->kd = kd;
 	kf->file = file;
-	kf->pid = task_tgid_vnr(current);
+	kf->pid = get_pid(task_tgid(current));
 	/* A writable BAR0 can program any DMA: never under kernel lockdown. */
 	kf->bar0_writable = (kite_bar0_writable || capable(CAP_SYS_RAWIO)) &&
 			    !security_locked_down(LOCKDOWN_PCI_ACCESS);
@@ -40,6 +40,7 @@ static int kite_open(struct inode *inode, struct file *file)
 	mutex_lock(&kd->lock);
 	if (kd->dead) {
 		mutex_unlock(&kd->lock);
+		put_pid(kf->pid);
 		kfree(kf);
 		return -ENODEV;
 	}
@@ -101,6 +102,7 @@ static int kite_release(struct inode *inode, struct file *file)
 	mutex_unlock(&kd->lock);
 	kite_dma_release_list(&gone);	/* unpins with no lock held */
 	kite_dev_put(kd);
+	put_pid(kf->pid);	/* kd->tenant_pid no longer points here: not the tenant */
 	kfree(kf);
 	return 0;
 }

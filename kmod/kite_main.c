@@ -271,7 +271,9 @@ static ssize_t tenant_pid_show(struct device *dev, struct device_attribute *attr
 	int n;
 
 	mutex_lock(&kd->lock);
-	n = kd->owners.tenant ? sysfs_emit(buf, "%d\n", kd->tenant_pid) : sysfs_emit(buf, "\n");
+	/* in the reader's pid namespace (0: the tenant is not visible from there) */
+	n = kd->owners.tenant ? sysfs_emit(buf, "%d\n", pid_vnr(kd->tenant_pid)) :
+				sysfs_emit(buf, "\n");
 	mutex_unlock(&kd->lock);
 	return n;
 }

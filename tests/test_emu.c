@@ -376,6 +376,25 @@ static void rule_copy_all(struct mfx *f)
 	assert_int_equal(rd64(f, KITE_R_AT(P_RX_DROP_NOQ, 0)), 0);	/* nothing to queue 2 */
 }
 
+/* §3.8: an entry a commit changes counts its hits afresh; an unchanged one keeps counting. */
+static void rule_hits_restart(struct mfx *f)
+{
+	wr64(f, KITE_R_AT(F_KEY, 0), 0xffffffffffffULL);
+	wr(f, KITE_R_AT(F_CTRL, 0), kite_f_ctrl(KITE_F_CTRL_TYPE_DST_MAC, 0, 1, 0));
+	wr(f, KITE_R_CFG_COMMIT, 2);
+	post_rx(f, 0, f->iova + RXBUF, 1);
+	prep_frame(f, TXBUF, 64);
+	send_from(f, 0, f->iova + TXBUF, 64, 1);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 0)), 1);
+	wr(f, KITE_R_CFG_COMMIT, 3);		/* a commit that changes nothing */
+	kite_emu_step(f->emu);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 0)), 1);
+	wr(f, KITE_R_AT(F_CTRL, 0), kite_f_ctrl(KITE_F_CTRL_TYPE_DST_MAC, 0, 2, 0));
+	wr(f, KITE_R_CFG_COMMIT, 4);		/* the entry now steers elsewhere */
+	kite_emu_step(f->emu);
+	assert_int_equal(rd64(f, KITE_R_AT(F_HITS, 0)), 0);
+}
+
 struct rule {
 	const char *desc;
 	void (*run)(struct mfx *f);
@@ -392,6 +411,7 @@ static const struct rule rules[] = {
 	{ "§3.8 a copy filter copies; the frame goes on; a lost copy is counted",
 	  rule_copy_filter },
 	{ "§3.8 TYPE ALL copies every frame; not a copy, it matches nothing", rule_copy_all },
+	{ "§3.8 a changed entry's F_HITS starts again", rule_hits_restart },
 };
 
 /* Each rule on a freshly reset card; a failing row names its rule. */

@@ -31,7 +31,7 @@ struct uio_kite_claim {
 	struct mmu_notifier mn;
 	struct uio_kite *u;
 	unsigned int q;
-	pid_t pid;			/* shown in kite_queues */
+	struct pid *pid;		/* shown in kite_queues, in the reader's namespace */
 	struct list_head dead;		/* in u->dead once its address space went */
 };
 
@@ -123,6 +123,7 @@ static void uio_kite_free_claims(struct list_head *list)
 	list_for_each_entry_safe(c, tmp, list, dead) {
 		list_del(&c->dead);
 		mmu_notifier_unregister(&c->mn, c->mn.mm);	/* waits for a running release */
+		put_pid(c->pid);
 		kfree(c);
 	}
 }
@@ -194,10 +195,11 @@ static int uio_kite_claim(struct uio_kite *u, unsigned int q)
 	c->mn.ops = &uio_kite_mn_ops;
 	c->u = u;
 	c->q = q;
-	c->pid = task_tgid_vnr(current);
+	c->pid = get_pid(task_tgid(current));
 	/* u->lock is held: the notifier's release cannot run before it is listed */
 	err = mmu_notifier_register(&c->mn, current->mm);
 	if (err) {
+		put_pid(c->pid);
 		kfree(c);
 		return err;
 	}
@@ -246,7 +248,7 @@ static ssize_t kite_queues_show(struct device *dev, struct device_attribute *att
 	mutex_lock(&u->lock);
 	for (q = 0; q < u->nqueues; q++)
 		if (u->claim[q])
-			n += sysfs_emit_at(buf, n, "%u %d\n", q, u->claim[q]->pid);
+			n += sysfs_emit_at(buf, n, "%u %d\n", q, pid_vnr(u->claim[q]->pid));
 	mutex_unlock(&u->lock);
 	return n;
 }
