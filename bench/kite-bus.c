@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emu.h"
-#include "kite/kite.h"
+#include "inproc.h"
 
 /*
  * Per-transaction costs on a PCIe Gen3 x8 host, for the projection. The
@@ -32,11 +31,6 @@ struct path_cost {
 	double mmio, reads, ahead, writes, rd_bytes, wr_bytes;
 	double projected_ns;
 };
-
-static void step(void *emu)
-{
-	kite_emu_step(emu);
-}
 
 static double per(uint64_t after, uint64_t before, unsigned long n)
 {
@@ -101,38 +95,14 @@ int main(int argc, char **argv)
 {
 	unsigned long n = argc > 1 && argv[1][0] != '-' ? strtoul(argv[1], NULL, 0) : 10000;
 	const char *json = argc > 2 && !strcmp(argv[argc - 2], "--json") ? argv[argc - 1] : NULL;
-	struct kite_emu_config cfg = { .wire = KITE_EMU_WIRE_LOOPBACK };
-	struct kite_queue_conf qc = { .tx_ring_size = 256, .rx_ring_size = 256 };
-	char dir[] = "/tmp/kite-bus-XXXXXX", sock[64], devstr[80], msg[128] = "";
 	struct path_cost c[2] = { { .name = "descriptor" }, { .name = "pio" } };
-	struct kite_emu *emu;
-	struct kite_dev *dev;
-	struct kite_pool *pool;
-	struct kite_queue *q;
+	struct inproc ip;
 	int i;
 
-	if (!n || !mkdtemp(dir))
+	if (!n || inproc_open(&ip, "kite-bus"))
 		return 2;
-	snprintf(sock, sizeof(sock), "%s/s", dir);
-	snprintf(devstr, sizeof(devstr), "emu:%s", sock);
-	cfg.socket_path = sock;
-	if (kite_emu_create(&cfg, &emu, msg, sizeof(msg)) || kite_emu_serve(emu, msg, sizeof(msg)) ||
-	    kite_open(devstr, &dev)) {
-		fprintf(stderr, "kite-bus: %s %s\n", msg, kite_last_error());
-		return 1;
-	}
-	kite_set_wait_hook(dev, step, emu);
-	if (kite_pool_create(dev, 1024, 2048, &pool)) {
-		fprintf(stderr, "kite-bus: %s\n", kite_last_error());
-		return 1;
-	}
-	qc.rx_pool = pool;
-	if (kite_queue_open(dev, 0, &qc, &q) || kite_default_queue_set(dev, 0, 0)) {
-		fprintf(stderr, "kite-bus: %s\n", kite_last_error());
-		return 1;
-	}
 	for (i = 0; i < 2; i++)
-		if (run(emu, q, pool, i, n, &c[i])) {
+		if (run(ip.emu, ip.q, ip.pool, i, n, &c[i])) {
 			fprintf(stderr, "kite-bus: the %s path lost a frame\n", c[i].name);
 			return 1;
 		}
@@ -159,8 +129,6 @@ int main(int argc, char **argv)
 		fprintf(f, "]}\n");
 		fclose(f);
 	}
-	kite_close(dev);
-	kite_emu_destroy(emu);
-	rmdir(dir);
+	inproc_close(&ip);
 	return 0;
 }
