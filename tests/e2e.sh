@@ -231,6 +231,20 @@ check "an app killed while its queue is the port's default: the default is switc
 	for i in \$(seq 50); do [ \$($B/kite-regs -d $dev get P_CTRL[0] | awk '{print \$3}') = $before ] && exit 0; sleep 0.1; done
 	$B/kite-regs -d $dev get P_CTRL[0]; exit 1"
 
+check "a tool borrowing the default does not give it back to a queue whose owner died meanwhile" bash -c "
+	R='$B/kite-regs -d $dev'
+	$B/kite-pingpong -d $dev -q 5 -n 100000000 -W 10 >/dev/null 2>&1 & p=\$!
+	for i in \$(seq 100); do
+		[ \$(( \$(\$R get P_CTRL[0].DEFAULT_EN | awk '{print \$NF}' | tr -dc 0-9) )) = 1 ] && break
+		sleep 0.1
+	done
+	$B/kite-capture -d $dev -q 9 --default -t 60 -w $dir/borrow.pcap 2>$dir/borrow.err & c=\$!
+	for i in \$(seq 300); do grep -q capturing $dir/borrow.err && break; sleep 0.1; done
+	kill -9 \$p; wait \$p 2>/dev/null
+	kill -INT \$c; wait \$c
+	# queue 5 has no owner now: unmatched frames must not be steered to it
+	[ \$(\$R get P_CTRL[0] | awk '{print \$3}') = $before ] || { \$R get P_CTRL[0]; exit 1; }"
+
 kill -TERM "$emu_pid"
 wait "$emu_pid"
 rc=$?
