@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Reading a PCI device's sysfs entries, for libkite and the tools alike:
- * its IDs, what a link (driver, iommu_group) points to, a hex attribute.
+ * Reading small kernel files (sysfs, /proc) for libkite, the tools and the
+ * tests alike: one line, a hex attribute, a PCI device's IDs, what a link
+ * (driver, iommu_group) points to.
  * Header-only; not installed.
  */
 #ifndef KITE_COMMON_SYSFS_H
@@ -11,6 +12,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The first line of a small file, without its newline: 0, or -1 (buf "") if unreadable. */
+static inline int kite_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
 
 /* A hex number from a sysfs file ("0x1af4\n"): 0, or -1 if unreadable. */
 static inline int kite_sysfs_hex(const char *path, unsigned long *v)

@@ -12,6 +12,7 @@
 #include <linux/memfd.h>
 
 #include "kmod_util.h"
+#include "sysfs.h"
 
 int pass, fail;
 
@@ -148,17 +149,9 @@ const char *sysfs_attr(const char *dev, const char *attr)
 {
 	static char buf[256];
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/class/misc/%s/%s", dev, attr);
-	buf[0] = 0;
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	buf[strcspn(buf, "\n")] = 0;
+	kite_read_line(path, buf, sizeof(buf));
 	return buf;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "sysfs.h"
 #include "kite/hw.h"
 #include "kite/kite.h"
 #include "kite/regtab.h"
@@ -135,21 +136,14 @@ static uint64_t rd64(const volatile uint8_t *bar0, uint32_t off)
 /* ", process 1234 (kite-capture)": who owns a queue or filter entry, if libkite can tell. */
 static void print_owner(long pid)
 {
-	char path[64], comm[32] = "";
-	FILE *f;
+	char path[64], comm[32];
 
 	if (pid <= 0) {
 		printf("%s\n", pid ? "" : ", no owner");
 		return;
 	}
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-	}
-	comm[strcspn(comm, "\n")] = 0;
+	kite_read_line(path, comm, sizeof(comm));
 	printf(", process %ld%s%s%s\n", pid, comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
 }
 

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "sysfs.h"
 #include "tsc.h"
 
 double tsc_calibrate(void)
@@ -37,13 +38,9 @@ void tsc_read_cost(double ticks_per_ns, double *tsc_ns, double *clock_ns)
 const char *clock_source(void)
 {
 	static char name[64];
-	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
 
-	strcpy(name, "unknown");
-	if (f) {
-		if (fgets(name, sizeof(name), f))
-			name[strcspn(name, "\n")] = 0;
-		fclose(f);
-	}
+	if (kite_read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+			   name, sizeof(name)) || !name[0])
+		strcpy(name, "unknown");
 	return name;
 }

@@ -17,6 +17,7 @@
 
 #include "kite/uapi.h"
 #include "lib_internal.h"
+#include "sysfs.h"
 #include "kite/regtab.h"
 
 struct kmod_priv {
@@ -37,18 +38,9 @@ static int sysfs_attr(struct kite_dev *dev, const char *attr, char *buf, size_t 
 {
 	const char *name = strrchr(priv(dev)->path, '/');
 	char path[PATH_MAX];
-	FILE *f;
 
-	buf[0] = 0;
 	snprintf(path, sizeof(path), "/sys/class/misc/%s/%s", name ? name + 1 : "", attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+	return kite_read_line(path, buf, len);
 }
 
 /*
