@@ -206,13 +206,15 @@ void emu_apply_config(struct kite_emu *e)
 	e->nfilters = 0;
 	e->copy_end = 0;
 	for (i = 0; i < KITE_MAX_FILTERS; i++) {
+		/* read once: software may write them while we apply (shared BAR) */
 		uint32_t ctrl = r32(e, KITE_R_AT(F_CTRL, i));
+		uint64_t key = r64(e, KITE_R_AT(F_KEY, i));
 		struct emu_filter *f = &e->filter[e->nfilters];
 
 		/* §3.8: an entry a commit changes counts its hits afresh */
-		if (ctrl != e->applied_ctrl[i] || r64(e, KITE_R_AT(F_KEY, i)) != e->applied_key[i]) {
+		if (ctrl != e->applied_ctrl[i] || key != e->applied_key[i]) {
 			e->applied_ctrl[i] = ctrl;
-			e->applied_key[i] = r64(e, KITE_R_AT(F_KEY, i));
+			e->applied_key[i] = key;
 			if (KITE_FGET(KITE_F_CTRL_VALID, ctrl) && !emu_old_contract(e, 2))
 				w64(e, KITE_R_AT(F_HITS, i), 0);
 		}
@@ -223,7 +225,7 @@ void emu_apply_config(struct kite_emu *e)
 		f->queue = KITE_FGET(KITE_F_CTRL_QUEUE, ctrl);
 		/* a v1.1 card has no COPY bit: the entry is an ordinary one */
 		f->copy = KITE_FGET(KITE_F_CTRL_COPY, ctrl) && !emu_old_contract(e, 2);
-		f->key = r64(e, KITE_R_AT(F_KEY, i));
+		f->key = key;
 		f->index = (uint16_t)i;
 		if (f->copy)
 			e->copy_end = e->nfilters + 1;
