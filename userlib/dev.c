@@ -49,12 +49,17 @@ static int identify(struct kite_dev *dev, const char *devstr)
 }
 
 /* The ivshmem board kite-emu uses under QEMU (hw-spec §8): the model, not a card. */
+static bool is_model_ids(unsigned int ven, unsigned int dev)
+{
+	return ven == KITE_SHMEM_VENDOR_ID && dev == KITE_SHMEM_DEVICE_ID;
+}
+
 static bool is_model_board(const char *addr)
 {
 	unsigned int ven, dev;
 
 	kite_pci_ids(addr, &ven, &dev);
-	return ven == KITE_SHMEM_VENDOR_ID && dev == KITE_SHMEM_DEVICE_ID;
+	return is_model_ids(ven, dev);
 }
 
 /* kite's IDs, or the ivshmem board kite-emu uses under QEMU */
@@ -63,7 +68,7 @@ static bool is_kite_card(const char *addr)
 	unsigned int ven, dev;
 
 	kite_pci_ids(addr, &ven, &dev);
-	return (ven == KITE_PCI_VENDOR_ID && dev == KITE_PCI_DEVICE_ID) || is_model_board(addr);
+	return (ven == KITE_PCI_VENDOR_ID && dev == KITE_PCI_DEVICE_ID) || is_model_ids(ven, dev);
 }
 
 /*
