@@ -90,33 +90,44 @@ static void *ring_ptr(struct kite_emu *e, unsigned int qid, unsigned int k,
 
 static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 {
-	static const unsigned int reg[5] = {
+	static const unsigned int reg[6] = {
 		KITE_R_Q_TX_RING, KITE_R_Q_TX_CQ, KITE_R_Q_RX_RING, KITE_R_Q_RX_CQ,
-		KITE_R_Q_PIO_CQ,
+		KITE_R_Q_PIO_CQ, KITE_R_Q_RXS_RING,
 	};
 	struct emu_queue *q = &e->q[qid];
 	unsigned int k, txl = KITE_FGET(KITE_Q_CTRL_TX_LOG2, ctrl);
 	unsigned int rxl = KITE_FGET(KITE_Q_CTRL_RX_LOG2, ctrl);
 	uint32_t bufsz = r32(e, KITE_R_AT(Q_RX_BUF_SIZE, qid));
+	/* §5.4: a card older than 1.3 ignores the bit (§2, bits it does not define) */
+	bool stream = KITE_FGET(KITE_Q_CTRL_RX_STREAM, ctrl) && !emu_old_contract(e, 3);
+	uint32_t sl = stream ? r32(e, KITE_R_AT(Q_RXS_LOG2, qid)) : 0;
 	bool ok = true;
 
 	if (txl < KITE_MIN_RING_LOG2 || txl > KITE_MAX_RING_LOG2 ||
 	    rxl < KITE_MIN_RING_LOG2 || rxl > KITE_MAX_RING_LOG2 ||
 	    bufsz < KITE_RX_BUF_MIN || bufsz > KITE_RX_BUF_MAX || bufsz % 64 ||
-	    KITE_FGET(KITE_Q_CTRL_PORT, ctrl) >= KITE_MAX_PORTS) {
+	    KITE_FGET(KITE_Q_CTRL_PORT, ctrl) >= KITE_MAX_PORTS ||
+	    (stream && (sl < KITE_RXS_MIN_LOG2 || sl > KITE_RXS_MAX_LOG2))) {
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_BAD_CONFIG);
 		return;
 	}
 	/* whose memory this run may reach: the claimer's, or a VM's when unclaimed */
 	q->dma_owner = q->owner != EMU_NO_OWNER ? q->owner :
 		       e->cfg.guest_ram_file ? EMU_OWNER_GUEST : EMU_NO_OWNER;
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < 6; k++)
 		q->ring_iova[k] = r64(e, KITE_R_Q_CTRL + qid * KITE_R_Q_CTRL_STRIDE +
 				      reg[k] - KITE_R_Q_CTRL);
 	q->txr = ring_ptr(e, qid, 0, (16ULL << txl), KITE_FAULT_INFO_SOURCE_TX_DESC, &ok);
 	q->txcq = ring_ptr(e, qid, 1, (16ULL << txl), KITE_FAULT_INFO_SOURCE_TX_CQ, &ok);
-	q->rxr = ring_ptr(e, qid, 2, (8ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_DESC, &ok);
-	q->rxcq = ring_ptr(e, qid, 3, (16ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_CQ, &ok);
+	if (stream) {	/* §3.6: the descriptor RX rings are unused */
+		q->rxr = NULL;
+		q->rxcq = NULL;
+		q->rxs = ring_ptr(e, qid, 5, 1ULL << sl, KITE_FAULT_INFO_SOURCE_RX_STREAM, &ok);
+	} else {
+		q->rxs = NULL;
+		q->rxr = ring_ptr(e, qid, 2, (8ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_DESC, &ok);
+		q->rxcq = ring_ptr(e, qid, 3, (16ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_CQ, &ok);
+	}
 	q->piocq = ring_ptr(e, qid, 4, 16 * KITE_PIO_SLOTS, KITE_FAULT_INFO_SOURCE_PIO_CQ, &ok);
 	if (!ok) {
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
@@ -129,6 +140,8 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	q->rx_mask = (1U << rxl) - 1;
 	q->rx_buf_size = bufsz;
 	q->tx_head = q->rx_head = q->pio_head = q->rx_tail = 0;
+	q->rxs_chunks = stream ? 1U << (sl - KITE_RXS_CHUNK_SHIFT) : 0;
+	q->rxs_head = q->rxs_credit = 0;
 	q->tx_db_seen = q->pio_db_seen = 0;
 	memset(&q->bus, 0, sizeof(q->bus));
 	/* §6.1: doorbells count from zero in each run of the queue. */
@@ -136,6 +149,7 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	w32(e, KITE_R_AT(Q_TX_HEAD, qid), 0);
 	w32(e, KITE_R_AT(Q_RX_HEAD, qid), 0);
 	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), 0);
+	w32(e, KITE_R_AT(Q_RXS_HEAD, qid), 0);
 	q->running = true;
 	q->error = false;
 	queue_status(e, qid, true, false, KITE_Q_STATUS_CAUSE_NONE);
@@ -257,6 +271,8 @@ void emu_reset(struct kite_emu *e)
 				v = (KITE_VERSION_MAJOR << 16) | e->cfg.contract_minor;
 			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 2))
 				v &= ~KITE_FMASK(KITE_ID_FEATURES_COPY_FILTERS);
+			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 3))
+				v &= ~KITE_FMASK(KITE_ID_FEATURES_RX_STREAM);
 			if (r->bits == 64)
 				w64(e, off, v);
 			else

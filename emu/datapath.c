@@ -84,6 +84,71 @@ static bool filter_match(const struct emu_filter *fl, const uint8_t *f, uint32_t
 }
 
 /*
+ * §5.4: one record into the stream ring at chunk off: the next header
+ * cleared first, the frame, then the header, VALID released last.
+ */
+static inline void rxs_record(struct emu_queue *q, uint32_t off, uint32_t chunks, uint64_t ts,
+			      const uint8_t *f, uint32_t len, uint32_t filter, uint32_t flags)
+{
+	uint8_t *rec = q->rxs + ((size_t)off << KITE_RXS_CHUNK_SHIFT);
+	uint8_t *next = q->rxs + ((size_t)((off + chunks) & (q->rxs_chunks - 1)) <<
+				  KITE_RXS_CHUNK_SHIFT);
+	uint64_t w = (uint64_t)(len & 0xffff) | (uint64_t)(chunks & 0xffff) << 16 |
+		     (uint64_t)(filter & 0xffff) << 32 | (uint64_t)(flags & 0xff) << 56;
+
+	__atomic_store_n((uint64_t *)(next + 8), 0, __ATOMIC_RELAXED);
+	__atomic_store_n((uint64_t *)next, 0, __ATOMIC_RELEASE);
+	if (len)
+		memmove(rec + KITE_RXS_HDR_SIZE, f, len);
+	__atomic_store_n((uint64_t *)rec, ts, __ATOMIC_RELAXED);
+	__atomic_store_n((uint64_t *)(rec + 8), w, __ATOMIC_RELEASE);
+	/* a real card: the frame's later chunks and the cleared header, then chunk 0 */
+	if (chunks > 1)
+		bus_write(q, len + KITE_RXS_HDR_SIZE - KITE_RXS_CHUNK + KITE_RXS_HDR_SIZE);
+	else
+		bus_write(q, KITE_RXS_HDR_SIZE);
+	bus_write(q, KITE_RXS_CHUNK);
+}
+
+/*
+ * §5.4: frame f into queue qid's stream ring, if the credits software
+ * returned leave room for it, its pad and the cleared header after it.
+ */
+static inline __attribute__((always_inline)) bool
+stream_deliver(struct kite_emu *e, struct emu_queue *q, unsigned int qid, unsigned int p,
+	       uint32_t filter, const uint8_t *f, uint32_t len)
+{
+	uint32_t n = KITE_RXS_CHUNKS(len), off = q->rxs_head & (q->rxs_chunks - 1);
+	uint32_t pad = off + n > q->rxs_chunks ? q->rxs_chunks - off : 0;
+	uint32_t credit = db_load(q, KITE_DB_RXS_CREDIT);
+
+	if (credit != q->rxs_credit) {
+		q->bus.mmio_writes++;
+		if ((int32_t)(credit - q->rxs_head) > 0) {	/* chunks not written yet */
+			emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_RX_OVERFLOW);
+			return false;
+		}
+		q->rxs_credit = credit;
+	}
+	if (q->rxs_head + pad + n + 1 - q->rxs_credit > q->rxs_chunks) {
+		add64(e, KITE_R_AT(Q_RX_DROP_NOBUF, qid), 1);
+		return false;
+	}
+	if (pad) {
+		rxs_record(q, off, pad, e->now, NULL, 0, KITE_CQE_NO_FILTER,
+			   KITE_RXS_F_VALID | KITE_RXS_F_PAD);
+		off = 0;
+	}
+	rxs_record(q, off, n, e->now, f, len, filter,
+		   KITE_RXS_F_VALID | KITE_RXS_F_TS | (p ? KITE_RXS_F_PORT1 : 0));
+	q->rxs_head += pad + n;
+	w32(e, KITE_R_AT(Q_RXS_HEAD, qid), q->rxs_head);
+	add64(e, KITE_R_AT(Q_RX_PKTS, qid), 1);
+	add64(e, KITE_R_AT(Q_RX_BYTES, qid), len);
+	return true;
+}
+
+/*
  * Write frame f, received on port p and steered by filter (or none), into
  * queue qid's next RX buffer. Returns false, counted in the queue's or the
  * port's drop counters, if it could not. Always inlined: it runs for every
@@ -99,6 +164,8 @@ queue_deliver(struct kite_emu *e, unsigned int p, unsigned int qid, uint32_t fil
 
 	if (qid >= KITE_MAX_QUEUES || !q->running)
 		return false;
+	if (q->rxs)
+		return stream_deliver(e, q, qid, p, filter, f, len);
 	if (q->rx_head == q->rx_tail) {
 		uint32_t old = q->rx_tail;
 

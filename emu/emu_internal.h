@@ -54,12 +54,16 @@ struct emu_queue {
 	uint32_t rx_buf_size;
 	uint32_t tx_head, rx_head, pio_head;
 	uint32_t rx_tail;	/* last RX doorbell value seen */
-	uint64_t ring_iova[5];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ */
+	uint64_t ring_iova[6];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ, RX stream */
 	struct kite_tx_desc *txr;
 	struct kite_cqe *txcq;
 	struct kite_rx_desc *rxr;
 	struct kite_cqe *rxcq;
 	struct kite_cqe *piocq;
+	uint8_t *rxs;		/* §5.4 RX stream ring, or NULL: a descriptor queue */
+	uint32_t rxs_chunks;	/* its size in 64-byte chunks */
+	uint32_t rxs_head;	/* chunks written, pads included (free-running) */
+	uint32_t rxs_credit;	/* DB_RXS_CREDIT as last read */
 	uint8_t *db;		/* this queue's BAR2 page */
 	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
 	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */

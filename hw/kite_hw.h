@@ -53,6 +53,8 @@ struct kite_hw {
 struct kite_hw_queue_cfg {
 	unsigned int qid, port, tx_log2, rx_log2, rx_buf_size;
 	__u64 tx_ring, tx_cq, rx_ring, rx_cq, pio_cq;
+	unsigned int rxs_log2;	/* v1.3 RX stream ring (§5.4): log2 bytes, 0 for none */
+	__u64 rxs_ring;
 };
 
 /* kite_hw_port_set's default_queue: a queue, or one of these (uapi.h's values) */

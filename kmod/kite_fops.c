@@ -269,10 +269,14 @@ static int ioc_dma_unmap(struct kite_file *kf, const struct kite_ioc_dma_unmap *
 /* hw-spec §6.1, with the rings checked against this file's mappings. Caller holds kd->lock. */
 static int ioc_queue_start(struct kite_file *kf, const struct kite_ioc_queue_start *qs)
 {
+	bool stream = qs->flags & KITE_IOC_QUEUE_RX_STREAM;
+	/* a stream queue's descriptor RX rings are unchecked: the card gets none */
 	const struct kite_hw_queue_cfg hc = {
 		.qid = qs->qid, .port = qs->port, .tx_log2 = qs->tx_log2, .rx_log2 = qs->rx_log2,
 		.rx_buf_size = qs->rx_buf_size, .tx_ring = qs->tx_ring, .tx_cq = qs->tx_cq,
-		.rx_ring = qs->rx_ring, .rx_cq = qs->rx_cq, .pio_cq = qs->pio_cq,
+		.rx_ring = stream ? 0 : qs->rx_ring, .rx_cq = stream ? 0 : qs->rx_cq,
+		.pio_cq = qs->pio_cq, .rxs_log2 = stream ? qs->rxs_log2 : 0,
+		.rxs_ring = stream ? qs->rxs_ring : 0,
 	};
 	struct kite_dev *kd = kf->kd;
 	unsigned int q = qs->qid;
@@ -375,6 +379,10 @@ static long kite_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	case KITE_IOC_DMA_UNMAP:
 		err = kite_copy_arg(&a.unmap, arg, sizeof(a.unmap));
 		break;
+	case KITE_IOC_QUEUE_START_V1:	/* a 1.0 binary: the fields it knows, the rest 0 */
+		memset(&a.start, 0, sizeof(a.start));
+		err = kite_copy_arg(&a.start, arg, KITE_IOC_QUEUE_START_SIZE_V1);
+		break;
 	case KITE_IOC_QUEUE_START:
 		err = kite_copy_arg(&a.start, arg, sizeof(a.start));
 		break;
@@ -411,6 +419,7 @@ static long kite_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	case KITE_IOC_DMA_UNMAP:
 		err = ioc_dma_unmap(kf, &a.unmap, &gone);
 		break;
+	case KITE_IOC_QUEUE_START_V1:
 	case KITE_IOC_QUEUE_START:
 		err = ioc_queue_start(kf, &a.start);
 		break;

@@ -264,8 +264,13 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 			   const struct kite_owners *o, const struct kite_maps *m,
 			   const void *who)
 {
-	if (qs->size != sizeof(*qs))
+	bool stream = qs->flags & KITE_IOC_QUEUE_RX_STREAM;
+
+	if ((qs->size != sizeof(*qs) && qs->size != KITE_IOC_QUEUE_START_SIZE_V1) ||
+	    qs->flags & ~KITE_IOC_QUEUE_RX_STREAM || (!stream && (qs->rxs_log2 || qs->rxs_ring)))
 		return -EINVAL;
+	if (stream && !KITE_FGET(KITE_ID_FEATURES_RX_STREAM, lim->features))
+		return -EOPNOTSUPP;
 	if (!kite_queue_owned(o, qs->qid, who))
 		return qs->qid < lim->nqueues ? -EPERM : -EINVAL;
 	if (qs->port >= lim->nports)
@@ -276,11 +281,15 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 	if (qs->rx_buf_size < KITE_RX_BUF_MIN || qs->rx_buf_size > KITE_RX_BUF_MAX ||
 	    qs->rx_buf_size % 64)
 		return -EINVAL;
+	if (stream && (qs->rxs_log2 < KITE_RXS_MIN_LOG2 || qs->rxs_log2 > KITE_RXS_MAX_LOG2))
+		return -EINVAL;
 	if (!ring_ok(m, qs->tx_ring, (u64)sizeof(struct kite_tx_desc) << qs->tx_log2) ||
 	    !ring_ok(m, qs->tx_cq, (u64)sizeof(struct kite_cqe) << qs->tx_log2) ||
-	    !ring_ok(m, qs->rx_ring, (u64)sizeof(struct kite_rx_desc) << qs->rx_log2) ||
-	    !ring_ok(m, qs->rx_cq, (u64)sizeof(struct kite_cqe) << qs->rx_log2) ||
 	    !ring_ok(m, qs->pio_cq, (u64)sizeof(struct kite_cqe) * KITE_PIO_SLOTS))
+		return -EFAULT;
+	if (stream ? !ring_ok(m, qs->rxs_ring, 1ULL << qs->rxs_log2) :
+		     !ring_ok(m, qs->rx_ring, (u64)sizeof(struct kite_rx_desc) << qs->rx_log2) ||
+		     !ring_ok(m, qs->rx_cq, (u64)sizeof(struct kite_cqe) << qs->rx_log2))
 		return -EFAULT;
 	return 0;
 }

@@ -24,99 +24,10 @@
 
 #include "emu.h"
 #include "harness.h"
+#include "lib_fixture.h"
 #include "lib_internal.h"
 #include "kite/hw.h"
 #include "kite/kite.h"
-
-#define MAC0 0x026b69746500ULL	/* port 0's reset MAC (regs.def) */
-
-struct fx {
-	char dir[64];
-	char devstr[160];
-	struct kite_emu *emu;
-	struct kite_dev *dev;
-	struct kite_pool *pool;
-};
-
-static void step_hook(void *arg)
-{
-	kite_emu_step(arg);
-}
-
-static int fx_setup_cfg(void **state, struct kite_emu_config cfg)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char msg[256], sock[128];
-
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/kite-test-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(sock, sizeof(sock), "%s/emu.sock", f->dir);
-	snprintf(f->devstr, sizeof(f->devstr), "emu:%s", sock);
-	cfg.socket_path = sock;
-	assert_int_equal(kite_emu_create(&cfg, &f->emu, msg, sizeof(msg)), 0);
-	assert_int_equal(kite_emu_serve(f->emu, msg, sizeof(msg)), 0);
-	assert_int_equal(kite_open(f->devstr, &f->dev), 0);
-	kite_set_wait_hook(f->dev, step_hook, f->emu);
-	assert_int_equal(kite_pool_create(f->dev, 1024, 2048, &f->pool), 0);
-	*state = f;
-	return 0;
-}
-
-static int fx_setup(void **state)
-{
-	return fx_setup_cfg(state, (struct kite_emu_config){ .wire = KITE_EMU_WIRE_LOOPBACK });
-}
-
-static int fx_setup_pair(void **state)
-{
-	return fx_setup_cfg(state, (struct kite_emu_config){ .wire = KITE_EMU_WIRE_PAIR });
-}
-
-/* A card of contract v1.1: no copy filters. */
-static int fx_setup_v11(void **state)
-{
-	return fx_setup_cfg(state, (struct kite_emu_config){ .contract_minor = 1 });
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *f = *state;
-
-	kite_close(f->dev);
-	kite_emu_destroy(f->emu);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-static struct kite_queue *open_q(struct fx *f, unsigned int qid, unsigned int port,
-				 unsigned int tx, unsigned int rx)
-{
-	struct kite_queue_conf c = { .port = port, .tx_ring_size = tx, .rx_ring_size = rx,
-				     .rx_pool = f->pool };
-	struct kite_queue *q = NULL;
-	int err = kite_queue_open(f->dev, qid, &c, &q);
-
-	if (err)
-		fail_msg("kite_queue_open(%u): %s", qid, kite_last_error());
-	return q;
-}
-
-/* Queue a frame with sequence number seq; returns 1 if the ring took it. */
-static int send_seq(struct fx *f, struct kite_queue *q, uint16_t len, uint64_t seq)
-{
-	struct kite_pkt *p = kite_pkt_alloc(f->pool);
-
-	assert_non_null(p);
-	frame_fill(p->data, len, MAC0, MAC0, seq);
-	p->len = len;
-	p->cookie = seq;
-	if (kite_tx_burst(q, &p, 1) == 1)
-		return 1;
-	kite_pkt_free(p);
-	return 0;
-}
 
 /* ---- device and argument checks ------------------------------------------ */
 

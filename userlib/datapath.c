@@ -85,6 +85,8 @@ uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 	uint64_t bytes = 0;
 	uint16_t i;
 
+	if (unlikely(!cq))
+		return 0;	/* a stream queue (kite_rx_stream) */
 	for (i = 0; i < n; i++) {
 		uint32_t slot = head & mask;
 		const struct kite_cqe *c = &cq[slot];
@@ -114,6 +116,117 @@ uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		kite_rx_fill(q);	/* drained while the pool was empty: nothing would wake it */
 	}
 	return i;
+}
+
+/*
+ * §5.4 RX stream: records are read in place. Space goes back to the card as
+ * a free-running chunk count, coalesced to one doorbell per quarter ring;
+ * the previous burst's records are given back when the next burst starts,
+ * up to the oldest held one.
+ */
+#define RXS_VALID	((uint64_t)KITE_RXS_F_VALID << 56)
+#define RXS_PAD		((uint64_t)KITE_RXS_F_PAD << 56)
+#define RXS_CHUNKS(w)	((uint32_t)((w) >> 16) & 0xffff)
+
+static inline const uint8_t *rxs_rec(const struct kite_queue *q, uint32_t pos)
+{
+	return q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
+}
+
+static inline uint64_t rxs_word(const uint8_t *rec)
+{
+	return __atomic_load_n((const uint64_t *)(rec + 8), __ATOMIC_ACQUIRE);
+}
+
+uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
+{
+	uint32_t pos = q->rxs_pos, done;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (unlikely(!q->rxs))
+		return 0;
+	done = likely(!q->rxs_nholds) ? pos : q->rxs_hold_min;
+	if (done - q->rxs_credited >= q->rxs_batch) {
+		q->rxs_credited = done;
+		doorbell(q->db_rxs, done, q->rxs_wc);
+	}
+	q->rxs_last = pos;
+	for (i = 0; i < n; i++) {
+		const uint8_t *rec = rxs_rec(q, pos);
+		uint64_t w = rxs_word(rec);
+
+		if (!(w & RXS_VALID))
+			break;
+		if (unlikely(w & RXS_PAD)) {	/* the ring's end: the next record is at chunk 0 */
+			pos += RXS_CHUNKS(w);
+			rec = q->rxs;
+			w = rxs_word(rec);
+			if (!(w & RXS_VALID))
+				break;
+		}
+		f[i].data = rec + KITE_RXS_HDR_SIZE;
+		f[i].ts = *(const uint64_t *)rec;
+		f[i].len = (uint16_t)w;
+		f[i].filter = (uint16_t)(w >> 32);
+		f[i].flags = (uint8_t)(w >> 56) & (KITE_RXS_F_TS | KITE_RXS_F_PORT1);
+		f[i].pos = pos;
+		bytes += (uint16_t)w;
+		pos += RXS_CHUNKS(w);
+	}
+	q->rxs_pos = pos;
+	q->stats.rx_pkts += i;
+	q->stats.rx_bytes += bytes;
+	return i;
+}
+
+/* The oldest held record, in ring order from what the card was last given. */
+static void rxs_hold_min(struct kite_queue *q)
+{
+	uint32_t k, min = q->rxs_pos;
+
+	for (k = 0; k < q->rxs_nholds; k++)
+		if (q->rxs_holds[k] - q->rxs_credited < min - q->rxs_credited)
+			min = q->rxs_holds[k];
+	q->rxs_hold_min = min;
+}
+
+int kite_rx_hold(struct kite_queue *q, const struct kite_rx_frame *f)
+{
+	uint32_t k;
+
+	KITE_CALL();
+	KITE_NONNULL(q);
+	KITE_NONNULL(f);
+	if (!q->rxs || f->pos - q->rxs_last >= q->rxs_pos - q->rxs_last)
+		return kite_err(-EINVAL, "queue %u: not a frame of the latest kite_rx_stream "
+				"burst", q->qid);
+	for (k = 0; k < q->rxs_nholds; k++)
+		if (q->rxs_holds[k] == f->pos)
+			return kite_err(-EINVAL, "queue %u: frame held already", q->qid);
+	if (q->rxs_nholds == KITE_RX_HOLDS)
+		return kite_err(-ENOSPC, "queue %u: %u frames held already; release one or "
+				"copy the frame", q->qid, KITE_RX_HOLDS);
+	q->rxs_holds[q->rxs_nholds++] = f->pos;
+	rxs_hold_min(q);
+	return 0;
+}
+
+int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f)
+{
+	uint32_t k;
+
+	KITE_CALL();
+	KITE_NONNULL(q);
+	KITE_NONNULL(f);
+	for (k = 0; k < q->rxs_nholds; k++)
+		if (q->rxs_holds[k] == f->pos) {
+			q->rxs_holds[k] = q->rxs_holds[--q->rxs_nholds];
+			rxs_hold_min(q);
+			return 0;
+		}
+	return kite_err(-EINVAL, "queue %u: frame not held (released already, or the "
+			"queue restarted)", q->qid);
 }
 
 static void report(struct kite_queue *q, uint64_t cookie, uint64_t ts, uint64_t w, bool pio)

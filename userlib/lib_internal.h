@@ -155,6 +155,18 @@ struct kite_queue {
 	uint32_t pio_tail, pio_clean;
 	uint64_t pio_cookie[KITE_PIO_SLOTS];
 	uint16_t pio_flags[KITE_PIO_SLOTS];
+	/* RX stream ring (hw-spec §5.4), for a KITE_QUEUE_RX_STREAM queue */
+	uint8_t *rxs __attribute__((aligned(64)));
+	volatile uint32_t *db_rxs;
+	uint32_t rxs_pos;		/* chunk count of the next header (free-running) */
+	uint32_t rxs_mask;		/* chunks - 1 */
+	uint32_t rxs_credited;		/* DB_RXS_CREDIT as last written */
+	uint32_t rxs_batch;		/* write credits once this many chunks are free */
+	uint32_t rxs_last;		/* where the latest burst started */
+	uint32_t rxs_nholds;
+	uint32_t rxs_hold_min;		/* the oldest held record, when rxs_nholds */
+	bool rxs_wc;
+	uint32_t rxs_holds[KITE_RX_HOLDS];
 
 	struct kite_queue_stats stats;
 	struct kite_tx_report reports[KITE_TX_REPORTS];
@@ -165,6 +177,8 @@ struct kite_queue {
 	unsigned int qid, port;
 	struct kite_dma rings;
 	size_t off_txcq, off_rxr, off_rxcq, off_piocq;
+	struct kite_dma rxs_mem;	/* the stream ring's memory, or none */
+	unsigned int rxs_log2;		/* 0: a descriptor queue */
 };
 
 /* trace.c: KITE_TRACE=FILE, the control path's register writes */

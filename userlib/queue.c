@@ -17,31 +17,56 @@ static int check_ring_size(struct kite_dev *dev, const char *which, unsigned int
 {
 	if (size < (1u << KITE_MIN_RING_LOG2) || size > dev->info.max_ring_size ||
 	    (size & (size - 1)))
-		return kite_err(-EINVAL, "kite_queue_open: %s ring size %u must be a power "
+		return kite_err(-EINVAL, "%s ring size %u must be a power "
 				"of two from %u to %u", which, size, 1u << KITE_MIN_RING_LOG2,
 				dev->info.max_ring_size);
 	return 0;
 }
 
-static int check_conf(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *c)
+static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *o)
+{
+	uint32_t b = o->rx_stream_bytes;
+
+	if (o->size != sizeof(*o))
+		return kite_err(-EINVAL, "opts->size %u: this libkite "
+				"knows struct kite_queue_opts of %zu bytes", o->size, sizeof(*o));
+	if (o->flags & ~KITE_QUEUE_RX_STREAM || o->rsvd)
+		return kite_err(-EINVAL, "unknown flags 0x%x (or rsvd set)",
+				o->flags & ~KITE_QUEUE_RX_STREAM);
+	if (!(o->flags & KITE_QUEUE_RX_STREAM))
+		return b ? kite_err(-EINVAL, "rx_stream_bytes without "
+				    "KITE_QUEUE_RX_STREAM") : 0;
+	if (!(dev->info.features & KITE_FEATURE_RX_STREAM))
+		return kite_err(-EOPNOTSUPP, "the card (contract %u.%u) "
+				"has no RX stream rings (hw-spec §5.4, v1.3)",
+				dev->info.version_major, dev->info.version_minor);
+	if (b && (b < 1u << KITE_RXS_MIN_LOG2 || b > 1u << KITE_RXS_MAX_LOG2 || (b & (b - 1))))
+		return kite_err(-EINVAL, "rx_stream_bytes %u must be a "
+				"power of two from %u to %u", b, 1u << KITE_RXS_MIN_LOG2,
+				1u << KITE_RXS_MAX_LOG2);
+	return 0;
+}
+
+static int check_conf(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *c,
+		      bool stream)
 {
 	int err;
 
 	if (qid >= dev->info.num_queues)
-		return kite_err(-EINVAL, "kite_queue_open: queue %u does not exist (card has %u)",
+		return kite_err(-EINVAL, "queue %u does not exist (card has %u)",
 				qid, dev->info.num_queues);
 	if (dev->queues[qid])
-		return kite_err(-EBUSY, "kite_queue_open: queue %u is already open here", qid);
+		return kite_err(-EBUSY, "queue %u is already open here", qid);
 	if (c->port >= dev->info.num_ports)
-		return kite_err(-EINVAL, "kite_queue_open: port %u does not exist (card has %u)",
+		return kite_err(-EINVAL, "port %u does not exist (card has %u)",
 				c->port, dev->info.num_ports);
 	err = check_ring_size(dev, "TX", c->tx_ring_size);
-	if (!err)
+	if (!err && !stream)
 		err = check_ring_size(dev, "RX", c->rx_ring_size);
-	if (err)
+	if (err || stream)
 		return err;
 	if (!c->rx_pool || c->rx_pool->dev != dev)
-		return kite_err(-EINVAL, "kite_queue_open: rx_pool must be a pool of this device");
+		return kite_err(-EINVAL, "rx_pool must be a pool of this device");
 	return 0;
 }
 
@@ -55,84 +80,129 @@ static int queue_start_hw(struct kite_queue *q)
 {
 	struct kite_hw_queue_cfg c = {
 		.qid = q->qid, .port = q->port, .tx_log2 = q->tx_log2, .rx_log2 = q->rx_log2,
-		.rx_buf_size = q->rx_pool->buf_size,
+		.rx_buf_size = q->rx_pool ? q->rx_pool->buf_size : 2048,	/* unused by a stream queue */
 		.tx_ring = q->rings.iova, .tx_cq = q->rings.iova + q->off_txcq,
 		.rx_ring = q->rings.iova + q->off_rxr, .rx_cq = q->rings.iova + q->off_rxcq,
 		.pio_cq = q->rings.iova + q->off_piocq,
+		.rxs_log2 = q->rxs_log2, .rxs_ring = q->rxs_mem.iova,
 	};
 	int err;
 
 	memset(q->rings.va, 0, q->rings.len);
 	q->rx_head = q->rx_tail = q->tx_tail = q->tx_clean = 0;
 	q->pio_tail = q->pio_clean = 0;
+	if (q->rxs) {	/* §5.4: a zeroed ring reads "not valid" at chunk 0 */
+		memset(q->rxs, 0, (size_t)1 << q->rxs_log2);
+		c.rx_ring = c.rx_cq = 0;
+		q->rxs_pos = q->rxs_credited = q->rxs_last = 0;
+		q->rxs_nholds = 0;
+	}
 	err = q->dev->ops->queue_start(q->dev, &c);
 	if (err)
 		return err;
-	kite_rx_fill(q);
+	if (!q->rxs)
+		kite_rx_fill(q);
 	return 0;
 }
 
 static void queue_free(struct kite_queue *q)
 {
 	kite_dma_free(q->dev, &q->rings);
+	kite_dma_free(q->dev, &q->rxs_mem);
 	free(q->rx_pkts);
 	free(q->tx_pkts);
 	free(q);
 }
 
-int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
-		    struct kite_queue **out)
+/* The stream ring (§5.4): its own DMA memory, one hugepage at most. */
+static int stream_alloc(struct kite_queue *q, uint32_t bytes)
+{
+	uint32_t chunks;
+	int err;
+
+	q->rxs_log2 = bytes ? (unsigned int)__builtin_ctz(bytes) : 20;
+	err = kite_dma_alloc(q->dev, (size_t)1 << q->rxs_log2, &q->rxs_mem);
+	if (err)
+		return err;
+	chunks = 1U << (q->rxs_log2 - KITE_RXS_CHUNK_SHIFT);
+	q->rxs = q->rxs_mem.va;
+	q->rxs_mask = chunks - 1;
+	q->rxs_batch = chunks / 4;	/* credits: one doorbell per quarter ring */
+	q->rxs_wc = q->dev->ops->db_write_combined;
+	return 0;
+}
+
+static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
+		      const struct kite_queue_opts *opts, struct kite_queue **out)
 {
 	volatile uint8_t *db;
 	struct kite_queue *q;
+	bool stream;
 	size_t off;
 	int err;
 
-	KITE_CALL();
 	if (!dev || !conf || !out)
-		return kite_err(-EINVAL, "kite_queue_open: NULL argument");
-	err = check_conf(dev, qid, conf);
+		return kite_err(-EINVAL, "NULL argument");
+	err = opts ? check_opts(dev, opts) : 0;
+	if (err)
+		return err;
+	stream = opts && (opts->flags & KITE_QUEUE_RX_STREAM);
+	err = check_conf(dev, qid, conf, stream);
 	if (err)
 		return err;
 	q = aligned_alloc(64, sizeof(*q));
 	if (!q)
-		return kite_err(-ENOMEM, "kite_queue_open: out of memory");
+		return kite_err(-ENOMEM, "out of memory");
 	memset(q, 0, sizeof(*q));
 	q->dev = dev;
 	q->qid = qid;
 	q->port = conf->port;
-	q->rx_pool = conf->rx_pool;
 	q->tx_log2 = ring_log2(conf->tx_ring_size);
-	q->rx_log2 = ring_log2(conf->rx_ring_size);
 	q->tx_mask = conf->tx_ring_size - 1;
-	q->rx_mask = conf->rx_ring_size - 1;
-	q->rx_refill = conf->rx_ring_size / 4 < 32 ? conf->rx_ring_size / 4 : 32;
 	q->tx_reap = conf->tx_ring_size / 2 < 32 ? conf->tx_ring_size / 2 : 32;
-	q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
 	q->tx_pkts = calloc(conf->tx_ring_size, sizeof(*q->tx_pkts));
-	if (!q->rx_pkts || !q->tx_pkts) {
-		queue_free(q);
-		return kite_err(-ENOMEM, "kite_queue_open: out of memory for ring state");
+	if (stream) {
+		/* no RX descriptor rings; Q_CTRL.RX_LOG2 must still be valid (§3.6) */
+		q->rx_log2 = KITE_MIN_RING_LOG2;
+	} else {
+		q->rx_pool = conf->rx_pool;
+		q->rx_log2 = ring_log2(conf->rx_ring_size);
+		q->rx_mask = conf->rx_ring_size - 1;
+		q->rx_refill = conf->rx_ring_size / 4 < 32 ? conf->rx_ring_size / 4 : 32;
+		q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
 	}
-	/* One DMA area: TX ring, TX CQ, RX ring, RX CQ, PIO CQ, all 64-byte aligned. */
+	if ((!stream && !q->rx_pkts) || !q->tx_pkts) {
+		queue_free(q);
+		return kite_err(-ENOMEM, "out of memory for ring state");
+	}
+	/*
+	 * One DMA area: TX ring, TX CQ, RX ring, RX CQ (descriptor queues),
+	 * PIO CQ, all 64-byte aligned; a stream ring apart.
+	 */
 	off = sizeof(struct kite_tx_desc) << q->tx_log2;
 	q->off_txcq = off;
 	off += sizeof(struct kite_cqe) << q->tx_log2;
 	q->off_rxr = off;
-	off += sizeof(struct kite_rx_desc) << q->rx_log2;
+	if (!stream)
+		off += sizeof(struct kite_rx_desc) << q->rx_log2;
 	q->off_rxcq = off;
-	off += sizeof(struct kite_cqe) << q->rx_log2;
+	if (!stream)
+		off += sizeof(struct kite_cqe) << q->rx_log2;
 	q->off_piocq = off;
 	off += sizeof(struct kite_cqe) * KITE_PIO_SLOTS;
 	err = kite_dma_alloc(dev, off, &q->rings);
+	if (!err && stream)
+		err = stream_alloc(q, opts->rx_stream_bytes);
 	if (err) {
 		queue_free(q);
 		return err;
 	}
 	q->txr = q->rings.va;
 	q->txcq = (void *)((uint8_t *)q->rings.va + q->off_txcq);
-	q->rxr = (void *)((uint8_t *)q->rings.va + q->off_rxr);
-	q->rxcq = (void *)((uint8_t *)q->rings.va + q->off_rxcq);
+	if (!stream) {
+		q->rxr = (void *)((uint8_t *)q->rings.va + q->off_rxr);
+		q->rxcq = (void *)((uint8_t *)q->rings.va + q->off_rxcq);
+	}
 	q->piocq = (void *)((uint8_t *)q->rings.va + q->off_piocq);
 	err = dev->ops->queue_claim(dev, qid, &db);
 	if (err) {
@@ -142,6 +212,7 @@ int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_qu
 	q->db_tx = (volatile uint32_t *)(db + KITE_DB_TX_TAIL);
 	q->db_rx = (volatile uint32_t *)(db + KITE_DB_RX_TAIL);
 	q->db_pio = (volatile uint32_t *)(db + KITE_DB_PIO_TAIL);
+	q->db_rxs = (volatile uint32_t *)(db + KITE_DB_RXS_CREDIT);
 	q->pio = (uint8_t *)(db + KITE_PIO_WINDOW);
 	q->db_wc = dev->ops->db_write_combined;
 	q->tx_holder = KITE_PKT_HOLDER(KITE_OWNER_APP, dev->tag);
@@ -237,4 +308,19 @@ void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out)
 {
 	if (q && out)
 		*out = q->stats;
+}
+
+int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
+		    struct kite_queue **out)
+{
+	KITE_CALL();
+	return queue_open(dev, qid, conf, NULL, out);
+}
+
+int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
+			 const struct kite_queue_conf *conf, const struct kite_queue_opts *opts,
+			 struct kite_queue **out)
+{
+	KITE_CALL();
+	return queue_open(dev, qid, conf, opts, out);
 }

@@ -19,7 +19,8 @@
 
 /* §2 Version rules: software refuses a card whose major differs. */
 #define KITE_VERSION_MAJOR	1
-#define KITE_VERSION_MINOR	2	/* 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8) */
+/* 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8); 1.3: RX stream rings (§5.4) */
+#define KITE_VERSION_MINOR	3
 #define KITE_MAGIC		0x4b495445	/* "KITE" */
 
 /* §2 Resource limits of this contract version */
@@ -46,7 +47,7 @@
 
 /* Reset values the register table refers to */
 #define KITE_VERSION_RESET	((KITE_VERSION_MAJOR << 16) | KITE_VERSION_MINOR)
-#define KITE_FEATURES_RESET	0x1f
+#define KITE_FEATURES_RESET	0x3f
 #define KITE_CAPS_RESET		(KITE_MAX_PORTS | (KITE_MAX_QUEUES << 8) | \
 				 (KITE_MAX_RING_LOG2 << 16) | (KITE_MAX_FILTERS << 24))
 #define KITE_MAC_RESET		0x026b69746500ULL	/* 02:6b:69:74:65:00 + port */
@@ -100,6 +101,7 @@ static inline __u32 kite_f_ctrl(unsigned int type, unsigned int port, unsigned i
 #define KITE_DB_TX_TAIL		0x000
 #define KITE_DB_RX_TAIL		0x004
 #define KITE_DB_PIO_TAIL	0x008
+#define KITE_DB_RXS_CREDIT	0x00c	/* v1.3: RX stream chunks software is done with */
 #define KITE_PIO_WINDOW		0x800
 #define KITE_PIO_SLOTS		8
 #define KITE_PIO_SLOT_SIZE	256
@@ -159,6 +161,44 @@ enum kite_cqe_status {
 /* Phase a completion at free-running index i of a 2^log2 ring carries. */
 #define KITE_CQE_PHASE(i, log2)	((((i) >> (log2)) & 1) ? 0 : KITE_CQE_F_PHASE)
 
+/*
+ * §5.4 RX stream ring (v1.3): 2^Q_RXS_LOG2 bytes of 64-byte chunks. Each
+ * record is this header and the frame right after it, in ceil((16 + len) /
+ * 64) consecutive chunks, so the header shares a cache line with the
+ * frame's first 48 bytes. The card writes a zero header after the record
+ * first, then the frame, then bytes 8-15 of the header (VALID) last, so a
+ * header software reads is either this lap's record or not valid: payload
+ * of an earlier lap can never pass for one. A record never wraps: a PAD
+ * record fills the ring's end and the next record starts at chunk 0.
+ */
+struct kite_rxs_hdr {
+	__le64 ts;		/* card clock, ns, when the frame arrived */
+	__le16 len;		/* frame bytes; 0 for PAD */
+	__le16 chunks;		/* chunks this record takes; the next header follows */
+	__le16 filter;		/* filter entry that matched, KITE_CQE_NO_FILTER */
+	__u8 status;		/* 0 */
+	__u8 flags;		/* KITE_RXS_F_* */
+};
+
+#define KITE_RXS_CHUNK		64
+#define KITE_RXS_CHUNK_SHIFT	6
+#define KITE_RXS_HDR_SIZE	16
+#define KITE_RXS_MIN_LOG2	16	/* 64 KiB: room for several jumbo frames */
+#define KITE_RXS_MAX_LOG2	21	/* 2 MiB: one hugepage, contiguous without an IOMMU */
+#define KITE_RXS_F_VALID	0x80	/* written by the card in this lap */
+#define KITE_RXS_F_TS		KITE_CQE_F_TS
+#define KITE_RXS_F_PORT1	KITE_CQE_F_PORT1
+#define KITE_RXS_F_PAD		0x04	/* no frame: the next record is at chunk 0 */
+
+/* Chunks a record of a len-byte frame takes */
+#define KITE_RXS_CHUNKS(len)	((KITE_RXS_HDR_SIZE + (len) + KITE_RXS_CHUNK - 1) >> \
+				 KITE_RXS_CHUNK_SHIFT)
+
+_Static_assert(sizeof(struct kite_rxs_hdr) == KITE_RXS_HDR_SIZE, "stream header is 16 bytes");
+_Static_assert(__builtin_offsetof(struct kite_rxs_hdr, flags) == 15, "flags last byte");
+_Static_assert(KITE_RXS_CHUNK == 1 << KITE_RXS_CHUNK_SHIFT, "chunk shift");
+_Static_assert((1 << KITE_RXS_MIN_LOG2) >= 4 * KITE_RXS_CHUNK * KITE_RXS_CHUNKS(KITE_MAX_FRAME),
+	       "the smallest stream ring holds four of the largest records");
 _Static_assert(sizeof(struct kite_tx_desc) == 16, "TX descriptor is 16 bytes");
 _Static_assert(sizeof(struct kite_rx_desc) == 8, "RX descriptor is 8 bytes");
 _Static_assert(sizeof(struct kite_cqe) == 16, "completion is 16 bytes");

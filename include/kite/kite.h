@@ -196,6 +196,75 @@ struct kite_queue_conf {
 KITE_API int kite_queue_open(struct kite_dev *dev, unsigned int qid,
 			     const struct kite_queue_conf *conf, struct kite_queue **out);
 
+/**
+ * Options beyond kite_queue_conf (kite_queue_open_opts). It starts with its
+ * size so that it can grow: set size = sizeof(struct kite_queue_opts).
+ */
+struct kite_queue_opts {
+	uint32_t size;			/**< sizeof(struct kite_queue_opts) */
+	uint32_t flags;			/**< KITE_QUEUE_RX_STREAM */
+	uint32_t rx_stream_bytes;	/**< stream ring: power of two, 64 KiB..2 MiB; 0: 1 MiB */
+	uint32_t rsvd;			/**< 0 */
+};
+
+/**
+ * Receive through an RX stream ring (hw-spec §5.4; the card announces
+ * KITE_FEATURE_RX_STREAM): frames arrive in place with their metadata in the
+ * same cache line, read with kite_rx_stream; no buffers posted, no pool
+ * needed (conf->rx_pool and rx_ring_size are ignored). kite_rx_burst returns
+ * 0 on such a queue.
+ */
+#define KITE_QUEUE_RX_STREAM	0x1
+#define KITE_FEATURE_RX_STREAM	0x20	/**< kite_dev_info.features: stream rings (v1.3) */
+
+/**
+ * \brief kite_queue_open with options (opts may be NULL: kite_queue_open).
+ * \return as kite_queue_open; -EOPNOTSUPP when the card (or kite.ko) has
+ *         no stream rings; -EINVAL for a bad size or flag.
+ */
+KITE_API int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
+				  const struct kite_queue_conf *conf,
+				  const struct kite_queue_opts *opts, struct kite_queue **out);
+
+/** A frame in a queue's RX stream ring (kite_rx_stream), read in place. */
+struct kite_rx_frame {
+	const uint8_t *data;	/**< frame bytes, in the ring */
+	uint64_t ts;		/**< card clock (ns) at arrival, if KITE_RX_TS_VALID */
+	uint16_t len;		/**< frame bytes */
+	uint16_t filter;	/**< filter entry that matched, 0xffff none */
+	uint8_t flags;		/**< KITE_RX_TS_VALID, KITE_RX_PORT1 */
+	uint8_t rsvd[3];
+	uint32_t pos;		/**< libkite's: where the record lies (kite_rx_hold) */
+};
+
+/** Frames one queue may hold at once (kite_rx_hold). */
+#define KITE_RX_HOLDS		16
+
+/**
+ * \brief Receive up to n frames from a stream queue, in place.
+ * The frames stay valid until the next kite_rx_stream call on q, which gives
+ * their ring space back to the card (coalesced credits), unless held.
+ * \return frames received (0..n); 0 on a queue without a stream ring.
+ */
+KITE_API uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n);
+
+/**
+ * \brief Keep a frame of the latest kite_rx_stream burst valid past the next
+ * call, until kite_rx_release. Later frames are still received; the card
+ * writes on until the ring is full behind the held frame, then drops and
+ * counts (Q_RX_DROP_NOBUF), never overwrites it. A queue restart (or reset)
+ * ends every hold: the ring starts over.
+ * \return 0, -EINVAL (not a frame of the latest burst, or held already),
+ *         -ENOSPC (KITE_RX_HOLDS frames held).
+ */
+KITE_API int kite_rx_hold(struct kite_queue *q, const struct kite_rx_frame *f);
+
+/**
+ * \brief Done with a held frame: its space returns at the next kite_rx_stream.
+ * \return 0, -EINVAL (not held).
+ */
+KITE_API int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f);
+
 /** \brief Stop the queue, return its buffers to their pools, release it. */
 KITE_API void kite_queue_close(struct kite_queue *q);
 

@@ -66,7 +66,15 @@ struct kite_ioc_queue_start {
 	__u32 rx_log2;
 	__u32 rx_buf_size;
 	__u64 tx_ring, tx_cq, rx_ring, rx_cq, pio_cq;	/* IOVAs in this file's mappings */
+	/* from here on: size KITE_IOC_QUEUE_START_SIZE (the first 64 bytes are ABI 1.0's) */
+	__u32 flags;		/* KITE_IOC_QUEUE_* */
+	__u32 rxs_log2;		/* RX_STREAM: log2 of the stream ring's bytes */
+	__u64 rxs_ring;		/* RX_STREAM: IOVA in this file's mappings */
 };
+
+/* hw-spec §5.4 (card feature RX_STREAM): receive into a stream ring; rx_ring and rx_cq unused */
+#define KITE_IOC_QUEUE_RX_STREAM	0x1
+#define KITE_IOC_QUEUE_START_SIZE_V1	64	/* the 1.0 layout, still accepted */
 
 struct kite_ioc_filter {
 	__u32 size;
@@ -96,6 +104,7 @@ struct kite_ioc_port {
 #define KITE_IOC_DMA_MAP	_IOWR(KITE_IOC_MAGIC, 3, struct kite_ioc_dma_map)
 #define KITE_IOC_DMA_UNMAP	_IOW(KITE_IOC_MAGIC, 4, struct kite_ioc_dma_unmap)
 #define KITE_IOC_QUEUE_START	_IOW(KITE_IOC_MAGIC, 5, struct kite_ioc_queue_start)
+#define KITE_IOC_QUEUE_START_V1	_IOC(_IOC_WRITE, KITE_IOC_MAGIC, 5, KITE_IOC_QUEUE_START_SIZE_V1)
 #define KITE_IOC_QUEUE_STOP	_IOW(KITE_IOC_MAGIC, 6, struct kite_ioc_queue)
 #define KITE_IOC_FILTER_ADD	_IOWR(KITE_IOC_MAGIC, 7, struct kite_ioc_filter)
 #define KITE_IOC_FILTER_DEL	_IOW(KITE_IOC_MAGIC, 8, struct kite_ioc_filter)

@@ -400,7 +400,52 @@ static void qs_huge(struct kite_ioc_queue_start *qs)
 	qs->tx_cq = RING_IOVA + 2 * MB - 0x1000;	/* but its 512 KiB CQ runs off the end */
 }
 
+/* v1.3 stream queues (hw-spec §5.4): the stream ring is checked, the RX rings are not */
+static void qs_stream(struct kite_ioc_queue_start *qs)
+{
+	qs->flags = KITE_IOC_QUEUE_RX_STREAM;
+	qs->rxs_log2 = 20;
+	qs->rxs_ring = RING_IOVA + MB;
+	qs->rx_ring = 0x5000;	/* outside: unused, so not checked */
+	qs->rx_cq = 0;
+}
+
+static void qs_v1(struct kite_ioc_queue_start *qs) { qs->size = KITE_IOC_QUEUE_START_SIZE_V1; }
+static void qs_flags(struct kite_ioc_queue_start *qs) { qs->flags = 0x2; }
+static void qs_rxs_nostream(struct kite_ioc_queue_start *qs) { qs->rxs_log2 = 20; }
+static void qs_stream_big(struct kite_ioc_queue_start *qs)
+{
+	qs_stream(qs);
+	qs->rxs_log2 = 22;
+}
+
+static void qs_stream_small(struct kite_ioc_queue_start *qs)
+{
+	qs_stream(qs);
+	qs->rxs_log2 = 15;
+}
+
+static void qs_stream_outside(struct kite_ioc_queue_start *qs)
+{
+	qs_stream(qs);
+	qs->rxs_ring = RING_IOVA + MB + 0x1000;	/* 1 MiB ring, 4 KiB past the mapping */
+}
+
+static void qs_stream_align(struct kite_ioc_queue_start *qs)
+{
+	qs_stream(qs);
+	qs->rxs_ring += 32;
+}
+
 static const struct start_case start_cases[] = {
+	{ "stream queue", qs_stream, 0 },
+	{ "1.0 struct size", qs_v1, 0 },
+	{ "unknown flag", qs_flags, -EINVAL },
+	{ "stream ring without the flag", qs_rxs_nostream, -EINVAL },
+	{ "stream ring over 2 MiB", qs_stream_big, -EINVAL },
+	{ "stream ring under 64 KiB", qs_stream_small, -EINVAL },
+	{ "stream ring runs off the mapping", qs_stream_outside, -EFAULT },
+	{ "stream ring not 64-byte aligned", qs_stream_align, -EFAULT },
 	{ "valid", qs_none, 0 },
 	{ "wrong struct size", qs_size, -EINVAL },
 	{ "queue owned by another file", qs_unowned, -EPERM },
@@ -426,7 +471,8 @@ KUNIT_ARRAY_PARAM(start, start_cases, start_case_desc);
 static void kite_queue_start_check_test(struct kunit *test)
 {
 	const struct start_case *c = test->param_value;
-	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15 };
+	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15,
+				   .features = KITE_FEATURES_RESET };
 	struct kite_owners *o = new_owners(test, 16, 64);
 	struct kite_mapping rings = { .vaddr = 0x7f0000000000ULL, .iova = RING_IOVA,
 				      .len = 2 * MB, .ready = true };
@@ -439,6 +485,26 @@ static void kite_queue_start_check_test(struct kunit *test)
 	o->queue[2] = &file_b;	/* as if file_b had held it before file_a came */
 	c->mangle(&qs);
 	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), c->want);
+}
+
+/* A card older than 1.3 would ignore Q_CTRL.RX_STREAM and DMA into the RX rings given */
+static void kite_queue_start_stream_feature_test(struct kunit *test)
+{
+	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15,
+				   .features = KITE_FEATURES_RESET &
+					       ~KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) };
+	struct kite_owners *o = new_owners(test, 16, 64);
+	struct kite_mapping rings = { .vaddr = 0x7f0000000000ULL, .iova = RING_IOVA,
+				      .len = 2 * MB, .ready = true };
+	struct kite_ioc_queue_start qs = good_start();
+	struct kite_maps m;
+
+	kite_maps_init(&m, 64 * MB);
+	kite_maps_add(&m, &rings);
+	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
+	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), 0);
+	qs_stream(&qs);
+	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
 }
 
 /* ---- FILTER_ADD and PORT_SET ---------------------------------------------------- */
@@ -577,6 +643,7 @@ static struct kunit_case kite_logic_cases[] = {
 	KUNIT_CASE(kite_queue_release_filters_test),
 	KUNIT_CASE(kite_maps_pending_test),
 	KUNIT_CASE_PARAM(kite_queue_start_check_test, start_gen_params),
+	KUNIT_CASE(kite_queue_start_stream_feature_test),
 	KUNIT_CASE_PARAM(kite_filter_check_test, filter_gen_params),
 	KUNIT_CASE(kite_filter_copy_duplicate_test),
 	KUNIT_CASE_PARAM(kite_port_check_test, port_gen_params),

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cmocka fixture for libkite against kite-emu in one process, the model in
+ * step mode (test_lib, test_stream).
+ */
+#ifndef KITE_TEST_LIB_FIXTURE_H
+#define KITE_TEST_LIB_FIXTURE_H
+
+#include <stdint.h>
+
+#include "emu.h"
+#include "kite/kite.h"
+
+#define MAC0 0x026b69746500ULL	/* port 0's reset MAC (regs.def) */
+
+struct fx {
+	char dir[64];
+	char devstr[160];
+	struct kite_emu *emu;
+	struct kite_dev *dev;
+	struct kite_pool *pool;
+};
+
+/* kite_set_wait_hook callback: the model steps while libkite waits */
+void step_hook(void *arg);
+int fx_setup_cfg(void **state, struct kite_emu_config cfg);
+int fx_setup(void **state);		/* loopback wire */
+int fx_setup_pair(void **state);	/* port 0 and 1 cabled together */
+int fx_setup_v11(void **state);		/* a card of contract v1.1 */
+int fx_setup_v12(void **state);		/* a card of contract v1.2 */
+int fx_teardown(void **state);
+/* a descriptor queue with tx/rx ring entries, RX from the fixture's pool */
+struct kite_queue *open_q(struct fx *f, unsigned int qid, unsigned int port,
+			  unsigned int tx, unsigned int rx);
+/* Queue a frame with sequence number seq; returns 1 if the ring took it. */
+int send_seq(struct fx *f, struct kite_queue *q, uint16_t len, uint64_t seq);
+
+#endif

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * RX stream rings (hw-spec §5.4) through libkite and kite-emu in one process,
+ * the model in step mode: records in place, pads at the wrap, frames over
+ * many chunks, jumbo frames, credits running out (dropped and counted,
+ * nothing overwritten), held frames, a forged credit, reset mid-stream,
+ * stream and descriptor queues side by side, and a card without the feature.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "lib_fixture.h"
+#include "lib_internal.h"
+#include "kite/hw.h"
+#include "kite/kite.h"
+
+#define TXQ 0	/* sends on port 0; the loopback brings the frames back */
+#define SQ 1	/* the stream queue: port 0's default */
+
+static struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes)
+{
+	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = KITE_QUEUE_RX_STREAM,
+				     .rx_stream_bytes = bytes };
+	struct kite_queue *q = NULL;
+
+	if (kite_queue_open_opts(f->dev, qid, &c, &o, &q))
+		fail_msg("kite_queue_open_opts(%u): %s", qid, kite_last_error());
+	return q;
+}
+
+/* Send one frame and let the model carry it; the sender's buffer comes back. */
+static void send_one(struct fx *f, struct kite_queue *tx, uint16_t len, uint64_t seq)
+{
+	assert_int_equal(send_seq(f, tx, len, seq), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_tx_reap(tx), 1);
+}
+
+static uint16_t len_for(uint64_t seq)
+{
+	static const uint16_t lens[] = { 60, 64, 111, 128, 1514, 200, 1000, 47 + 17, 333 };
+
+	return lens[seq % (sizeof(lens) / sizeof(lens[0]))];
+}
+
+static void hw_stats(struct fx *f, unsigned int qid, struct kite_queue_hw_stats *st)
+{
+	assert_int_equal(kite_queue_hw_stats(f->dev, qid, st), 0);
+}
+
+static void test_stream_one(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 0);
+	struct kite_rx_frame fr[4];
+	struct kite_queue_stats st;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	assert_int_equal(kite_rx_stream(q, fr, 4), 0);
+	send_one(f, tx, 64, 7);
+	assert_int_equal(kite_rx_stream(q, fr, 4), 1);
+	assert_int_equal(fr[0].len, 64);
+	assert_true(frame_check(fr[0].data, 64, 7));
+	assert_int_equal(fr[0].filter, 0xffff);
+	assert_true(fr[0].flags & KITE_RX_TS_VALID);
+	assert_false(fr[0].flags & KITE_RX_PORT1);
+	assert_int_not_equal(fr[0].ts, 0);
+	/* the header and the frame's first 48 bytes share one cache line */
+	assert_int_equal((uintptr_t)fr[0].data % 64, KITE_RXS_HDR_SIZE);
+	assert_int_equal(kite_rx_burst(q, NULL, 4), 0);	/* not a descriptor queue */
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.rx_pkts, 1);
+	assert_int_equal(st.rx_bytes, 64);
+	kite_queue_close(q);
+	kite_queue_close(tx);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/*
+ * Thousands of frames of mixed lengths through the smallest ring: it wraps
+ * with a pad tens of times, every frame arrives whole and in order.
+ */
+static void test_stream_wrap(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	struct kite_queue_hw_stats hs;
+	struct kite_rx_frame fr[8];
+	uint64_t seq, got = 0, bytes = 0;
+	unsigned int k, pads = 0;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (seq = 0; seq < 6000; seq++) {
+		uint32_t before = q->rxs_pos;
+		uint16_t n;
+
+		send_one(f, tx, len_for(seq), seq);
+		n = kite_rx_stream(q, fr, 8);
+		assert_int_equal(n, 1);
+		for (k = 0; k < n; k++, got++) {
+			assert_int_equal(fr[k].len, len_for(got));
+			assert_true(frame_check(fr[k].data, fr[k].len, got));
+			/* a record never wraps: it ends inside the ring */
+			assert_true(fr[k].data + fr[k].len <= q->rxs + (q->rxs_mask + 1) * 64);
+			bytes += fr[k].len;
+		}
+		if ((q->rxs_pos & ~q->rxs_mask) != (before & ~q->rxs_mask) &&
+		    (q->rxs_pos & q->rxs_mask) != 0)
+			pads++;
+	}
+	assert_true(pads > 30);	/* ~7 chunks a frame: 40 laps of 1024 chunks */
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.rx_pkts, 6000);
+	assert_int_equal(hs.rx_bytes, bytes);
+	assert_int_equal(hs.rx_drop_nobuf, 0);
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/* Jumbo frames (9018 bytes, 142 chunks) through a 64 KiB ring, byte-exact. */
+static void test_stream_jumbo(void **state)
+{
+	struct fx *f = *state;
+	struct kite_pool *big;
+	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64, .rx_ring_size = 64 };
+	struct kite_queue *tx, *q = open_stream(f, SQ, 1 << 16);
+	struct kite_rx_frame fr;
+	uint64_t seq;
+
+	assert_int_equal(kite_pool_create(f->dev, 128, 16384, &big), 0);
+	c.rx_pool = big;
+	assert_int_equal(kite_queue_open(f->dev, TXQ, &c, &tx), 0);
+	assert_int_equal(kite_mtu_set(f->dev, 0, 9000), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (seq = 0; seq < 100; seq++) {
+		struct kite_pkt *p = kite_pkt_alloc(big);
+		uint16_t len = seq % 3 ? KITE_MAX_FRAME : 1514;
+
+		frame_fill(p->data, len, MAC0, MAC0, seq);
+		p->len = len;
+		assert_int_equal(kite_tx_burst(tx, &p, 1), 1);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+		assert_int_equal(fr.len, len);
+		assert_true(frame_check(fr.data, len, seq));
+		kite_tx_reap(tx);
+	}
+	kite_queue_close(q);
+	kite_queue_close(tx);
+	assert_int_equal(kite_pool_destroy(big), 0);
+}
+
+/*
+ * The application stops reading: the card fills the ring, then drops and
+ * counts; nothing it wrote is overwritten; reading resumes the flow.
+ */
+static void test_stream_credit_exhaustion(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	struct kite_queue_hw_stats hs;
+	struct kite_port_stats ps;
+	struct kite_rx_frame fr[64];
+	uint64_t seq, got = 0, kept;
+	uint16_t n, k;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	/* 16 + 1000 bytes take 16 chunks: 1024 chunks hold 63 and the cleared header */
+	for (seq = 0; seq < 100; seq++)
+		send_one(f, tx, 1000, seq);
+	hw_stats(f, SQ, &hs);
+	kept = hs.rx_pkts;
+	assert_int_equal(kept, 63);
+	assert_int_equal(hs.rx_drop_nobuf, 100 - kept);
+	assert_int_equal(kite_port_stats(f->dev, 0, &ps), 0);
+	assert_int_equal(ps.rx_pkts, 100);	/* every frame counted once, §3.7 */
+	while ((n = kite_rx_stream(q, fr, 64)) > 0)
+		for (k = 0; k < n; k++, got++) {
+			assert_int_equal(fr[k].len, 1000);
+			assert_true(frame_check(fr[k].data, 1000, got));	/* the oldest, intact */
+		}
+	assert_int_equal(got, kept);
+	/* the credits went back with that read: the flow resumes, in order */
+	for (seq = 1000; seq < 1300; seq++) {
+		send_one(f, tx, 1000, seq);
+		assert_int_equal(kite_rx_stream(q, fr, 64), 1);
+		assert_true(frame_check(fr[0].data, 1000, seq));
+	}
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.rx_drop_nobuf, 100 - kept);
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/*
+ * A held frame stays intact while later frames are read and the ring laps
+ * up to it; then the card drops rather than overwrite it. Released, the
+ * space returns.
+ */
+static void test_stream_hold(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	struct kite_queue_hw_stats hs;
+	struct kite_rx_frame held, fr;
+	uint64_t seq;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 500, 1);
+	assert_int_equal(kite_rx_stream(q, &held, 1), 1);
+	assert_int_equal(kite_rx_hold(q, &held), 0);
+	assert_int_equal(kite_rx_hold(q, &held), -EINVAL);	/* once */
+	for (seq = 2; seq < 400; seq++) {
+		send_one(f, tx, 500, seq);
+		if (kite_rx_stream(q, &fr, 1) == 1)
+			assert_true(frame_check(fr.data, 500, seq));
+		assert_true(frame_check(held.data, 500, 1));
+	}
+	/* 16 + 500 bytes take 9 chunks: 113 records fill 1024 chunks behind the held one */
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.rx_pkts, 113);
+	assert_int_equal(hs.rx_drop_nobuf, 399 - 113);
+	assert_int_equal(kite_rx_hold(q, &held), -EINVAL);	/* not of the latest burst */
+	assert_int_equal(kite_rx_release(q, &held), 0);
+	assert_int_equal(kite_rx_release(q, &held), -EINVAL);
+	/* one call gives the space back; then frames flow again */
+	kite_rx_stream(q, &fr, 1);
+	for (seq = 1000; seq < 1200; seq++) {
+		send_one(f, tx, 500, seq);
+		assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+		assert_true(frame_check(fr.data, 500, seq));
+	}
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/*
+ * A sender controls payload bytes: frames of all-ones (every 16 bytes look
+ * like a header with VALID set) fill a lap, then small frames follow in the
+ * next. Software must never read the old payload after the newest record as
+ * a header (the card clears the next header first, §5.4).
+ */
+static void test_stream_no_forged_header(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	struct kite_rx_frame fr[4];
+	unsigned int i;
+	uint64_t seq;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (i = 0; i < 60; i++) {	/* 60 x 24 chunks: more than a lap */
+		struct kite_pkt *p = kite_pkt_alloc(f->pool);
+
+		memset(p->data, 0xff, 1514);
+		p->len = 1514;
+		assert_int_equal(kite_tx_burst(tx, &p, 1), 1);
+		kite_emu_step(f->emu);
+		kite_tx_reap(tx);
+		assert_int_equal(kite_rx_stream(q, fr, 4), 1);
+		assert_int_equal(fr[0].len, 1514);
+	}
+	for (seq = 0; seq < 3000; seq++) {
+		send_one(f, tx, 60, seq);
+		assert_int_equal(kite_rx_stream(q, fr, 4), 1);
+		assert_true(frame_check(fr[0].data, 60, seq));
+		assert_int_equal(kite_rx_stream(q, fr, 4), 0);	/* nothing forged after it */
+	}
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/* At most KITE_RX_HOLDS frames, and only frames of the latest burst. */
+static void test_stream_hold_limits(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 0);
+	struct kite_queue *plain = open_q(f, 2, 0, 64, 64);
+	struct kite_rx_frame fr[KITE_RX_HOLDS + 1], forged;
+	unsigned int k;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (k = 0; k <= KITE_RX_HOLDS; k++)
+		send_one(f, tx, 64, k);
+	assert_int_equal(kite_rx_stream(q, fr, KITE_RX_HOLDS + 1), KITE_RX_HOLDS + 1);
+	for (k = 0; k < KITE_RX_HOLDS; k++)
+		assert_int_equal(kite_rx_hold(q, &fr[k]), 0);
+	assert_int_equal(kite_rx_hold(q, &fr[KITE_RX_HOLDS]), -ENOSPC);
+	assert_non_null(strstr(kite_last_error(), "kite_rx_hold: queue 1: 16 frames held"));
+	forged = fr[0];
+	forged.pos += 1u << 20;	/* not a record of this burst */
+	assert_int_equal(kite_rx_release(q, &forged), -EINVAL);
+	assert_int_equal(kite_rx_hold(plain, &fr[0]), -EINVAL);	/* no stream ring */
+	assert_int_equal(kite_rx_stream(plain, fr, 1), 0);
+	for (k = 0; k < KITE_RX_HOLDS; k++)
+		assert_int_equal(kite_rx_release(q, &fr[k]), 0);
+	kite_queue_close(plain);
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/* Credits beyond what the card wrote are a software bug: the queue stops, named. */
+static void test_stream_forged_credit(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 0);
+	struct kite_queue_state qs;
+	struct kite_rx_frame fr;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 64, 1);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	*q->db_rxs = 1000;	/* the card wrote 2 chunks */
+	send_one(f, tx, 64, 2);
+	assert_int_equal(kite_queue_state(q, &qs), 0);
+	assert_int_equal(qs.state, KITE_QUEUE_ERROR);
+	assert_string_equal(qs.cause_name, "RX_OVERFLOW");
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 0);	/* nothing was written */
+	assert_int_equal(kite_queue_restart(q), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 64, 3);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	assert_true(frame_check(fr.data, 64, 3));
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/* A reset mid-stream: the queue stops; restarted, the ring starts over at chunk 0. */
+static void test_stream_reset(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	struct kite_queue_state qs;
+	struct kite_rx_frame fr[4];
+	uint64_t seq;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (seq = 0; seq < 30; seq++)
+		send_one(f, tx, 700, seq);
+	assert_int_equal(kite_rx_stream(q, fr, 4), 4);
+	assert_int_equal(kite_rx_hold(q, &fr[3]), 0);
+	assert_int_equal(kite_reset(f->dev), 0);
+	assert_int_equal(kite_queue_state(q, &qs), 0);
+	assert_int_equal(qs.state, KITE_QUEUE_STOPPED);
+	assert_int_equal(kite_queue_restart(q), 0);
+	assert_int_equal(kite_queue_restart(tx), 0);
+	assert_int_equal(kite_rx_release(q, &fr[3]), -EINVAL);	/* the restart ended it */
+	assert_int_equal(kite_rx_stream(q, fr, 4), 0);	/* the old records are gone */
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (seq = 100; seq < 300; seq++) {
+		send_one(f, tx, 700, seq);
+		assert_int_equal(kite_rx_stream(q, fr, 4), 1);
+		assert_true(frame_check(fr[0].data, 700, seq));
+	}
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/*
+ * A descriptor queue and a stream queue on one card, each steered its own
+ * UDP port, and a copy of everything into the stream queue.
+ */
+static void test_stream_mixed_queues(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *dq = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 0);
+	struct kite_filter a = { .type = KITE_FILTER_UDP_DST, .key = 5001, .queue = TXQ };
+	struct kite_filter b = { .type = KITE_FILTER_UDP_DST, .key = 5002, .queue = SQ };
+	struct kite_filter all = { .type = KITE_FILTER_ALL, .queue = SQ };
+	struct kite_rx_frame fr[4];
+	struct kite_pkt *p;
+	unsigned int i;
+	int fa, fb, fc;
+
+	assert_true((fa = kite_filter_add(f->dev, &a)) >= 0);
+	assert_true((fb = kite_filter_add(f->dev, &b)) >= 0);
+	assert_true((fc = kite_filter_copy(f->dev, &all)) >= 0);
+	for (i = 0; i < 200; i++) {
+		uint16_t port = i % 2 ? 5002 : 5001, len = (uint16_t)(60 + i * 7 % 1400);
+
+		p = kite_pkt_alloc(f->pool);
+		udp_fill(p->data, len, MAC0, 0xa9fe0001, port, i);
+		p->len = len;
+		assert_int_equal(kite_tx_burst(dq, &p, 1), 1);
+		kite_emu_step(f->emu);
+		kite_tx_reap(dq);
+		/* the stream queue: a copy of every frame (first, §3.8), and its own */
+		assert_int_equal(kite_rx_stream(q, fr, 4), port == 5002 ? 2 : 1);
+		assert_true(udp_check(fr[0].data, len, MAC0, 0xa9fe0001, port, i));
+		assert_int_equal(fr[0].filter, fc);
+		if (port == 5002) {
+			assert_true(udp_check(fr[1].data, len, MAC0, 0xa9fe0001, port, i));
+			assert_int_equal(fr[1].filter, fb);
+		}
+		if (port == 5001) {
+			assert_int_equal(kite_rx_burst(dq, &p, 1), 1);
+			assert_true(udp_check(p->data, len, MAC0, 0xa9fe0001, port, i));
+			assert_int_equal(p->filter, fa);
+			kite_pkt_free(p);
+		} else {
+			assert_int_equal(kite_rx_burst(dq, &p, 1), 0);
+		}
+	}
+	kite_queue_close(q);
+	kite_queue_close(dq);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+static void test_stream_opts_errors(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = KITE_QUEUE_RX_STREAM };
+	struct kite_queue *q;
+
+	o.size = 8;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "kite_queue_open_opts: opts->size 8"));
+	o.size = sizeof(o);
+	o.flags = 0x8;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	o.flags = KITE_QUEUE_RX_STREAM;
+	o.rx_stream_bytes = 100000;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "rx_stream_bytes 100000 must be a power"));
+	o.rx_stream_bytes = 1u << 22;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	o.rx_stream_bytes = 1u << 15;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	o.flags = 0;
+	o.rx_stream_bytes = 1u << 16;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	/* without the flag it is a descriptor queue, and that needs a pool */
+	o.rx_stream_bytes = 0;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "kite_queue_open_opts: RX ring size 0"));
+}
+
+/* A card of contract 1.2 has no stream rings: refused, and named. */
+static void test_stream_old_card(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = KITE_QUEUE_RX_STREAM };
+	struct kite_dev_info in;
+	struct kite_queue *q;
+
+	assert_int_equal(kite_dev_info(f->dev, &in), 0);
+	assert_int_equal(in.version_minor, 2);
+	assert_false(in.features & KITE_FEATURE_RX_STREAM);
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EOPNOTSUPP);
+	assert_non_null(strstr(kite_last_error(), "(contract 1.2) has no RX stream rings"));
+	q = open_q(f, SQ, 0, 64, 64);	/* the 1.0 path works */
+	kite_queue_close(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stream_one, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_wrap, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_jumbo, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_credit_exhaustion, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_hold, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_no_forged_header, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_hold_limits, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_forged_credit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_reset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_mixed_queues, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_opts_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_old_card, fx_setup_v12, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("RX stream rings (libkite+kite-emu, step mode)",
+					   tests, NULL, NULL);
+}
