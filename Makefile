@@ -30,7 +30,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
-TESTS    := test_regtab test_emu test_lib test_stream e2e_client hostile_client
+TESTS    := test_regtab test_emu test_lib test_fastpath e2e_client hostile_client
 
 SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
@@ -95,7 +95,7 @@ OBJS_kite-bus        := bench/kite-bus.o bench/inproc.o libkite.a libkite-emu.a
 OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
-OBJS_test_stream     := tests/test_stream.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
+OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
 OBJS_hostile_client  := tests/hostile_client.o libkite.a
 OBJS_kmod_client     := tests/kmod_client.o tests/kmod_util.o
@@ -108,7 +108,7 @@ LIBS_kite-capture    := -lpcap
 LIBS_test_regtab     := -lcmocka
 LIBS_test_emu        := -lcmocka
 LIBS_test_lib        := -lcmocka
-LIBS_test_stream     := -lcmocka
+LIBS_test_fastpath   := -lcmocka
 
 define program
 $(BUILD)/$(1): $(addprefix $(BUILD)/,$(OBJS_$(1)))

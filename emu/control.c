@@ -100,6 +100,7 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	uint32_t bufsz = r32(e, KITE_R_AT(Q_RX_BUF_SIZE, qid));
 	/* §5.4: a card older than 1.3 ignores the bit (§2, bits it does not define) */
 	bool stream = KITE_FGET(KITE_Q_CTRL_RX_STREAM, ctrl) && !emu_old_contract(e, 3);
+	bool direct = KITE_FGET(KITE_Q_CTRL_PIO_DIRECT, ctrl) && !emu_old_contract(e, 3);
 	uint32_t sl = stream ? r32(e, KITE_R_AT(Q_RXS_LOG2, qid)) : 0;
 	bool ok = true;
 
@@ -146,6 +147,12 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	memset(&q->bus, 0, sizeof(q->bus));
 	/* §6.1: doorbells count from zero in each run of the queue. */
 	memset(q->db, 0, 16);
+	/* §4.4: nothing a previous run left in the slots can be sent */
+	memset(q->db + KITE_PIO_WINDOW, 0, KITE_PIO_SLOTS * KITE_PIO_SLOT_SIZE);
+	q->pio_direct = direct;
+	if (direct)
+		for (k = 0; k < KITE_PIO_SLOTS; k++)
+			emu_pio_mark(q, k);
 	w32(e, KITE_R_AT(Q_TX_HEAD, qid), 0);
 	w32(e, KITE_R_AT(Q_RX_HEAD, qid), 0);
 	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), 0);
@@ -272,7 +279,8 @@ void emu_reset(struct kite_emu *e)
 			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 2))
 				v &= ~KITE_FMASK(KITE_ID_FEATURES_COPY_FILTERS);
 			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 3))
-				v &= ~KITE_FMASK(KITE_ID_FEATURES_RX_STREAM);
+				v &= ~(KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) |
+				       KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT));
 			if (r->bits == 64)
 				w64(e, off, v);
 			else

@@ -330,7 +330,63 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 	return done;
 }
 
-/* §4.3: frames written straight into the doorbell page. */
+static inline uint8_t *pio_slot(const struct emu_queue *q, unsigned int slot)
+{
+	return q->db + KITE_PIO_WINDOW + slot * KITE_PIO_SLOT_SIZE;
+}
+
+/* §4.4: mark the slot's words that every frame (and each longer one) must bring again. */
+void emu_pio_mark(struct emu_queue *q, unsigned int slot)
+{
+	uint8_t *p = pio_slot(q, slot);
+	unsigned int off;
+
+	__atomic_store_n((uint64_t *)(p + KITE_PIO_HDR_SIZE), EMU_PIO_MARK, __ATOMIC_RELAXED);
+	for (off = KITE_PIO_LINE; off < KITE_PIO_SLOT_SIZE; off += KITE_PIO_LINE)
+		__atomic_store_n((uint64_t *)(p + off), EMU_PIO_MARK, __ATOMIC_RELAXED);
+}
+
+/* §4.4: did every word the frame needs arrive since the card last took the slot? */
+static bool pio_whole(const uint8_t *slot, uint32_t len)
+{
+	unsigned int off;
+
+	if (*(const uint64_t *)(slot + KITE_PIO_HDR_SIZE) == EMU_PIO_MARK)
+		return false;
+	for (off = KITE_PIO_LINE; off < KITE_PIO_HDR_SIZE + len; off += KITE_PIO_LINE)
+		if (*(const uint64_t *)(slot + off) == EMU_PIO_MARK)
+			return false;
+	return true;
+}
+
+/* §4.3, §4.4: send the frame in slot i's PIO count, complete it. */
+static void pio_take(struct kite_emu *e, unsigned int qid, struct emu_queue *q, uint64_t hdr)
+{
+	uint32_t i = q->pio_head % KITE_PIO_SLOTS, len = (uint16_t)hdr, status;
+	uint32_t flags = (uint16_t)(hdr >> 16), rsvd = q->pio_direct ? 0 : (uint32_t)(hdr >> 32);
+	const uint8_t *slot = pio_slot(q, i);
+
+	/* the header and frame arrived as posted 64-byte write-combined bursts */
+	q->bus.mmio_writes += (KITE_PIO_HDR_SIZE + (len > KITE_PIO_MAX_FRAME ? 0 : len) + 63) / 64;
+	if (rsvd || (flags & ~KITE_TXD_F_TS))
+		status = KITE_CQE_S_BAD_DESC;
+	else if (len > KITE_PIO_MAX_FRAME)
+		status = KITE_CQE_S_BAD_LEN;
+	else if (q->pio_direct && !pio_whole(slot, len))
+		status = KITE_CQE_S_TORN;
+	else
+		status = port_send(e, q, slot + KITE_PIO_HDR_SIZE, len);
+	queue_count_tx(e, qid, status, len);
+	if (status == KITE_CQE_S_OK)
+		add64(e, KITE_R_AT(Q_PIO_PKTS, qid), 1);
+	if (q->pio_direct)
+		emu_pio_mark(q, i);
+	cqe_write(q, &q->piocq[i], e->now, len, q->pio_head, KITE_CQE_NO_FILTER, status,
+		  KITE_CQE_F_TS | KITE_CQE_PHASE(q->pio_head, 3));
+	q->pio_head++;
+}
+
+/* §4.3: frames written straight into the doorbell page, then DB_PIO_TAIL. */
 static unsigned int process_pio(struct kite_emu *e, unsigned int qid, uint32_t tail)
 {
 	struct emu_queue *q = &e->q[qid];
@@ -340,28 +396,34 @@ static unsigned int process_pio(struct kite_emu *e, unsigned int qid, uint32_t t
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_PIO_OVERFLOW);
 		return 0;
 	}
-	for (done = 0; done < n && q->running; done++) {
-		uint32_t i = q->pio_head % KITE_PIO_SLOTS;
-		const uint8_t *slot = q->db + KITE_PIO_WINDOW + i * KITE_PIO_SLOT_SIZE;
-		const struct kite_pio_hdr *h = (const void *)slot;
-		uint32_t len = h->len, status;
+	for (done = 0; done < n && q->running; done++)
+		pio_take(e, qid, q, *(const uint64_t *)pio_slot(q, q->pio_head % KITE_PIO_SLOTS));
+	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), q->pio_head);
+	return done;
+}
 
-		/* the header and frame arrived as posted 64-byte write-combined bursts */
-		q->bus.mmio_writes += (KITE_PIO_HDR_SIZE + (len > KITE_PIO_MAX_FRAME ? 0 : len) +
-				       63) / 64;
-		if (h->rsvd || (h->flags & ~KITE_TXD_F_TS))
-			status = KITE_CQE_S_BAD_DESC;
-		else if (len > KITE_PIO_MAX_FRAME)
-			status = KITE_CQE_S_BAD_LEN;
-		else
-			status = port_send(e, q, slot + KITE_PIO_HDR_SIZE, len);
-		queue_count_tx(e, qid, status, len);
-		if (status == KITE_CQE_S_OK)
-			add64(e, KITE_R_AT(Q_PIO_PKTS, qid), 1);
-		cqe_write(q, &q->piocq[i], e->now, len, q->pio_head, KITE_CQE_NO_FILTER, status,
-			  KITE_CQE_F_TS | KITE_CQE_PHASE(q->pio_head, 3));
-		q->pio_head++;
-	}
+/* §4.4: the next slot's header says it is there; no doorbell. */
+static inline uint64_t pio_direct_hdr(const struct emu_queue *q)
+{
+	return __atomic_load_n((const uint64_t *)pio_slot(q, q->pio_head % KITE_PIO_SLOTS),
+			       __ATOMIC_ACQUIRE);
+}
+
+static inline bool pio_direct_ready(const struct emu_queue *q, uint64_t hdr)
+{
+	return (uint32_t)(hdr >> 32) == KITE_PIO_SEQ(q->pio_head);
+}
+
+static unsigned int process_pio_direct(struct kite_emu *e, unsigned int qid, uint64_t hdr)
+{
+	struct emu_queue *q = &e->q[qid];
+	unsigned int done = 0;
+
+	do {
+		pio_take(e, qid, q, hdr);
+		done++;
+		hdr = pio_direct_hdr(q);
+	} while (done < KITE_PIO_SLOTS && q->running && pio_direct_ready(q, hdr));
 	w32(e, KITE_R_AT(Q_PIO_HEAD, qid), q->pio_head);
 	return done;
 }
@@ -400,14 +462,23 @@ unsigned int emu_poll_queues(struct kite_emu *e)
 		struct emu_queue *q = &e->q[qid];
 		uint32_t pio = db_load(q, KITE_DB_PIO_TAIL);
 		uint32_t tx = db_load(q, KITE_DB_TX_TAIL);
+		uint64_t hdr = 0;
+		bool direct = false;
 
-		if (pio == q->pio_head && tx == q->tx_head)
+		if (q->pio_direct) {	/* §4.4: DB_PIO_TAIL is ignored */
+			hdr = pio_direct_hdr(q);
+			direct = pio_direct_ready(q, hdr);
+			pio = q->pio_head;
+		}
+		if (!direct && pio == q->pio_head && tx == q->tx_head)
 			continue;
 		if (!stamped) {	/* one clock read per pass, not per frame */
 			e->now = emu_clock_fast(e);
 			stamped = true;
 		}
-		if (pio != q->pio_head) {
+		if (direct)
+			work += process_pio_direct(e, qid, hdr);
+		else if (pio != q->pio_head) {
 			bus_doorbell(q, &q->pio_db_seen, pio);
 			work += process_pio(e, qid, pio);
 		}

@@ -28,6 +28,12 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define EMU_TAP_BUDGET		4096
 #define EMU_OWNER_GUEST		(-2)	/* the attached VM's RAM: never unmapped */
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
+/*
+ * §4.4: what the model writes into a direct PIO slot's words after taking it
+ * (the frame's first 8 bytes, each later line's first 8): a word software
+ * did not write again reads as missing, as a card's per-word tracking would.
+ */
+#define EMU_PIO_MARK		0x6b2d74696c6b6f6eULL
 
 /* The key a bus client claimed a filter entry for (emu_proto.h FILTER_CLAIM). */
 struct emu_filter_key {
@@ -64,6 +70,7 @@ struct emu_queue {
 	uint32_t rxs_chunks;	/* its size in 64-byte chunks */
 	uint32_t rxs_head;	/* chunks written, pads included (free-running) */
 	uint32_t rxs_credit;	/* DB_RXS_CREDIT as last read */
+	bool pio_direct;	/* §4.4: slots taken by their header's sequence number */
 	uint8_t *db;		/* this queue's BAR2 page */
 	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
 	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */
@@ -227,6 +234,7 @@ void emu_server_stop(struct kite_emu *e);
 
 /* datapath.c */
 unsigned int emu_poll_queues(struct kite_emu *e);
+void emu_pio_mark(struct emu_queue *q, unsigned int slot);
 unsigned int emu_poll_tap(struct kite_emu *e);
 
 /* tap.c */

@@ -76,7 +76,8 @@ static void line(struct emu_trace *t, const char *name, uint64_t v, unsigned int
 /* At the start of a scan: log what software changed since the last one. */
 void emu_trace_scan(struct kite_emu *e)
 {
-	static const char *const dbs[3] = { "TX_TAIL", "RX_TAIL", "PIO_TAIL" };
+	/* §4, at offsets 0, 4, 8, 12 of each doorbell page */
+	static const char *const dbs[4] = { "TX_TAIL", "RX_TAIL", "PIO_TAIL", "RXS_CREDIT" };
 	struct emu_trace *t = e->trace;
 	char name[64];
 	unsigned int i, k;
@@ -100,7 +101,7 @@ void emu_trace_scan(struct kite_emu *e)
 		}
 	}
 	for (k = 0; k < KITE_MAX_QUEUES; k++) {
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			uint32_t off = KITE_BAR_CTRL_SIZE + k * KITE_DB_PAGE_SIZE + i * 4;
 
 			uint32_t v = *(volatile uint32_t *)(e->bar + off);

@@ -172,7 +172,8 @@ int kite_hw_queue_start(struct kite_hw *hw, const struct kite_hw_queue_cfg *c)
 	     (__u32)(KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, c->port) |
 		     KITE_FPREP(KITE_Q_CTRL_TX_LOG2, c->tx_log2) |
 		     KITE_FPREP(KITE_Q_CTRL_RX_LOG2, c->rx_log2) |
-		     KITE_FPREP(KITE_Q_CTRL_RX_STREAM, !!c->rxs_log2)));
+		     KITE_FPREP(KITE_Q_CTRL_RX_STREAM, !!c->rxs_log2) |
+		     KITE_FPREP(KITE_Q_CTRL_PIO_DIRECT, !!c->pio_direct)));
 	err = wait_reg(hw, KITE_R_AT(Q_STATUS, q), run_or_error, 0, UNTIL_ANY,
 		       KITE_T_QUEUE_START_US, &v);
 	if (err) {

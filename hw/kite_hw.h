@@ -55,6 +55,7 @@ struct kite_hw_queue_cfg {
 	__u64 tx_ring, tx_cq, rx_ring, rx_cq, pio_cq;
 	unsigned int rxs_log2;	/* v1.3 RX stream ring (§5.4): log2 bytes, 0 for none */
 	__u64 rxs_ring;
+	unsigned int pio_direct;	/* v1.3 direct PIO (§4.4) */
 };
 
 /* kite_hw_port_set's default_queue: a queue, or one of these (uapi.h's values) */

@@ -267,9 +267,13 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 	bool stream = qs->flags & KITE_IOC_QUEUE_RX_STREAM;
 
 	if ((qs->size != sizeof(*qs) && qs->size != KITE_IOC_QUEUE_START_SIZE_V1) ||
-	    qs->flags & ~KITE_IOC_QUEUE_RX_STREAM || (!stream && (qs->rxs_log2 || qs->rxs_ring)))
+	    qs->flags & ~(KITE_IOC_QUEUE_RX_STREAM | KITE_IOC_QUEUE_PIO_DIRECT) ||
+	    (!stream && (qs->rxs_log2 || qs->rxs_ring)))
 		return -EINVAL;
-	if (stream && !KITE_FGET(KITE_ID_FEATURES_RX_STREAM, lim->features))
+	/* a card without the feature would ignore the bit (hw-spec §2) and run another path */
+	if ((stream && !KITE_FGET(KITE_ID_FEATURES_RX_STREAM, lim->features)) ||
+	    (qs->flags & KITE_IOC_QUEUE_PIO_DIRECT &&
+	     !KITE_FGET(KITE_ID_FEATURES_PIO_DIRECT, lim->features)))
 		return -EOPNOTSUPP;
 	if (!kite_queue_owned(o, qs->qid, who))
 		return qs->qid < lim->nqueues ? -EPERM : -EINVAL;

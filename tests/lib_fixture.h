@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmocka fixture for libkite against kite-emu in one process, the model in
- * step mode (test_lib, test_stream).
+ * step mode (test_lib, test_fastpath).
  */
 #ifndef KITE_TEST_LIB_FIXTURE_H
 #define KITE_TEST_LIB_FIXTURE_H

@@ -2,8 +2,9 @@
 /*
  * kite-pingpong: round-trip latency of small frames through a kite device
  * (the model's loopback wire, or a cable looped back on a real card), on the
- * descriptor path and the PIO path; optionally the floor, a raw cache-line
- * ping-pong between two cores, measured the same way.
+ * descriptor path, the PIO path and the stream path (direct PIO out, RX
+ * stream ring in: contract v1.3); optionally the floor, a raw cache-line ping-pong
+ * between two cores, measured the same way.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +29,20 @@ struct opts {
 	unsigned long iters, warmup;
 	unsigned int queue, size;
 	int cpu, peer_cpu;
-	bool desc, pio, floor, breakdown;
+	bool desc, pio, stream, floor, breakdown;
+	bool stream_auto;	/* the stream path if the card has it (the default mode) */
+};
+
+enum path { PATH_DESC, PATH_PIO, PATH_STREAM };
+
+static const char *const path_name[] = { "descriptor", "pio", "stream" };
+
+/* A frame that came back: a buffer (descriptor paths) or a record in place (stream). */
+struct rx_seen {
+	const uint8_t *data;
+	uint16_t len;
+	uint64_t ts;
+	struct kite_pkt *pkt;
 };
 
 struct result {
@@ -136,15 +150,33 @@ static void build_frame(uint8_t *f, unsigned int size, const uint8_t mac[6])
 		f[i] = (uint8_t)i;
 }
 
-static struct kite_pkt *wait_rx(struct kite_queue *q)
+static int wait_rx(struct kite_queue *q, enum path path, struct rx_seen *rx)
 {
-	struct kite_pkt *p;
 	uint64_t start = tsc_now(), limit = (uint64_t)(ticks_per_ns * 1e9);
+	struct kite_rx_frame fr;
 
-	while (kite_rx_burst(q, &p, 1) == 0)
+	if (path == PATH_STREAM) {
+		while (kite_rx_stream(q, &fr, 1) == 0)
+			if (tsc_now() - start > limit)
+				return -1;
+		*rx = (struct rx_seen){ .data = fr.data, .len = fr.len, .ts = fr.ts };
+		return 0;
+	}
+	while (kite_rx_burst(q, &rx->pkt, 1) == 0)
 		if (tsc_now() - start > limit)
-			return NULL;
-	return p;
+			return -1;
+	rx->data = rx->pkt->data;
+	rx->len = rx->pkt->len;
+	rx->ts = rx->pkt->ts;
+	return 0;
+}
+
+/* Done with a frame: a buffer goes back to its pool; a record at the next kite_rx_stream. */
+static void rx_done(struct rx_seen *rx)
+{
+	if (rx->pkt)
+		kite_pkt_free(rx->pkt);
+	rx->pkt = NULL;
 }
 
 static int lost(struct kite_queue *q, unsigned long i)
@@ -160,15 +192,16 @@ static int lost(struct kite_queue *q, unsigned long i)
 }
 
 static int run_kite(const struct opts *o, struct kite_queue *q, struct kite_pool *pool,
-		    const uint8_t *frame, bool pio, uint64_t *s, struct result *r)
+		    const uint8_t *frame, enum path path, uint64_t *s, struct result *r)
 {
 	unsigned long total = o->iters + o->warmup, i;
 
 	for (i = 0; i < total; i++) {
-		struct kite_pkt *p, *rx;
+		struct rx_seen rx = { 0 };
+		struct kite_pkt *p;
 		uint64_t t0 = tsc_now(), seq = i;
 
-		if (pio) {
+		if (path != PATH_DESC) {
 			uint8_t f[256];
 
 			memcpy(f, frame, o->size);
@@ -187,19 +220,18 @@ static int run_kite(const struct opts *o, struct kite_queue *q, struct kite_pool
 			while (kite_tx_burst(q, &p, 1) == 0)
 				kite_tx_reap(q);
 		}
-		rx = wait_rx(q);
-		if (!rx)
+		if (wait_rx(q, path, &rx))
 			return lost(q, i);
 		if (i >= o->warmup)
 			s[i - o->warmup] = tsc_now() - t0;
-		if (rx->len != o->size || memcmp(rx->data + 14, &seq, sizeof(seq))) {
+		if (rx.len != o->size || memcmp(rx.data + 14, &seq, sizeof(seq))) {
 			fprintf(stderr, "kite-pingpong: frame %lu came back wrong (len %u)\n", i,
-				rx->len);
+				rx.len);
 			return -1;
 		}
-		kite_pkt_free(rx);
+		rx_done(&rx);
 	}
-	*r = summarize(pio ? "pio" : "descriptor", s, o->iters);
+	*r = summarize(path_name[path], s, o->iters);
 	return 0;
 }
 
@@ -234,7 +266,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite_queue *q,
-			 struct kite_pool *pool, const uint8_t *frame, bool pio)
+			 struct kite_pool *pool, const uint8_t *frame, enum path path)
 {
 	static const char *const part[4] = {
 		"software to doorbell", "doorbell to wire (TX ts)", "wire (TX ts to RX ts)",
@@ -249,9 +281,11 @@ static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite
 		d[k] = malloc(sizeof(int64_t) * n);
 	for (i = 0; i < n && !err; i++) {
 		int64_t t0 = (int64_t)kite_mono_ns(), tdb, t1;
-		struct kite_pkt *p, *rx;
+		struct rx_seen rx = { 0 };
+		struct kite_pkt *p;
+		int late;
 
-		if (pio) {
+		if (path != PATH_DESC) {
 			while (kite_pio_send(q, frame, (uint16_t)o->size, KITE_PKT_TX_REPORT, i) ==
 			       -EAGAIN)
 				kite_tx_reap(q);
@@ -264,9 +298,9 @@ static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite
 				kite_tx_reap(q);
 		}
 		tdb = (int64_t)kite_mono_ns();
-		rx = wait_rx(q);
+		late = wait_rx(q, path, &rx);
 		t1 = (int64_t)kite_mono_ns();
-		if (!rx)
+		if (late)
 			return lost(q, i);
 		for (k = 0; k < 1000000 && !kite_tx_reports(q, &rep, 1); k++)
 			kite_tx_reap(q);
@@ -276,18 +310,62 @@ static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite
 		}
 		d[0][i] = tdb - t0;
 		d[1][i] = (int64_t)rep.ts - off - tdb;
-		d[2][i] = (int64_t)rx->ts - (int64_t)rep.ts;
-		d[3][i] = t1 - ((int64_t)rx->ts - off);
-		kite_pkt_free(rx);
+		d[2][i] = (int64_t)rx.ts - (int64_t)rep.ts;
+		d[3][i] = t1 - ((int64_t)rx.ts - off);
+		rx_done(&rx);
 	}
 	printf("breakdown, %s path (p50 / p99 ns over %lu round trips; card clock offset %lld ns):\n",
-	       pio ? "PIO" : "descriptor", n, (long long)off);
+	       path_name[path], n, (long long)off);
 	for (k = 0; k < 4; k++) {
 		qsort(d[k], n, sizeof(int64_t), cmp_i64);
 		printf("  %-28s %8lld %8lld\n", part[k], (long long)d[k][n / 2],
 		       (long long)d[k][n * 99 / 100]);
 		free(d[k]);
 	}
+	return err;
+}
+
+/*
+ * The stream path (hw-spec §5.4): a second queue sends by PIO and receives in
+ * its RX stream ring, as the port's default while it runs (the caller puts
+ * the default back).
+ */
+static int run_stream(const struct opts *o, struct kite_dev *dev, const uint8_t *frame,
+		      uint64_t *s, struct result *res, int *nres)
+{
+	struct kite_queue_conf qc = { .tx_ring_size = 256 };
+	struct kite_queue_opts so = { .size = sizeof(so), .flags = KITE_QUEUE_RX_STREAM };
+	struct kite_dev_info info;
+	struct kite_queue *sq = NULL;
+	unsigned int qid;
+	int err;
+
+	kite_dev_info(dev, &info);
+	if (!(info.features & KITE_FEATURE_RX_STREAM)) {
+		if (o->stream_auto)
+			return 0;
+		fprintf(stderr, "kite-pingpong: the card (contract %u.%u) has no RX stream rings\n",
+			info.version_major, info.version_minor);
+		return -1;
+	}
+	if (info.features & KITE_FEATURE_PIO_DIRECT)	/* no doorbell either (§4.4) */
+		so.flags |= KITE_QUEUE_PIO_DIRECT;
+	qid = o->queue + 1 < info.num_queues ? o->queue + 1 : o->queue - 1;
+	err = kite_queue_open_opts(dev, qid, &qc, &so, &sq);
+	if (!err)
+		err = kite_default_queue_set(dev, 0, qid);
+	if (err) {
+		fprintf(stderr, "kite-pingpong: stream path: %s\n", kite_last_error());
+		if (sq)
+			kite_queue_close(sq);
+		return -1;
+	}
+	err = run_kite(o, sq, NULL, frame, PATH_STREAM, s, res);
+	if (!err)
+		(*nres)++;
+	if (o->breakdown && !err)
+		err = run_breakdown(o, dev, sq, NULL, frame, PATH_STREAM);
+	kite_queue_close(sq);
 	return err;
 }
 
@@ -325,13 +403,15 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 		fprintf(stderr, "kite-pingpong: warning: port 0 link is down\n");
 	build_frame(frame, o->size, link.mac);
 	if (o->desc && !err)
-		err = run_kite(o, q, pool, frame, false, s, &res[(*nres)++]);
+		err = run_kite(o, q, pool, frame, PATH_DESC, s, &res[(*nres)++]);
 	if (o->pio && !err)
-		err = run_kite(o, q, pool, frame, true, s, &res[(*nres)++]);
+		err = run_kite(o, q, pool, frame, PATH_PIO, s, &res[(*nres)++]);
 	if (o->breakdown && o->desc && !err)
-		err = run_breakdown(o, dev, q, pool, frame, false);
+		err = run_breakdown(o, dev, q, pool, frame, PATH_DESC);
 	if (o->breakdown && o->pio && !err)
-		err = run_breakdown(o, dev, q, pool, frame, true);
+		err = run_breakdown(o, dev, q, pool, frame, PATH_PIO);
+	if (o->stream && !err)
+		err = run_stream(o, dev, frame, s, &res[*nres], nres);
 	port_default_restore(dev, q, &saved);
 	kite_close(dev);
 	return err;
@@ -340,7 +420,7 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kite-pingpong [-d DEV] [-n N] [-W N] [-m desc|pio|both] [-l BYTES]\n"
+		"usage: kite-pingpong [-d DEV] [-n N] [-W N] [-m MODES] [-l BYTES]\n"
 		"                     [-q QUEUE] [-c CPU] [--floor [-C CPU]] [--no-device]\n"
 		"                     [--json FILE]\n"
 		"\n"
@@ -350,7 +430,10 @@ static void usage(FILE *f)
 		"  -d, --dev DEV      device (default $KITE_DEV, else emu:/tmp/kite-emu.sock)\n"
 		"  -n, --iters N      timed round trips per path (default 1000000)\n"
 		"  -W, --warmup N     untimed round trips first (default 10000)\n"
-		"  -m, --mode MODE    desc, pio or both (default both)\n"
+		"  -m, --mode MODES   paths, comma-separated: desc, pio, stream (direct PIO\n"
+		"                     out, RX stream ring in; contract v1.3), both (desc,pio),\n"
+		"                     all\n"
+		"                     (default: all the card has)\n"
 		"  -l, --length BYTES frame length, 60..248 (default 64)\n"
 		"  -q, --queue Q      queue to use (default 0)\n"
 		"  -c, --cpu CPU      pin this thread\n"
@@ -360,6 +443,30 @@ static void usage(FILE *f)
 		"      --json FILE    also write the results as JSON\n"
 		"      --breakdown    split round trips by the card's TX and RX timestamps:\n"
 		"                     software to doorbell, doorbell to wire, wire, RX to app\n");
+}
+
+static int parse_modes(char *arg, struct opts *o)
+{
+	char *save = NULL, *m;
+
+	o->desc = o->pio = o->stream = o->stream_auto = false;
+	for (m = strtok_r(arg, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+		bool all = !strcmp(m, "all"), both = !strcmp(m, "both");
+
+		if (!all && !both && strcmp(m, "desc") && strcmp(m, "pio") && strcmp(m, "stream")) {
+			fprintf(stderr, "kite-pingpong: -m: unknown path '%s' (desc, pio, stream, "
+				"both, all)\n", m);
+			return -1;
+		}
+		o->desc |= all || both || !strcmp(m, "desc");
+		o->pio |= all || both || !strcmp(m, "pio");
+		o->stream |= all || !strcmp(m, "stream");
+	}
+	if (!o->desc && !o->pio && !o->stream) {
+		fprintf(stderr, "kite-pingpong: -m: no path given\n");
+		return -1;
+	}
+	return 0;
 }
 
 static int parse(int argc, char **argv, struct opts *o, bool *device)
@@ -383,12 +490,8 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 		case 'n': o->iters = arg_ulong("kite-pingpong", 'n', optarg, 1, 1000000000); break;
 		case 'W': o->warmup = arg_ulong("kite-pingpong", 'W', optarg, 0, 1000000000); break;
 		case 'm':
-			o->desc = !strcmp(optarg, "desc") || !strcmp(optarg, "both");
-			o->pio = !strcmp(optarg, "pio") || !strcmp(optarg, "both");
-			if (!o->desc && !o->pio) {
-				fprintf(stderr, "kite-pingpong: mode is desc, pio or both\n");
+			if (parse_modes(optarg, o))
 				return -1;
-			}
 			break;
 		case 'l': o->size = (unsigned int)arg_ulong("kite-pingpong", 'l', optarg, 60, 248); break;
 		case 'q': o->queue = (unsigned int)arg_ulong("kite-pingpong", 'q', optarg, 0,
@@ -439,8 +542,9 @@ int main(int argc, char **argv)
 	const char *env_dev = getenv("KITE_DEV");
 	struct opts o = { .dev = env_dev ? env_dev : "emu:/tmp/kite-emu.sock",
 			  .iters = 1000000, .warmup = 10000,
-			  .size = 64, .cpu = -1, .peer_cpu = 1, .desc = true, .pio = true };
-	struct result res[3];
+			  .size = 64, .cpu = -1, .peer_cpu = 1, .desc = true, .pio = true,
+			  .stream = true, .stream_auto = true };
+	struct result res[4];
 	bool device = true;
 	double tsc_ns, clk_ns;
 	uint64_t *s;

@@ -218,19 +218,20 @@ static int kmod_queue_start(struct kite_dev *dev, const struct kite_hw_queue_cfg
 		.size = sizeof(qs), .qid = c->qid, .port = c->port, .tx_log2 = c->tx_log2,
 		.rx_log2 = c->rx_log2, .rx_buf_size = c->rx_buf_size, .tx_ring = c->tx_ring,
 		.tx_cq = c->tx_cq, .rx_ring = c->rx_ring, .rx_cq = c->rx_cq, .pio_cq = c->pio_cq,
-		.flags = c->rxs_log2 ? KITE_IOC_QUEUE_RX_STREAM : 0, .rxs_log2 = c->rxs_log2,
-		.rxs_ring = c->rxs_ring,
+		.flags = (c->rxs_log2 ? KITE_IOC_QUEUE_RX_STREAM : 0) |
+			 (c->pio_direct ? KITE_IOC_QUEUE_PIO_DIRECT : 0),
+		.rxs_log2 = c->rxs_log2, .rxs_ring = c->rxs_ring,
 	};
-	/* a descriptor queue in the 1.0 layout: a kite.ko older than stream rings knows it */
-	unsigned long cmd = c->rxs_log2 ? KITE_IOC_QUEUE_START : KITE_IOC_QUEUE_START_V1;
+	/* a 1.0 queue in the 1.0 layout: a kite.ko that predates contract 1.3 knows it */
+	unsigned long cmd = qs.flags ? KITE_IOC_QUEUE_START : KITE_IOC_QUEUE_START_V1;
 
-	if (!c->rxs_log2)
+	if (!qs.flags)
 		qs.size = KITE_IOC_QUEUE_START_SIZE_V1;
 	if (ioctl(priv(dev)->fd, cmd, &qs) == 0)
 		return 0;
 	if (errno == ENOTTY)
-		return kite_err(-EOPNOTSUPP, "queue %u: this kite.ko predates RX stream rings "
-				"(load the kite.ko built with this libkite)", c->qid);
+		return kite_err(-EOPNOTSUPP, "queue %u: this kite.ko predates contract 1.3 "
+				"queues (load the kite.ko built with this libkite)", c->qid);
 	/* kite.ko has stopped it again, which clears Q_STATUS: the cause is in its log */
 	if (errno == EIO)
 		return kite_err(-EIO, "queue %u: the card refused to start it (kite.ko logged "

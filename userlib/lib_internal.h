@@ -153,6 +153,7 @@ struct kite_queue {
 	struct kite_cqe *piocq;
 	volatile uint32_t *db_pio;
 	uint32_t pio_tail, pio_clean;
+	bool pio_direct;		/* §4.4: no doorbell, the header's sequence number */
 	uint64_t pio_cookie[KITE_PIO_SLOTS];
 	uint16_t pio_flags[KITE_PIO_SLOTS];
 	/* RX stream ring (hw-spec §5.4), for a KITE_QUEUE_RX_STREAM queue */

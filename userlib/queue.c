@@ -30,9 +30,13 @@ static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *o)
 	if (o->size != sizeof(*o))
 		return kite_err(-EINVAL, "opts->size %u: this libkite "
 				"knows struct kite_queue_opts of %zu bytes", o->size, sizeof(*o));
-	if (o->flags & ~KITE_QUEUE_RX_STREAM || o->rsvd)
+	if (o->flags & ~(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT) || o->rsvd)
 		return kite_err(-EINVAL, "unknown flags 0x%x (or rsvd set)",
-				o->flags & ~KITE_QUEUE_RX_STREAM);
+				o->flags & ~(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT));
+	if (o->flags & KITE_QUEUE_PIO_DIRECT && !(dev->info.features & KITE_FEATURE_PIO_DIRECT))
+		return kite_err(-EOPNOTSUPP, "the card (contract %u.%u) has no direct PIO "
+				"(hw-spec §4.4, v1.3)", dev->info.version_major,
+				dev->info.version_minor);
 	if (!(o->flags & KITE_QUEUE_RX_STREAM))
 		return b ? kite_err(-EINVAL, "rx_stream_bytes without "
 				    "KITE_QUEUE_RX_STREAM") : 0;
@@ -85,6 +89,7 @@ static int queue_start_hw(struct kite_queue *q)
 		.rx_ring = q->rings.iova + q->off_rxr, .rx_cq = q->rings.iova + q->off_rxcq,
 		.pio_cq = q->rings.iova + q->off_piocq,
 		.rxs_log2 = q->rxs_log2, .rxs_ring = q->rxs_mem.iova,
+		.pio_direct = q->pio_direct,
 	};
 	int err;
 
@@ -137,7 +142,7 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 {
 	volatile uint8_t *db;
 	struct kite_queue *q;
-	bool stream;
+	bool stream, q_direct;
 	size_t off;
 	int err;
 
@@ -147,6 +152,7 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 	if (err)
 		return err;
 	stream = opts && (opts->flags & KITE_QUEUE_RX_STREAM);
+	q_direct = opts && (opts->flags & KITE_QUEUE_PIO_DIRECT);
 	err = check_conf(dev, qid, conf, stream);
 	if (err)
 		return err;
@@ -157,6 +163,7 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 	q->dev = dev;
 	q->qid = qid;
 	q->port = conf->port;
+	q->pio_direct = q_direct;
 	q->tx_log2 = ring_log2(conf->tx_ring_size);
 	q->tx_mask = conf->tx_ring_size - 1;
 	q->tx_reap = conf->tx_ring_size / 2 < 32 ? conf->tx_ring_size / 2 : 32;

@@ -19,7 +19,10 @@
 
 /* §2 Version rules: software refuses a card whose major differs. */
 #define KITE_VERSION_MAJOR	1
-/* 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8); 1.3: RX stream rings (§5.4) */
+/*
+ * 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8); 1.3: RX stream
+ * rings (§5.4), direct PIO (§4.4)
+ */
 #define KITE_VERSION_MINOR	3
 #define KITE_MAGIC		0x4b495445	/* "KITE" */
 
@@ -47,7 +50,7 @@
 
 /* Reset values the register table refers to */
 #define KITE_VERSION_RESET	((KITE_VERSION_MAJOR << 16) | KITE_VERSION_MINOR)
-#define KITE_FEATURES_RESET	0x3f
+#define KITE_FEATURES_RESET	0x7f
 #define KITE_CAPS_RESET		(KITE_MAX_PORTS | (KITE_MAX_QUEUES << 8) | \
 				 (KITE_MAX_RING_LOG2 << 16) | (KITE_MAX_FILTERS << 24))
 #define KITE_MAC_RESET		0x026b69746500ULL	/* 02:6b:69:74:65:00 + port */
@@ -112,8 +115,12 @@ static inline __u32 kite_f_ctrl(unsigned int type, unsigned int port, unsigned i
 struct kite_pio_hdr {
 	__le16 len;
 	__le16 flags;		/* KITE_TXD_F_* */
-	__le32 rsvd;
+	__le32 rsvd;		/* 0; with Q_CTRL.PIO_DIRECT (§4.4) the sequence number */
 };
+
+/* §4.4 direct PIO: the sequence number that sends the frame of PIO count i */
+#define KITE_PIO_SEQ(i)		((__u32)(i) + 1)
+#define KITE_PIO_LINE		64	/* the card tracks a slot's writes per line */
 
 /* §5.1 TX descriptor: 16 bytes, four per cache line */
 struct kite_tx_desc {
@@ -156,6 +163,7 @@ enum kite_cqe_status {
 	KITE_CQE_S_BAD_LEN = 2,		/* TX: shorter than 14 or over MTU+18 */
 	KITE_CQE_S_DMA_FAULT = 3,	/* TX: buffer IOVA refused; queue stops */
 	KITE_CQE_S_BAD_DESC = 4,	/* TX: reserved bits set */
+	KITE_CQE_S_TORN = 5,		/* direct PIO: the slot was not whole; not sent (§4.4) */
 };
 
 /* Phase a completion at free-running index i of a 2^log2 ring carries. */

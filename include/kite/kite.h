@@ -202,7 +202,7 @@ KITE_API int kite_queue_open(struct kite_dev *dev, unsigned int qid,
  */
 struct kite_queue_opts {
 	uint32_t size;			/**< sizeof(struct kite_queue_opts) */
-	uint32_t flags;			/**< KITE_QUEUE_RX_STREAM */
+	uint32_t flags;			/**< KITE_QUEUE_RX_STREAM, KITE_QUEUE_PIO_DIRECT */
 	uint32_t rx_stream_bytes;	/**< stream ring: power of two, 64 KiB..2 MiB; 0: 1 MiB */
 	uint32_t rsvd;			/**< 0 */
 };
@@ -216,11 +216,17 @@ struct kite_queue_opts {
  */
 #define KITE_QUEUE_RX_STREAM	0x1
 #define KITE_FEATURE_RX_STREAM	0x20	/**< kite_dev_info.features: stream rings (v1.3) */
+/**
+ * kite_pio_send without a doorbell: the card takes a PIO slot when its
+ * header's sequence number arrives (hw-spec §4.4; KITE_FEATURE_PIO_DIRECT).
+ */
+#define KITE_QUEUE_PIO_DIRECT	0x2
+#define KITE_FEATURE_PIO_DIRECT	0x40	/**< kite_dev_info.features: direct PIO (v1.3) */
 
 /**
  * \brief kite_queue_open with options (opts may be NULL: kite_queue_open).
  * \return as kite_queue_open; -EOPNOTSUPP when the card (or kite.ko) has
- *         no stream rings; -EINVAL for a bad size or flag.
+ *         no stream rings or direct PIO; -EINVAL for a bad size or flag.
  */
 KITE_API int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
 				  const struct kite_queue_conf *conf,
@@ -291,6 +297,9 @@ KITE_API uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, ui
 /**
  * \brief Send a small frame through the queue's PIO window: the frame is
  * written straight to the card, no descriptor or DMA read (hw-spec §4.3).
+ * On a KITE_QUEUE_PIO_DIRECT queue no doorbell either (§4.4): a frame of up
+ * to 56 bytes is one 64-byte write. A slot the card got only in part is
+ * never sent: it completes with status KITE_CQE_S_TORN (a TX report).
  * \param len 14..248 bytes.
  * \param cookie reported with the completion when flags has KITE_PKT_TX_REPORT.
  * \return 0, -EAGAIN (all 8 PIO slots in flight), -EMSGSIZE.

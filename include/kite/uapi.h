@@ -74,6 +74,8 @@ struct kite_ioc_queue_start {
 
 /* hw-spec §5.4 (card feature RX_STREAM): receive into a stream ring; rx_ring and rx_cq unused */
 #define KITE_IOC_QUEUE_RX_STREAM	0x1
+/* hw-spec §4.4 (card feature PIO_DIRECT): PIO slots sent by their sequence number */
+#define KITE_IOC_QUEUE_PIO_DIRECT	0x2
 #define KITE_IOC_QUEUE_START_SIZE_V1	64	/* the 1.0 layout, still accepted */
 
 struct kite_ioc_filter {

@@ -411,7 +411,8 @@ static void qs_stream(struct kite_ioc_queue_start *qs)
 }
 
 static void qs_v1(struct kite_ioc_queue_start *qs) { qs->size = KITE_IOC_QUEUE_START_SIZE_V1; }
-static void qs_flags(struct kite_ioc_queue_start *qs) { qs->flags = 0x2; }
+static void qs_flags(struct kite_ioc_queue_start *qs) { qs->flags = 0x4; }
+static void qs_direct(struct kite_ioc_queue_start *qs) { qs->flags = KITE_IOC_QUEUE_PIO_DIRECT; }
 static void qs_rxs_nostream(struct kite_ioc_queue_start *qs) { qs->rxs_log2 = 20; }
 static void qs_stream_big(struct kite_ioc_queue_start *qs)
 {
@@ -441,6 +442,7 @@ static const struct start_case start_cases[] = {
 	{ "stream queue", qs_stream, 0 },
 	{ "1.0 struct size", qs_v1, 0 },
 	{ "unknown flag", qs_flags, -EINVAL },
+	{ "direct PIO", qs_direct, 0 },
 	{ "stream ring without the flag", qs_rxs_nostream, -EINVAL },
 	{ "stream ring over 2 MiB", qs_stream_big, -EINVAL },
 	{ "stream ring under 64 KiB", qs_stream_small, -EINVAL },
@@ -487,7 +489,10 @@ static void kite_queue_start_check_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), c->want);
 }
 
-/* A card older than 1.3 would ignore Q_CTRL.RX_STREAM and DMA into the RX rings given */
+/*
+ * A card older than 1.3 would ignore Q_CTRL.RX_STREAM and DMA into the RX
+ * rings given, or ignore PIO_DIRECT and wait for doorbells
+ */
 static void kite_queue_start_stream_feature_test(struct kunit *test)
 {
 	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15,
@@ -504,6 +509,10 @@ static void kite_queue_start_stream_feature_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
 	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), 0);
 	qs_stream(&qs);
+	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
+	qs = good_start();
+	qs_direct(&qs);
+	lim.features = KITE_FEATURES_RESET & ~KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT);
 	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
 }
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * RX stream rings (hw-spec §5.4) through libkite and kite-emu in one process,
- * the model in step mode: records in place, pads at the wrap, frames over
- * many chunks, jumbo frames, credits running out (dropped and counted,
- * nothing overwritten), held frames, a forged credit, reset mid-stream,
- * stream and descriptor queues side by side, and a card without the feature.
+ * Contract 1.3's fast path through libkite and kite-emu in one process, the
+ * model in step mode. RX stream rings (hw-spec §5.4): records in place, pads
+ * at the wrap, frames over many chunks, jumbo frames, credits running out
+ * (dropped and counted, nothing overwritten), held frames, forged headers and
+ * credits, reset mid-stream, stream and descriptor queues side by side.
+ * Direct PIO (§4.4): no doorbell, torn and stale slots never sent, slots
+ * cleared at start. And a card without either feature.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,16 +27,21 @@
 #define TXQ 0	/* sends on port 0; the loopback brings the frames back */
 #define SQ 1	/* the stream queue: port 0's default */
 
-static struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes)
+static struct kite_queue *open_opts(struct fx *f, unsigned int qid, uint32_t flags,
+				    uint32_t bytes)
 {
 	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = KITE_QUEUE_RX_STREAM,
-				     .rx_stream_bytes = bytes };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = flags, .rx_stream_bytes = bytes };
 	struct kite_queue *q = NULL;
 
 	if (kite_queue_open_opts(f->dev, qid, &c, &o, &q))
 		fail_msg("kite_queue_open_opts(%u): %s", qid, kite_last_error());
 	return q;
+}
+
+static struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes)
+{
+	return open_opts(f, qid, KITE_QUEUE_RX_STREAM, bytes);
 }
 
 /* Send one frame and let the model carry it; the sender's buffer comes back. */
@@ -445,7 +452,167 @@ static void test_stream_opts_errors(void **state)
 	assert_non_null(strstr(kite_last_error(), "kite_queue_open_opts: RX ring size 0"));
 }
 
-/* A card of contract 1.2 has no stream rings: refused, and named. */
+/* ---- direct PIO (§4.4) --------------------------------------------------------- */
+
+#define DIRECT (KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT)
+
+static void pio_frame(uint8_t *buf, uint16_t len, uint64_t seq)
+{
+	frame_fill(buf, len, MAC0, MAC0, seq);
+}
+
+/* Every length 14..248, byte-exact, and DB_PIO_TAIL never written. */
+static void test_pio_direct(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_opts(f, SQ, DIRECT, 0);
+	struct kite_queue_hw_stats hs;
+	struct kite_rx_frame fr;
+	uint8_t buf[KITE_PIO_MAX_FRAME];
+	uint16_t len;
+	uint64_t seq = 0;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	for (len = KITE_MIN_FRAME; len <= KITE_PIO_MAX_FRAME; len++, seq++) {
+		pio_frame(buf, len, seq);
+		assert_int_equal(kite_pio_send(q, buf, len, 0, seq), 0);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+		assert_int_equal(fr.len, len);
+		assert_memory_equal(fr.data, buf, len);
+		kite_tx_reap(q);
+	}
+	assert_int_equal(*(volatile uint32_t *)q->db_pio, 0);	/* no doorbell */
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.pio_pkts, seq);
+	assert_int_equal(hs.tx_errors, 0);
+	kite_queue_close(q);
+}
+
+/* Write slot `count` by hand: the header, and only the lines in `lines` (bit k: line k). */
+static void slot_write(struct kite_queue *q, uint32_t count, const uint8_t *frame, uint16_t len,
+		       uint32_t seq, unsigned int lines)
+{
+	uint8_t *slot = q->pio + (count % KITE_PIO_SLOTS) * KITE_PIO_SLOT_SIZE;
+	unsigned int off;
+
+	for (off = KITE_PIO_HDR_SIZE; off < KITE_PIO_HDR_SIZE + (unsigned int)len; off++)
+		if (lines & (1u << (off / KITE_PIO_LINE)))
+			slot[off] = frame[off - KITE_PIO_HDR_SIZE];
+	__atomic_store_n((uint64_t *)slot, len | (uint64_t)seq << 32, __ATOMIC_RELEASE);
+}
+
+/*
+ * A slot whose header arrived without all of the frame (a write-combining
+ * buffer flushed in pieces) is never sent: it completes TORN, and the next
+ * frame goes out normally.
+ */
+static void test_pio_direct_torn(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_opts(f, SQ, DIRECT, 0);
+	struct kite_queue_hw_stats hs;
+	struct kite_port_stats ps;
+	struct kite_tx_report rep;
+	struct kite_rx_frame fr;
+	uint8_t buf[KITE_PIO_MAX_FRAME];
+	unsigned int k;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	/* a good frame first, so each slot's lines hold an earlier frame's bytes */
+	for (k = 0; k < KITE_PIO_SLOTS; k++) {
+		pio_frame(buf, 240, k);
+		assert_int_equal(kite_pio_send(q, buf, 240, 0, k), 0);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+		kite_tx_reap(q);
+	}
+	/* header and line 0 only, of a 200-byte frame: lines 1-3 never came */
+	pio_frame(buf, 200, 99);
+	slot_write(q, q->pio_tail, buf, 200, KITE_PIO_SEQ(q->pio_tail), 0x1);
+	q->pio_cookie[q->pio_tail % KITE_PIO_SLOTS] = 99;
+	q->pio_tail++;
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 0);	/* nothing went out */
+	kite_tx_reap(q);
+	assert_int_equal(kite_tx_reports(q, &rep, 1), 1);
+	assert_int_equal(rep.status, KITE_CQE_S_TORN);
+	assert_int_equal(rep.cookie, 99);
+	/* the header alone, the frame's first bytes missing too */
+	slot_write(q, q->pio_tail, buf, 40, KITE_PIO_SEQ(q->pio_tail), 0);
+	q->pio_tail++;
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 0);
+	kite_tx_reap(q);
+	assert_int_equal(kite_tx_reports(q, &rep, 1), 1);
+	assert_int_equal(rep.status, KITE_CQE_S_TORN);
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.tx_errors, 2);
+	assert_int_equal(kite_port_stats(f->dev, 0, &ps), 0);
+	assert_int_equal(ps.tx_pkts, KITE_PIO_SLOTS);
+	/* whole again: sent */
+	pio_frame(buf, 200, 100);
+	assert_int_equal(kite_pio_send(q, buf, 200, 0, 100), 0);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	assert_memory_equal(fr.data, buf, 200);
+	kite_queue_close(q);
+}
+
+/* A header with another sequence number (stale, or ahead) is not taken. */
+static void test_pio_direct_stale_seq(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_opts(f, SQ, DIRECT, 0);
+	struct kite_rx_frame fr;
+	uint8_t buf[64];
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	pio_frame(buf, 64, 5);
+	slot_write(q, 0, buf, 64, KITE_PIO_SEQ(0) + KITE_PIO_SLOTS, 0xf);	/* a lap ahead */
+	kite_emu_step(f->emu);
+	slot_write(q, 0, buf, 64, 0, 0xf);	/* what a cleared slot holds */
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 0);
+	assert_int_equal(kite_pio_send(q, buf, 64, 0, 5), 0);	/* the right one: once */
+	kite_emu_step(f->emu);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 4), 1);
+	assert_memory_equal(fr.data, buf, 64);
+	kite_queue_close(q);
+}
+
+/*
+ * What a stopped queue's slots hold (a process killed after writing one, a
+ * reset) is not sent when the queue starts again: the card clears its slots.
+ */
+static void test_pio_direct_start_clears(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_opts(f, SQ, DIRECT, 0);
+	struct kite_queue_hw_stats hs;
+	struct kite_rx_frame fr;
+	uint8_t buf[64];
+
+	assert_int_equal(kite_reset(f->dev), 0);	/* the queue stops */
+	pio_frame(buf, 64, 1);
+	slot_write(q, 0, buf, 64, KITE_PIO_SEQ(0), 0xf);	/* whole, for count 0 */
+	assert_int_equal(kite_queue_restart(q), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	kite_emu_step(f->emu);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 0);
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.tx_pkts + hs.tx_errors, 0);
+	pio_frame(buf, 64, 2);
+	assert_int_equal(kite_pio_send(q, buf, 64, 0, 2), 0);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	assert_true(frame_check(fr.data, 64, 2));
+	kite_queue_close(q);
+}
+
+/* A card of contract 1.2 has no stream rings nor direct PIO: refused, and named. */
 static void test_stream_old_card(void **state)
 {
 	struct fx *f = *state;
@@ -459,6 +626,9 @@ static void test_stream_old_card(void **state)
 	assert_false(in.features & KITE_FEATURE_RX_STREAM);
 	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EOPNOTSUPP);
 	assert_non_null(strstr(kite_last_error(), "(contract 1.2) has no RX stream rings"));
+	o.flags = KITE_QUEUE_PIO_DIRECT;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EOPNOTSUPP);
+	assert_non_null(strstr(kite_last_error(), "(contract 1.2) has no direct PIO"));
 	q = open_q(f, SQ, 0, 64, 64);	/* the 1.0 path works */
 	kite_queue_close(q);
 }
@@ -479,9 +649,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_reset, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_mixed_queues, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_opts_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pio_direct, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pio_direct_torn, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pio_direct_stale_seq, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pio_direct_start_clears, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_old_card, fx_setup_v12, fx_teardown),
 	};
 
-	return cmocka_run_group_tests_name("RX stream rings (libkite+kite-emu, step mode)",
+	return cmocka_run_group_tests_name("contract 1.3 fast path (libkite+kite-emu, step mode)",
 					   tests, NULL, NULL);
 }
