@@ -90,9 +90,9 @@ static void *ring_ptr(struct kite_emu *e, unsigned int qid, unsigned int k,
 
 static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 {
-	static const unsigned int reg[6] = {
+	static const unsigned int reg[7] = {
 		KITE_R_Q_TX_RING, KITE_R_Q_TX_CQ, KITE_R_Q_RX_RING, KITE_R_Q_RX_CQ,
-		KITE_R_Q_PIO_CQ, KITE_R_Q_RXS_RING,
+		KITE_R_Q_PIO_CQ, KITE_R_Q_RXS_RING, KITE_R_Q_TX_WB,
 	};
 	struct emu_queue *q = &e->q[qid];
 	unsigned int k, txl = KITE_FGET(KITE_Q_CTRL_TX_LOG2, ctrl);
@@ -101,6 +101,7 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	/* §5.4: a card older than 1.3 ignores the bit (§2, bits it does not define) */
 	bool stream = KITE_FGET(KITE_Q_CTRL_RX_STREAM, ctrl) && !emu_old_contract(e, 3);
 	bool direct = KITE_FGET(KITE_Q_CTRL_PIO_DIRECT, ctrl) && !emu_old_contract(e, 3);
+	bool wb = KITE_FGET(KITE_Q_CTRL_TX_WB, ctrl) && !emu_old_contract(e, 3);
 	uint32_t sl = stream ? r32(e, KITE_R_AT(Q_RXS_LOG2, qid)) : 0;
 	bool ok = true;
 
@@ -115,7 +116,7 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 	/* whose memory this run may reach: the claimer's, or a VM's when unclaimed */
 	q->dma_owner = q->owner != EMU_NO_OWNER ? q->owner :
 		       e->cfg.guest_ram_file ? EMU_OWNER_GUEST : EMU_NO_OWNER;
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < 7; k++)
 		q->ring_iova[k] = r64(e, KITE_R_Q_CTRL + qid * KITE_R_Q_CTRL_STRIDE +
 				      reg[k] - KITE_R_Q_CTRL);
 	q->txr = ring_ptr(e, qid, 0, (16ULL << txl), KITE_FAULT_INFO_SOURCE_TX_DESC, &ok);
@@ -130,6 +131,9 @@ static void queue_start(struct kite_emu *e, unsigned int qid, uint32_t ctrl)
 		q->rxcq = ring_ptr(e, qid, 3, (16ULL << rxl), KITE_FAULT_INFO_SOURCE_RX_CQ, &ok);
 	}
 	q->piocq = ring_ptr(e, qid, 4, 16 * KITE_PIO_SLOTS, KITE_FAULT_INFO_SOURCE_PIO_CQ, &ok);
+	q->tx_wb = wb ? ring_ptr(e, qid, 6, KITE_RING_ALIGN, KITE_FAULT_INFO_SOURCE_TX_WB, &ok) :
+		   NULL;
+	q->tx_failed = 0;
 	if (!ok) {
 		emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
 		return;
@@ -280,7 +284,8 @@ void emu_reset(struct kite_emu *e)
 				v &= ~KITE_FMASK(KITE_ID_FEATURES_COPY_FILTERS);
 			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 3))
 				v &= ~(KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) |
-				       KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT));
+				       KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT) |
+				       KITE_FMASK(KITE_ID_FEATURES_TX_WB));
 			if (r->bits == 64)
 				w64(e, off, v);
 			else

@@ -318,8 +318,11 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 			status = f ? port_send(e, q, f, len) : KITE_CQE_S_DMA_FAULT;
 		}
 		queue_count_tx(e, qid, status, len);
-		cqe_write(q, &q->txcq[i], e->now, len, q->tx_head, KITE_CQE_NO_FILTER, status,
-			  KITE_CQE_F_TS | KITE_CQE_PHASE(q->tx_head, q->tx_log2));
+		/* §6.4: with write-back, a completion only when asked for or failed */
+		if (!q->tx_wb || status != KITE_CQE_S_OK || (d->flags & KITE_TXD_F_TS))
+			cqe_write(q, &q->txcq[i], e->now, len, q->tx_head, KITE_CQE_NO_FILTER,
+				  status, KITE_CQE_F_TS | KITE_CQE_PHASE(q->tx_head, q->tx_log2));
+		q->tx_failed += status != KITE_CQE_S_OK;
 		q->tx_head++;
 		if (!f && status == KITE_CQE_S_DMA_FAULT) {
 			emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_TX_BUF, addr, len);
@@ -327,6 +330,11 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 		}
 	}
 	w32(e, KITE_R_AT(Q_TX_HEAD, qid), q->tx_head);
+	if (q->tx_wb && done) {	/* §6.4: after the completions it counts */
+		__atomic_store_n(q->tx_wb, q->tx_head | (uint64_t)q->tx_failed << 32,
+				 __ATOMIC_RELEASE);
+		bus_write(q, 8);
+	}
 	return done;
 }
 

@@ -60,7 +60,7 @@ struct emu_queue {
 	uint32_t rx_buf_size;
 	uint32_t tx_head, rx_head, pio_head;
 	uint32_t rx_tail;	/* last RX doorbell value seen */
-	uint64_t ring_iova[6];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ, RX stream */
+	uint64_t ring_iova[7];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ, RX stream, TX WB */
 	struct kite_tx_desc *txr;
 	struct kite_cqe *txcq;
 	struct kite_rx_desc *rxr;
@@ -71,6 +71,8 @@ struct emu_queue {
 	uint32_t rxs_head;	/* chunks written, pads included (free-running) */
 	uint32_t rxs_credit;	/* DB_RXS_CREDIT as last read */
 	bool pio_direct;	/* §4.4: slots taken by their header's sequence number */
+	uint64_t *tx_wb;	/* §6.4 TX write-back word, or NULL: a completion each */
+	uint32_t tx_failed;	/* descriptors finished with a non-zero status (write-back) */
 	uint8_t *db;		/* this queue's BAR2 page */
 	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
 	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */

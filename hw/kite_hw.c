@@ -168,12 +168,15 @@ int kite_hw_queue_start(struct kite_hw *hw, const struct kite_hw_queue_cfg *c)
 		wr64(hw, KITE_R_AT(Q_RXS_RING, q), c->rxs_ring);
 		wr32(hw, KITE_R_AT(Q_RXS_LOG2, q), c->rxs_log2);
 	}
+	if (c->tx_wb)		/* §6.4, likewise */
+		wr64(hw, KITE_R_AT(Q_TX_WB, q), c->tx_wb);
 	wr32(hw, KITE_R_AT(Q_CTRL, q),
 	     (__u32)(KITE_FPREP(KITE_Q_CTRL_ENABLE, 1) | KITE_FPREP(KITE_Q_CTRL_PORT, c->port) |
 		     KITE_FPREP(KITE_Q_CTRL_TX_LOG2, c->tx_log2) |
 		     KITE_FPREP(KITE_Q_CTRL_RX_LOG2, c->rx_log2) |
 		     KITE_FPREP(KITE_Q_CTRL_RX_STREAM, !!c->rxs_log2) |
-		     KITE_FPREP(KITE_Q_CTRL_PIO_DIRECT, !!c->pio_direct)));
+		     KITE_FPREP(KITE_Q_CTRL_PIO_DIRECT, !!c->pio_direct) |
+		     KITE_FPREP(KITE_Q_CTRL_TX_WB, !!c->tx_wb)));
 	err = wait_reg(hw, KITE_R_AT(Q_STATUS, q), run_or_error, 0, UNTIL_ANY,
 		       KITE_T_QUEUE_START_US, &v);
 	if (err) {

@@ -56,6 +56,7 @@ struct kite_hw_queue_cfg {
 	unsigned int rxs_log2;	/* v1.3 RX stream ring (§5.4): log2 bytes, 0 for none */
 	__u64 rxs_ring;
 	unsigned int pio_direct;	/* v1.3 direct PIO (§4.4) */
+	__u64 tx_wb;			/* v1.3 TX write-back line (§6.4), 0 for none */
 };
 
 /* kite_hw_port_set's default_queue: a queue, or one of these (uapi.h's values) */

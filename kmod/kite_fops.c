@@ -278,6 +278,7 @@ static int ioc_queue_start(struct kite_file *kf, const struct kite_ioc_queue_sta
 		.pio_cq = qs->pio_cq, .rxs_log2 = stream ? qs->rxs_log2 : 0,
 		.rxs_ring = stream ? qs->rxs_ring : 0,
 		.pio_direct = !!(qs->flags & KITE_IOC_QUEUE_PIO_DIRECT),
+		.tx_wb = qs->flags & KITE_IOC_QUEUE_TX_WB ? qs->tx_wb : 0,
 	};
 	struct kite_dev *kd = kf->kd;
 	unsigned int q = qs->qid;

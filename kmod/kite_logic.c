@@ -264,14 +264,15 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 			   const struct kite_owners *o, const struct kite_maps *m,
 			   const void *who)
 {
-	bool stream = qs->flags & KITE_IOC_QUEUE_RX_STREAM;
+	bool stream = qs->flags & KITE_IOC_QUEUE_RX_STREAM, wb = qs->flags & KITE_IOC_QUEUE_TX_WB;
 
 	if ((qs->size != sizeof(*qs) && qs->size != KITE_IOC_QUEUE_START_SIZE_V1) ||
-	    qs->flags & ~(KITE_IOC_QUEUE_RX_STREAM | KITE_IOC_QUEUE_PIO_DIRECT) ||
-	    (!stream && (qs->rxs_log2 || qs->rxs_ring)))
+	    qs->flags & ~KITE_IOC_QUEUE_FLAGS || (!stream && (qs->rxs_log2 || qs->rxs_ring)) ||
+	    (!wb && qs->tx_wb))
 		return -EINVAL;
 	/* a card without the feature would ignore the bit (hw-spec §2) and run another path */
 	if ((stream && !KITE_FGET(KITE_ID_FEATURES_RX_STREAM, lim->features)) ||
+	    (wb && !KITE_FGET(KITE_ID_FEATURES_TX_WB, lim->features)) ||
 	    (qs->flags & KITE_IOC_QUEUE_PIO_DIRECT &&
 	     !KITE_FGET(KITE_ID_FEATURES_PIO_DIRECT, lim->features)))
 		return -EOPNOTSUPP;
@@ -289,7 +290,8 @@ int kite_queue_start_check(const struct kite_ioc_queue_start *qs, const struct k
 		return -EINVAL;
 	if (!ring_ok(m, qs->tx_ring, (u64)sizeof(struct kite_tx_desc) << qs->tx_log2) ||
 	    !ring_ok(m, qs->tx_cq, (u64)sizeof(struct kite_cqe) << qs->tx_log2) ||
-	    !ring_ok(m, qs->pio_cq, (u64)sizeof(struct kite_cqe) * KITE_PIO_SLOTS))
+	    !ring_ok(m, qs->pio_cq, (u64)sizeof(struct kite_cqe) * KITE_PIO_SLOTS) ||
+	    (wb && !ring_ok(m, qs->tx_wb, KITE_RING_ALIGN)))
 		return -EFAULT;
 	if (stream ? !ring_ok(m, qs->rxs_ring, 1ULL << qs->rxs_log2) :
 		     !ring_ok(m, qs->rx_ring, (u64)sizeof(struct kite_rx_desc) << qs->rx_log2) ||

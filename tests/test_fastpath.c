@@ -612,6 +612,180 @@ static void test_pio_direct_start_clears(void **state)
 	kite_queue_close(q);
 }
 
+/* ---- TX write-back and forwarding in place (§6.4) ----------------------------- */
+
+static struct kite_queue *open_wb(struct fx *f, unsigned int qid)
+{
+	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64, .rx_ring_size = 64,
+				     .rx_pool = f->pool };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = KITE_QUEUE_TX_WB };
+	struct kite_queue *q = NULL;
+
+	if (kite_queue_open_opts(f->dev, qid, &c, &o, &q))
+		fail_msg("kite_queue_open_opts(%u): %s", qid, kite_last_error());
+	return q;
+}
+
+/*
+ * A descriptor queue with write-back: buffers come back from the count
+ * alone, the card writes completions only for frames that asked for their
+ * time, and those are reported with it.
+ */
+static void test_tx_wb(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_wb(f, TXQ);
+	struct kite_queue_stats st;
+	struct kite_tx_report rep[64];
+	struct kite_pkt *pk[32];
+	unsigned int round, i, written = 0, nrep = 0;
+
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < 32; i++) {
+			pk[i] = kite_pkt_alloc(f->pool);
+			frame_fill(pk[i]->data, 64, MAC0, MAC0, round * 32 + i);
+			pk[i]->len = 64;
+			pk[i]->cookie = round * 32 + i;
+			pk[i]->flags = i == 7 ? KITE_PKT_TX_REPORT : 0;
+		}
+		assert_int_equal(kite_tx_burst(q, pk, 32), 32);
+		if (round == 0)	/* the first pass over the ring: what did the card write? */
+			for (i = 0; i < 32; i++)
+				written += q->txcq[i].flags != 0;
+		kite_emu_step(f->emu);
+		if (round == 0)
+			for (i = 0; i < 32; i++)
+				written += q->txcq[i].flags != 0;
+		assert_int_equal(kite_tx_reap(q), 32);	/* no default queue: dropped, counted */
+		nrep += kite_tx_reports(q, rep, 64);
+	}
+	assert_int_equal(written, 1);	/* one completion: frame 7's, asked for */
+	assert_int_equal(nrep, 100);
+	assert_int_equal(rep[0].status, 0);
+	assert_int_not_equal(rep[0].ts, 0);
+	assert_int_equal(rep[0].cookie, 99 * 32 + 7);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_pkts, 3200);
+	assert_int_equal(st.tx_bytes, 3200 * 64);
+	assert_int_equal(st.tx_errors, 0);
+	kite_queue_close(q);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/* Frames that did not go out are found, counted and reported, never counted as sent. */
+static void test_tx_wb_failures(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_wb(f, TXQ);
+	struct kite_queue_stats st;
+	struct kite_tx_report rep[8];
+	struct kite_pkt *pk[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		pk[i] = kite_pkt_alloc(f->pool);
+		frame_fill(pk[i]->data, 64, MAC0, MAC0, i);
+		pk[i]->len = i == 3 || i == 5 ? 10 : 64;	/* under 14 bytes: BAD_LEN */
+		pk[i]->cookie = 100 + i;
+	}
+	assert_int_equal(kite_tx_burst(q, pk, 8), 8);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_tx_reap(q), 8);
+	assert_int_equal(kite_tx_reports(q, rep, 8), 2);
+	assert_int_equal(rep[0].cookie, 103);
+	assert_int_equal(rep[0].status, KITE_CQE_S_BAD_LEN);
+	assert_int_equal(rep[1].cookie, 105);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_pkts, 6);
+	assert_int_equal(st.tx_bytes, 6 * 64);
+	assert_int_equal(st.tx_errors, 2);
+	kite_queue_close(q);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+#define FWD_FLAGS (KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB)
+
+/*
+ * A zero-copy forwarder on the pair wire: queue 0 sends on port 0, port 1
+ * takes the frames into queue 1's stream ring, queue 1 forwards them in
+ * place back out of port 1, queue 0 gets them on port 0. Thousands of frames
+ * over a small ring: its chunks come back only once the card sent them.
+ */
+static void test_forward(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
+				     .rx_stream_bytes = 1 << 16 };
+	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
+	struct kite_queue_stats st;
+	struct kite_rx_frame fr[16];
+	struct kite_pkt *p;
+	uint64_t seq, got = 0, bytes = 0;
+
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	for (seq = 0; seq < 5000; seq++) {
+		uint16_t n, len = len_for(seq);
+
+		assert_int_equal(send_seq(f, q0, len, seq), 1);
+		bytes += len;
+		kite_emu_step(f->emu);	/* into queue 1's ring */
+		n = kite_rx_stream(fq, fr, 16);
+		assert_int_equal(n, 1);
+		assert_int_equal(kite_tx_forward(fq, fr, n), 1);
+		/* the next burst gives back what came before; not the unsent record */
+		assert_int_equal(kite_rx_stream(fq, &fr[1], 15), 0);
+		assert_true((int32_t)(*(volatile uint32_t *)fq->db_rxs - fr[0].pos) <= 0);
+		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
+		kite_tx_reap(q0);
+		while (kite_rx_burst(q0, &p, 1)) {
+			assert_int_equal(p->len, len_for(got));
+			assert_true(frame_check(p->data, p->len, got));
+			got++;
+			kite_pkt_free(p);
+		}
+	}
+	assert_int_equal(got, 5000);
+	kite_tx_reap(fq);
+	kite_queue_stats(fq, &st);
+	assert_int_equal(st.tx_pkts, 5000);
+	assert_int_equal(st.tx_bytes, bytes);
+	assert_int_equal(st.rx_pkts, 5000);
+	kite_queue_close(fq);
+	kite_queue_close(q0);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/* Forward each frame once, only from the latest burst, only on a queue that can. */
+static void test_forward_refused(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64);
+	struct kite_queue *fq = open_opts(f, SQ, FWD_FLAGS, 0), *plain = open_stream(f, 2, 0);
+	struct kite_rx_frame fr[4], old;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 64, 1);
+	send_one(f, tx, 64, 2);
+	assert_int_equal(kite_rx_stream(fq, fr, 4), 2);
+	assert_int_equal(kite_tx_forward(fq, &fr[1], 1), 1);
+	assert_int_equal(kite_tx_forward(fq, &fr[0], 1), 0);	/* behind one forwarded */
+	assert_non_null(strstr(kite_last_error(), "kite_tx_forward: queue 1: not a frame of"));
+	assert_int_equal(kite_tx_forward(fq, &fr[1], 1), 0);	/* twice */
+	old = fr[1];
+	kite_emu_step(f->emu);
+	send_one(f, tx, 64, 3);
+	assert_int_equal(kite_rx_stream(fq, fr, 4), 2);	/* the forwarded one, and 3 */
+	assert_int_equal(kite_tx_forward(fq, &old, 1), 0);	/* an older burst */
+	assert_int_equal(kite_tx_forward(plain, fr, 1), 0);
+	assert_non_null(strstr(kite_last_error(), "was not opened with KITE_QUEUE_RX_STREAM and"));
+	kite_queue_close(plain);
+	kite_queue_close(fq);
+	kite_queue_close(tx);
+}
+
 /* A card of contract 1.2 has no stream rings nor direct PIO: refused, and named. */
 static void test_stream_old_card(void **state)
 {
@@ -629,6 +803,9 @@ static void test_stream_old_card(void **state)
 	o.flags = KITE_QUEUE_PIO_DIRECT;
 	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EOPNOTSUPP);
 	assert_non_null(strstr(kite_last_error(), "(contract 1.2) has no direct PIO"));
+	o.flags = KITE_QUEUE_TX_WB;
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EOPNOTSUPP);
+	assert_non_null(strstr(kite_last_error(), "(contract 1.2) has no TX write-back"));
 	q = open_q(f, SQ, 0, 64, 64);	/* the 1.0 path works */
 	kite_queue_close(q);
 }
@@ -654,6 +831,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pio_direct_stale_seq, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pio_direct_start_clears, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_wb, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_wb_failures, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward, fx_setup_pair, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_old_card, fx_setup_v12, fx_teardown),
 	};
 

@@ -219,8 +219,9 @@ static int kmod_queue_start(struct kite_dev *dev, const struct kite_hw_queue_cfg
 		.rx_log2 = c->rx_log2, .rx_buf_size = c->rx_buf_size, .tx_ring = c->tx_ring,
 		.tx_cq = c->tx_cq, .rx_ring = c->rx_ring, .rx_cq = c->rx_cq, .pio_cq = c->pio_cq,
 		.flags = (c->rxs_log2 ? KITE_IOC_QUEUE_RX_STREAM : 0) |
-			 (c->pio_direct ? KITE_IOC_QUEUE_PIO_DIRECT : 0),
-		.rxs_log2 = c->rxs_log2, .rxs_ring = c->rxs_ring,
+			 (c->pio_direct ? KITE_IOC_QUEUE_PIO_DIRECT : 0) |
+			 (c->tx_wb ? KITE_IOC_QUEUE_TX_WB : 0),
+		.rxs_log2 = c->rxs_log2, .rxs_ring = c->rxs_ring, .tx_wb = c->tx_wb,
 	};
 	/* a 1.0 queue in the 1.0 layout: a kite.ko that predates contract 1.3 knows it */
 	unsigned long cmd = qs.flags ? KITE_IOC_QUEUE_START : KITE_IOC_QUEUE_START_V1;

@@ -7,37 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lib_internal.h"
-
-/* The second 8 bytes of a completion: len, index, filter, status, flags. */
-static inline uint64_t cqe_word(const struct kite_cqe *c)
-{
-	return __atomic_load_n((const uint64_t *)((const uint8_t *)c + 8), __ATOMIC_ACQUIRE);
-}
-
-#define CQE_LEN(w)	((uint16_t)(w))
-#define CQE_FILTER(w)	((uint16_t)((w) >> 32))
-#define CQE_STATUS(w)	((uint8_t)((w) >> 48))
-#define CQE_FLAGS(w)	((uint8_t)((w) >> 56))
-
-static inline bool cqe_ready(uint64_t w, uint32_t i, uint32_t log2)
-{
-	return (CQE_FLAGS(w) & KITE_CQE_F_PHASE) == KITE_CQE_PHASE(i, log2);
-}
-
-/*
- * §4.2: descriptors (or the PIO slot) before the doorbell. A write-combined
- * doorbell page needs a store fence on both sides: WC stores pass earlier
- * stores, and sit in the WC buffer until flushed.
- */
-static inline void doorbell(volatile uint32_t *db, uint32_t tail, bool wc)
-{
-	if (wc)
-		__builtin_ia32_sfence();
-	__atomic_store_n(db, tail, __ATOMIC_RELEASE);
-	if (wc)
-		__builtin_ia32_sfence();
-}
+#include "ring_ops.h"
 
 void kite_rx_fill(struct kite_queue *q)
 {
@@ -74,7 +44,6 @@ _Static_assert(__builtin_offsetof(struct kite_pkt, len) == 16 &&
 	       __builtin_offsetof(struct kite_pkt, rx_flags) == 23, "packet metadata word");
 _Static_assert(KITE_RX_TS_VALID == KITE_CQE_F_TS && KITE_RX_PORT1 == KITE_CQE_F_PORT1,
 	       "rx_flags are the completion's flags");
-#define CQE_PHASE_BIT	((uint64_t)KITE_CQE_F_PHASE << 56)
 
 uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 {
@@ -118,118 +87,8 @@ uint16_t kite_rx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 	return i;
 }
 
-/*
- * §5.4 RX stream: records are read in place. Space goes back to the card as
- * a free-running chunk count, coalesced to one doorbell per quarter ring;
- * the previous burst's records are given back when the next burst starts,
- * up to the oldest held one.
- */
-#define RXS_VALID	((uint64_t)KITE_RXS_F_VALID << 56)
-#define RXS_PAD		((uint64_t)KITE_RXS_F_PAD << 56)
-#define RXS_CHUNKS(w)	((uint32_t)((w) >> 16) & 0xffff)
-
-static inline const uint8_t *rxs_rec(const struct kite_queue *q, uint32_t pos)
-{
-	return q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
-}
-
-static inline uint64_t rxs_word(const uint8_t *rec)
-{
-	return __atomic_load_n((const uint64_t *)(rec + 8), __ATOMIC_ACQUIRE);
-}
-
-uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
-{
-	uint32_t pos = q->rxs_pos, done;
-	uint64_t bytes = 0;
-	uint16_t i;
-
-	if (unlikely(!q->rxs))
-		return 0;
-	done = likely(!q->rxs_nholds) ? pos : q->rxs_hold_min;
-	if (done - q->rxs_credited >= q->rxs_batch) {
-		q->rxs_credited = done;
-		doorbell(q->db_rxs, done, q->rxs_wc);
-	}
-	q->rxs_last = pos;
-	for (i = 0; i < n; i++) {
-		const uint8_t *rec = rxs_rec(q, pos);
-		uint64_t w = rxs_word(rec);
-
-		if (!(w & RXS_VALID))
-			break;
-		if (unlikely(w & RXS_PAD)) {	/* the ring's end: the next record is at chunk 0 */
-			pos += RXS_CHUNKS(w);
-			rec = q->rxs;
-			w = rxs_word(rec);
-			if (!(w & RXS_VALID))
-				break;
-		}
-		f[i].data = rec + KITE_RXS_HDR_SIZE;
-		f[i].ts = *(const uint64_t *)rec;
-		f[i].len = (uint16_t)w;
-		f[i].filter = (uint16_t)(w >> 32);
-		f[i].flags = (uint8_t)(w >> 56) & (KITE_RXS_F_TS | KITE_RXS_F_PORT1);
-		f[i].pos = pos;
-		bytes += (uint16_t)w;
-		pos += RXS_CHUNKS(w);
-	}
-	q->rxs_pos = pos;
-	q->stats.rx_pkts += i;
-	q->stats.rx_bytes += bytes;
-	return i;
-}
-
-/* The oldest held record, in ring order from what the card was last given. */
-static void rxs_hold_min(struct kite_queue *q)
-{
-	uint32_t k, min = q->rxs_pos;
-
-	for (k = 0; k < q->rxs_nholds; k++)
-		if (q->rxs_holds[k] - q->rxs_credited < min - q->rxs_credited)
-			min = q->rxs_holds[k];
-	q->rxs_hold_min = min;
-}
-
-int kite_rx_hold(struct kite_queue *q, const struct kite_rx_frame *f)
-{
-	uint32_t k;
-
-	KITE_CALL();
-	KITE_NONNULL(q);
-	KITE_NONNULL(f);
-	if (!q->rxs || f->pos - q->rxs_last >= q->rxs_pos - q->rxs_last)
-		return kite_err(-EINVAL, "queue %u: not a frame of the latest kite_rx_stream "
-				"burst", q->qid);
-	for (k = 0; k < q->rxs_nholds; k++)
-		if (q->rxs_holds[k] == f->pos)
-			return kite_err(-EINVAL, "queue %u: frame held already", q->qid);
-	if (q->rxs_nholds == KITE_RX_HOLDS)
-		return kite_err(-ENOSPC, "queue %u: %u frames held already; release one or "
-				"copy the frame", q->qid, KITE_RX_HOLDS);
-	q->rxs_holds[q->rxs_nholds++] = f->pos;
-	rxs_hold_min(q);
-	return 0;
-}
-
-int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f)
-{
-	uint32_t k;
-
-	KITE_CALL();
-	KITE_NONNULL(q);
-	KITE_NONNULL(f);
-	for (k = 0; k < q->rxs_nholds; k++)
-		if (q->rxs_holds[k] == f->pos) {
-			q->rxs_holds[k] = q->rxs_holds[--q->rxs_nholds];
-			rxs_hold_min(q);
-			return 0;
-		}
-	return kite_err(-EINVAL, "queue %u: frame not held (released already, or the "
-			"queue restarted)", q->qid);
-}
-
-static void report(struct kite_queue *q, uint64_t cookie, uint64_t ts, uint64_t w, bool pio)
+void kite_tx_report_add(struct kite_queue *q, uint64_t cookie, uint64_t ts, uint64_t w,
+			bool pio)
 {
 	struct kite_tx_report *r = &q->reports[q->rep_w++ % KITE_TX_REPORTS];
 
@@ -257,12 +116,12 @@ static unsigned int pio_reap(struct kite_queue *q)
 			break;
 		if (unlikely(CQE_STATUS(w))) {
 			q->stats.tx_errors++;
-			report(q, q->pio_cookie[slot], c->ts, w, true);
+			kite_tx_report_add(q, q->pio_cookie[slot], c->ts, w, true);
 		} else {
 			q->stats.pio_pkts++;
 			q->stats.tx_bytes += CQE_LEN(w);
 			if (q->pio_flags[slot] & KITE_PKT_TX_REPORT)
-				report(q, q->pio_cookie[slot], c->ts, w, true);
+				kite_tx_report_add(q, q->pio_cookie[slot], c->ts, w, true);
 		}
 		clean++;
 		n++;
@@ -299,7 +158,7 @@ static unsigned int tx_reap(struct kite_queue *q)
 				errors++;
 				bytes -= CQE_LEN(w);	/* not sent: count as error only */
 			}
-			report(q, p->cookie, c->ts, w, false);
+			kite_tx_report_add(q, p->cookie, c->ts, w, false);
 		}
 		bytes += (uint16_t)w;
 		if (unlikely(p->pool != pool)) {	/* frames mostly share one pool */
@@ -318,13 +177,23 @@ static unsigned int tx_reap(struct kite_queue *q)
 	q->stats.tx_errors += errors;
 	q->stats.tx_bytes += bytes;
 	q->tx_clean = clean;
+	q->tx_bufs -= clean - start;
 	return clean - start;
+}
+
+/* §6.4: the write-back count where the queue has it, else a completion each */
+static inline unsigned int tx_reap_any(struct kite_queue *q)
+{
+	return q->tx_wb ? kite_tx_reap_wb(q) : tx_reap(q);
 }
 
 unsigned int kite_tx_reap(struct kite_queue *q)
 {
-	return tx_reap(q) + pio_reap(q);
+	return tx_reap_any(q) + pio_reap(q);
 }
+
+_Static_assert((uint64_t)KITE_PKT_TX_REPORT << 15 == (uint64_t)KITE_TXD_F_TS << 16,
+	       "the packet's report flag shifts onto the descriptor's TS flag");
 
 uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 {
@@ -334,7 +203,7 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 	uint16_t i;
 
 	if (q->tx_tail - q->tx_clean >= q->tx_reap)
-		tx_reap(q);
+		tx_reap_any(q);
 	room = mask + 1 - (tail - q->tx_clean);
 	if (unlikely(room < n))
 		n = (uint16_t)room;
@@ -357,9 +226,11 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		p->owner = KITE_OWNER_LIB;
 		ring[(tail + i) & mask] = p;
 		d->addr = p->iova;
-		*(uint64_t *)&d->len = p->len;	/* len; flags and rsvd zero */
+		/* len; flags: TS when the app asked for the time (§6.4); rsvd zero */
+		*(uint64_t *)&d->len = p->len | (uint64_t)(p->flags & KITE_PKT_TX_REPORT) << 15;
 	}
 	if (likely(n)) {
+		q->tx_bufs += n;
 		q->tx_tail = tail + n;
 		doorbell(q->db_tx, q->tx_tail, q->db_wc);
 	}
@@ -444,11 +315,16 @@ unsigned int kite_tx_reports(struct kite_queue *q, struct kite_tx_report *out, u
 /* Queue stopped: what was in flight will never complete. */
 void kite_queue_drop_inflight(struct kite_queue *q)
 {
-	tx_reap(q);
+	tx_reap_any(q);
 	pio_reap(q);
 	q->stats.tx_aborted += (q->tx_tail - q->tx_clean) + (q->pio_tail - q->pio_clean);
-	while (q->tx_clean != q->tx_tail)
-		kite_pkt_recycle(q->tx_pkts[q->tx_clean++ & q->tx_mask]);
+	while (q->tx_clean != q->tx_tail) {
+		struct kite_pkt *p = q->tx_pkts[q->tx_clean++ & q->tx_mask];
+
+		if (p)	/* NULL: a frame forwarded from the stream ring */
+			kite_pkt_recycle(p);
+	}
+	q->tx_bufs = q->fwd_inflight = 0;
 	while (q->rx_head != q->rx_tail)
 		kite_pkt_recycle(q->rx_pkts[q->rx_head++ & q->rx_mask]);
 	q->pio_clean = q->pio_tail;

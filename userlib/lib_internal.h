@@ -148,6 +148,10 @@ struct kite_queue {
 	uint32_t tx_reap;		/* reap once this many are in flight */
 	uint16_t tx_holder;		/* KITE_PKT_HOLDER(APP, this device's tag) */
 	bool db_wc;
+	/* §6.4 TX write-back (stream.c), when the queue has it */
+	const uint64_t *tx_wb;		/* the card's word: finished, failed */
+	uint32_t tx_failed_seen;	/* its failed count as last reaped */
+	uint32_t tx_bufs;		/* pool buffers in flight (the rest: forwarded) */
 	/* PIO */
 	uint8_t *pio __attribute__((aligned(64)));
 	struct kite_cqe *piocq;
@@ -168,6 +172,13 @@ struct kite_queue {
 	uint32_t rxs_hold_min;		/* the oldest held record, when rxs_nholds */
 	bool rxs_wc;
 	uint32_t rxs_holds[KITE_RX_HOLDS];
+	/* frames forwarded in place (kite_tx_forward): their chunks wait for the card */
+	uint32_t fwd_inflight;		/* forwarded, not yet reaped */
+	uint32_t fwd_floor;		/* chunks before this are free of forwarded frames */
+	uint32_t fwd_next;		/* end of the newest forwarded record */
+	uint32_t *fwd_end;		/* per TX slot: the end of the record it sends */
+	uint64_t *fwd_bytes;		/* per TX slot: bytes forwarded up to it (running) */
+	uint64_t fwd_sum, fwd_sum_done;	/* bytes forwarded: queued, reaped */
 
 	struct kite_queue_stats stats;
 	struct kite_tx_report reports[KITE_TX_REPORTS];
@@ -177,7 +188,7 @@ struct kite_queue {
 	struct kite_dev *dev;
 	unsigned int qid, port;
 	struct kite_dma rings;
-	size_t off_txcq, off_rxr, off_rxcq, off_piocq;
+	size_t off_txcq, off_rxr, off_rxcq, off_piocq, off_txwb;
 	struct kite_dma rxs_mem;	/* the stream ring's memory, or none */
 	unsigned int rxs_log2;		/* 0: a descriptor queue */
 };
@@ -264,6 +275,10 @@ KITE_HIDDEN int kite_dma_map_physical(struct kite_dma *m, const char *who);
 /* datapath.c */
 KITE_HIDDEN void kite_queue_drop_inflight(struct kite_queue *q);
 KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
+/* stream.c: TX completions from the write-back count (§6.4) */
+KITE_HIDDEN unsigned int kite_tx_reap_wb(struct kite_queue *q);
+KITE_HIDDEN uint16_t kite_tx_forward_refuse(const struct kite_queue *q,
+					    const struct kite_rx_frame *f);
 
 /* backends */
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_emu;

@@ -23,6 +23,8 @@ static int check_ring_size(struct kite_dev *dev, const char *which, unsigned int
 	return 0;
 }
 
+#define QUEUE_FLAGS	(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT | KITE_QUEUE_TX_WB)
+
 static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *o)
 {
 	uint32_t b = o->rx_stream_bytes;
@@ -30,9 +32,12 @@ static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *o)
 	if (o->size != sizeof(*o))
 		return kite_err(-EINVAL, "opts->size %u: this libkite "
 				"knows struct kite_queue_opts of %zu bytes", o->size, sizeof(*o));
-	if (o->flags & ~(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT) || o->rsvd)
-		return kite_err(-EINVAL, "unknown flags 0x%x (or rsvd set)",
-				o->flags & ~(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT));
+	if (o->flags & ~QUEUE_FLAGS || o->rsvd)
+		return kite_err(-EINVAL, "unknown flags 0x%x (or rsvd set)", o->flags & ~QUEUE_FLAGS);
+	if (o->flags & KITE_QUEUE_TX_WB && !(dev->info.features & KITE_FEATURE_TX_WB))
+		return kite_err(-EOPNOTSUPP, "the card (contract %u.%u) has no TX write-back "
+				"(hw-spec §6.4, v1.3)", dev->info.version_major,
+				dev->info.version_minor);
 	if (o->flags & KITE_QUEUE_PIO_DIRECT && !(dev->info.features & KITE_FEATURE_PIO_DIRECT))
 		return kite_err(-EOPNOTSUPP, "the card (contract %u.%u) has no direct PIO "
 				"(hw-spec §4.4, v1.3)", dev->info.version_major,
@@ -90,6 +95,7 @@ static int queue_start_hw(struct kite_queue *q)
 		.pio_cq = q->rings.iova + q->off_piocq,
 		.rxs_log2 = q->rxs_log2, .rxs_ring = q->rxs_mem.iova,
 		.pio_direct = q->pio_direct,
+		.tx_wb = q->tx_wb ? q->rings.iova + q->off_txwb : 0,
 	};
 	int err;
 
@@ -102,6 +108,9 @@ static int queue_start_hw(struct kite_queue *q)
 		q->rxs_pos = q->rxs_credited = q->rxs_last = 0;
 		q->rxs_nholds = 0;
 	}
+	q->tx_failed_seen = q->tx_bufs = q->fwd_inflight = 0;
+	q->fwd_next = 0;
+	q->fwd_sum = q->fwd_sum_done = 0;
 	err = q->dev->ops->queue_start(q->dev, &c);
 	if (err)
 		return err;
@@ -116,6 +125,8 @@ static void queue_free(struct kite_queue *q)
 	kite_dma_free(q->dev, &q->rxs_mem);
 	free(q->rx_pkts);
 	free(q->tx_pkts);
+	free(q->fwd_end);
+	free(q->fwd_bytes);
 	free(q);
 }
 
@@ -142,7 +153,7 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 {
 	volatile uint8_t *db;
 	struct kite_queue *q;
-	bool stream, q_direct;
+	bool stream, q_direct, wb;
 	size_t off;
 	int err;
 
@@ -153,6 +164,7 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		return err;
 	stream = opts && (opts->flags & KITE_QUEUE_RX_STREAM);
 	q_direct = opts && (opts->flags & KITE_QUEUE_PIO_DIRECT);
+	wb = opts && (opts->flags & KITE_QUEUE_TX_WB);
 	err = check_conf(dev, qid, conf, stream);
 	if (err)
 		return err;
@@ -178,7 +190,12 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		q->rx_refill = conf->rx_ring_size / 4 < 32 ? conf->rx_ring_size / 4 : 32;
 		q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
 	}
-	if ((!stream && !q->rx_pkts) || !q->tx_pkts) {
+	if (stream && wb) {	/* kite_tx_forward's record of each TX slot */
+		q->fwd_end = calloc(conf->tx_ring_size, sizeof(*q->fwd_end));
+		q->fwd_bytes = calloc(conf->tx_ring_size, sizeof(*q->fwd_bytes));
+	}
+	if ((!stream && !q->rx_pkts) || !q->tx_pkts ||
+	    (stream && wb && (!q->fwd_end || !q->fwd_bytes))) {
 		queue_free(q);
 		return kite_err(-ENOMEM, "out of memory for ring state");
 	}
@@ -197,6 +214,9 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		off += sizeof(struct kite_cqe) << q->rx_log2;
 	q->off_piocq = off;
 	off += sizeof(struct kite_cqe) * KITE_PIO_SLOTS;
+	q->off_txwb = off;		/* §6.4: one 64-byte line */
+	if (wb)
+		off += KITE_RING_ALIGN;
 	err = kite_dma_alloc(dev, off, &q->rings);
 	if (!err && stream)
 		err = stream_alloc(q, opts->rx_stream_bytes);
@@ -211,6 +231,8 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		q->rxcq = (void *)((uint8_t *)q->rings.va + q->off_rxcq);
 	}
 	q->piocq = (void *)((uint8_t *)q->rings.va + q->off_piocq);
+	if (wb)
+		q->tx_wb = (const uint64_t *)((uint8_t *)q->rings.va + q->off_txwb);
 	err = dev->ops->queue_claim(dev, qid, &db);
 	if (err) {
 		queue_free(q);

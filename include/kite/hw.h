@@ -21,7 +21,7 @@
 #define KITE_VERSION_MAJOR	1
 /*
  * 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8); 1.3: RX stream
- * rings (§5.4), direct PIO (§4.4)
+ * rings (§5.4), direct PIO (§4.4), TX write-back (§6.4)
  */
 #define KITE_VERSION_MINOR	3
 #define KITE_MAGIC		0x4b495445	/* "KITE" */
@@ -50,7 +50,7 @@
 
 /* Reset values the register table refers to */
 #define KITE_VERSION_RESET	((KITE_VERSION_MAJOR << 16) | KITE_VERSION_MINOR)
-#define KITE_FEATURES_RESET	0x7f
+#define KITE_FEATURES_RESET	0xff
 #define KITE_CAPS_RESET		(KITE_MAX_PORTS | (KITE_MAX_QUEUES << 8) | \
 				 (KITE_MAX_RING_LOG2 << 16) | (KITE_MAX_FILTERS << 24))
 #define KITE_MAC_RESET		0x026b69746500ULL	/* 02:6b:69:74:65:00 + port */
@@ -131,6 +131,11 @@ struct kite_tx_desc {
 };
 
 #define KITE_TXD_F_TS		0x0001	/* timestamp requested (always given in v1.0) */
+
+/* §6.4 TX write-back word: finished descriptors, and those of them that failed */
+#define KITE_TX_WB_HEAD(w)	((__u32)(w))
+#define KITE_TX_WB_ERRORS(w)	((__u32)((w) >> 32))
+#define KITE_TX_WB_EVERY	64	/* the card writes the word at least this often */
 
 /* §5.2 RX descriptor: 8 bytes, a buffer of Q_RX_BUF_SIZE bytes */
 struct kite_rx_desc {

@@ -202,7 +202,7 @@ KITE_API int kite_queue_open(struct kite_dev *dev, unsigned int qid,
  */
 struct kite_queue_opts {
 	uint32_t size;			/**< sizeof(struct kite_queue_opts) */
-	uint32_t flags;			/**< KITE_QUEUE_RX_STREAM, KITE_QUEUE_PIO_DIRECT */
+	uint32_t flags;			/**< KITE_QUEUE_RX_STREAM, _PIO_DIRECT, _TX_WB */
 	uint32_t rx_stream_bytes;	/**< stream ring: power of two, 64 KiB..2 MiB; 0: 1 MiB */
 	uint32_t rsvd;			/**< 0 */
 };
@@ -222,11 +222,18 @@ struct kite_queue_opts {
  */
 #define KITE_QUEUE_PIO_DIRECT	0x2
 #define KITE_FEATURE_PIO_DIRECT	0x40	/**< kite_dev_info.features: direct PIO (v1.3) */
+/**
+ * TX buffers reclaimed from one count the card writes per batch instead of
+ * a completion per frame (hw-spec §6.4; KITE_FEATURE_TX_WB). With
+ * KITE_QUEUE_RX_STREAM it allows kite_tx_forward.
+ */
+#define KITE_QUEUE_TX_WB	0x4
+#define KITE_FEATURE_TX_WB	0x80	/**< kite_dev_info.features: TX write-back (v1.3) */
 
 /**
  * \brief kite_queue_open with options (opts may be NULL: kite_queue_open).
  * \return as kite_queue_open; -EOPNOTSUPP when the card (or kite.ko) has
- *         no stream rings or direct PIO; -EINVAL for a bad size or flag.
+ *         a feature asked for; -EINVAL for a bad size or flag.
  */
 KITE_API int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
 				  const struct kite_queue_conf *conf,
@@ -264,6 +271,19 @@ KITE_API uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, 
  *         -ENOSPC (KITE_RX_HOLDS frames held).
  */
 KITE_API int kite_rx_hold(struct kite_queue *q, const struct kite_rx_frame *f);
+
+/**
+ * \brief Send frames of the latest kite_rx_stream burst out of the same
+ * queue (its port), in place: zero copy, no pool. Each frame at most once,
+ * in ring order. Their ring space returns to the card once they are sent, so
+ * they stay readable until then. The queue needs KITE_QUEUE_RX_STREAM and
+ * KITE_QUEUE_TX_WB.
+ * \return frames queued (0..n); the burst ends before a frame that is not
+ *         of the latest burst or was forwarded already (-EINVAL in
+ *         kite_last_error), or where the TX ring is full.
+ */
+KITE_API uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f,
+				  uint16_t n);
 
 /**
  * \brief Done with a held frame: its space returns at the next kite_rx_stream.

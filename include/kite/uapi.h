@@ -70,12 +70,16 @@ struct kite_ioc_queue_start {
 	__u32 flags;		/* KITE_IOC_QUEUE_* */
 	__u32 rxs_log2;		/* RX_STREAM: log2 of the stream ring's bytes */
 	__u64 rxs_ring;		/* RX_STREAM: IOVA in this file's mappings */
+	__u64 tx_wb;		/* TX_WB: IOVA of a 64-byte line in this file's mappings */
 };
 
 /* hw-spec §5.4 (card feature RX_STREAM): receive into a stream ring; rx_ring and rx_cq unused */
 #define KITE_IOC_QUEUE_RX_STREAM	0x1
 /* hw-spec §4.4 (card feature PIO_DIRECT): PIO slots sent by their sequence number */
 #define KITE_IOC_QUEUE_PIO_DIRECT	0x2
+/* hw-spec §6.4 (card feature TX_WB): one TX consumer count at tx_wb */
+#define KITE_IOC_QUEUE_TX_WB		0x4
+#define KITE_IOC_QUEUE_FLAGS		0x7	/* all of them */
 #define KITE_IOC_QUEUE_START_SIZE_V1	64	/* the 1.0 layout, still accepted */
 
 struct kite_ioc_filter {

@@ -411,7 +411,26 @@ static void qs_stream(struct kite_ioc_queue_start *qs)
 }
 
 static void qs_v1(struct kite_ioc_queue_start *qs) { qs->size = KITE_IOC_QUEUE_START_SIZE_V1; }
-static void qs_flags(struct kite_ioc_queue_start *qs) { qs->flags = 0x4; }
+static void qs_flags(struct kite_ioc_queue_start *qs) { qs->flags = 0x8; }
+static void qs_wb(struct kite_ioc_queue_start *qs)
+{
+	qs->flags = KITE_IOC_QUEUE_TX_WB;
+	qs->tx_wb = RING_IOVA + 0x5000;
+}
+
+static void qs_wb_outside(struct kite_ioc_queue_start *qs)
+{
+	qs_wb(qs);
+	qs->tx_wb = RING_IOVA + 2 * MB;	/* the line just past the mapping */
+}
+
+static void qs_wb_align(struct kite_ioc_queue_start *qs)
+{
+	qs_wb(qs);
+	qs->tx_wb += 8;
+}
+
+static void qs_wb_noflag(struct kite_ioc_queue_start *qs) { qs->tx_wb = RING_IOVA + 0x5000; }
 static void qs_direct(struct kite_ioc_queue_start *qs) { qs->flags = KITE_IOC_QUEUE_PIO_DIRECT; }
 static void qs_rxs_nostream(struct kite_ioc_queue_start *qs) { qs->rxs_log2 = 20; }
 static void qs_stream_big(struct kite_ioc_queue_start *qs)
@@ -443,6 +462,10 @@ static const struct start_case start_cases[] = {
 	{ "1.0 struct size", qs_v1, 0 },
 	{ "unknown flag", qs_flags, -EINVAL },
 	{ "direct PIO", qs_direct, 0 },
+	{ "TX write-back", qs_wb, 0 },
+	{ "TX write-back line outside the file's memory", qs_wb_outside, -EFAULT },
+	{ "TX write-back line not 64-byte aligned", qs_wb_align, -EFAULT },
+	{ "TX write-back address without the flag", qs_wb_noflag, -EINVAL },
 	{ "stream ring without the flag", qs_rxs_nostream, -EINVAL },
 	{ "stream ring over 2 MiB", qs_stream_big, -EINVAL },
 	{ "stream ring under 64 KiB", qs_stream_small, -EINVAL },
@@ -513,6 +536,10 @@ static void kite_queue_start_stream_feature_test(struct kunit *test)
 	qs = good_start();
 	qs_direct(&qs);
 	lim.features = KITE_FEATURES_RESET & ~KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT);
+	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
+	qs = good_start();
+	qs_wb(&qs);
+	lim.features = KITE_FEATURES_RESET & ~KITE_FMASK(KITE_ID_FEATURES_TX_WB);
 	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
 }
 

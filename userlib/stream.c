@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libkite's contract 1.3 fast path (hw-spec §5.4, §6.4): frames read in place
+ * from a queue's RX stream ring, held, forwarded in place out of the same
+ * queue, and TX reclaimed from the card's write-back count. Hot path rules
+ * as in datapath.c: no system call, lock, allocation, division or register read.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ring_ops.h"
+
+/*
+ * §5.4 RX stream: records are read in place. Space goes back to the card as
+ * a free-running chunk count, coalesced to one doorbell per quarter ring;
+ * the previous burst's records are given back when the next burst starts,
+ * up to the oldest held one.
+ */
+#define RXS_VALID	((uint64_t)KITE_RXS_F_VALID << 56)
+#define RXS_PAD		((uint64_t)KITE_RXS_F_PAD << 56)
+#define RXS_CHUNKS(w)	((uint32_t)((w) >> 16) & 0xffff)
+
+static inline const uint8_t *rxs_rec(const struct kite_queue *q, uint32_t pos)
+{
+	return q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
+}
+
+static inline uint64_t rxs_word(const uint8_t *rec)
+{
+	return __atomic_load_n((const uint64_t *)(rec + 8), __ATOMIC_ACQUIRE);
+}
+
+uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
+{
+	uint32_t pos = q->rxs_pos, done;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (unlikely(!q->rxs))
+		return 0;
+	done = likely(!q->rxs_nholds) ? pos : q->rxs_hold_min;
+	/* chunks of frames the card has not sent yet (kite_tx_forward) stay ours */
+	if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited)
+		done = q->fwd_floor;
+	if (done - q->rxs_credited >= q->rxs_batch) {
+		q->rxs_credited = done;
+		doorbell(q->db_rxs, done, q->rxs_wc);
+	}
+	q->rxs_last = pos;
+	for (i = 0; i < n; i++) {
+		const uint8_t *rec = rxs_rec(q, pos);
+		uint64_t w = rxs_word(rec);
+
+		if (!(w & RXS_VALID))
+			break;
+		if (unlikely(w & RXS_PAD)) {	/* the ring's end: the next record is at chunk 0 */
+			pos += RXS_CHUNKS(w);
+			rec = q->rxs;
+			w = rxs_word(rec);
+			if (!(w & RXS_VALID))
+				break;
+		}
+		f[i].data = rec + KITE_RXS_HDR_SIZE;
+		f[i].ts = *(const uint64_t *)rec;
+		f[i].len = (uint16_t)w;
+		f[i].filter = (uint16_t)(w >> 32);
+		f[i].flags = (uint8_t)(w >> 56) & (KITE_RXS_F_TS | KITE_RXS_F_PORT1);
+		f[i].pos = pos;
+		bytes += (uint16_t)w;
+		pos += RXS_CHUNKS(w);
+	}
+	q->rxs_pos = pos;
+	q->stats.rx_pkts += i;
+	q->stats.rx_bytes += bytes;
+	return i;
+}
+
+/* The oldest held record, in ring order from what the card was last given. */
+static void rxs_hold_min(struct kite_queue *q)
+{
+	uint32_t k, min = q->rxs_pos;
+
+	for (k = 0; k < q->rxs_nholds; k++)
+		if (q->rxs_holds[k] - q->rxs_credited < min - q->rxs_credited)
+			min = q->rxs_holds[k];
+	q->rxs_hold_min = min;
+}
+
+int kite_rx_hold(struct kite_queue *q, const struct kite_rx_frame *f)
+{
+	uint32_t k;
+
+	KITE_CALL();
+	KITE_NONNULL(q);
+	KITE_NONNULL(f);
+	if (!q->rxs || f->pos - q->rxs_last >= q->rxs_pos - q->rxs_last)
+		return kite_err(-EINVAL, "queue %u: not a frame of the latest kite_rx_stream "
+				"burst", q->qid);
+	for (k = 0; k < q->rxs_nholds; k++)
+		if (q->rxs_holds[k] == f->pos)
+			return kite_err(-EINVAL, "queue %u: frame held already", q->qid);
+	if (q->rxs_nholds == KITE_RX_HOLDS)
+		return kite_err(-ENOSPC, "queue %u: %u frames held already; release one or "
+				"copy the frame", q->qid, KITE_RX_HOLDS);
+	q->rxs_holds[q->rxs_nholds++] = f->pos;
+	rxs_hold_min(q);
+	return 0;
+}
+
+int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f)
+{
+	uint32_t k;
+
+	KITE_CALL();
+	KITE_NONNULL(q);
+	KITE_NONNULL(f);
+	for (k = 0; k < q->rxs_nholds; k++)
+		if (q->rxs_holds[k] == f->pos) {
+			q->rxs_holds[k] = q->rxs_holds[--q->rxs_nholds];
+			rxs_hold_min(q);
+			return 0;
+		}
+	return kite_err(-EINVAL, "queue %u: frame not held (released already, or the "
+			"queue restarted)", q->qid);
+}
+
+
+/*
+ * §6.4: everything below the card's count is done. Completions are read only
+ * for frames that asked for their time, and, when the failed count moved,
+ * to find the failures. Buffers go back to their pools; a forwarded frame's
+ * chunks go back to the card with the next kite_rx_stream.
+ */
+static void wb_failures(struct kite_queue *q, uint32_t from, uint32_t to);
+
+unsigned int kite_tx_reap_wb(struct kite_queue *q)
+{
+	uint64_t w = __atomic_load_n(q->tx_wb, __ATOMIC_ACQUIRE);
+	uint32_t head = KITE_TX_WB_HEAD(w), clean = q->tx_clean, start = clean;
+	uint32_t mask = q->tx_mask, last_fwd = 0, nfwd = 0, nfree = 0;
+	struct kite_pkt **ring = q->tx_pkts;
+	struct kite_pool *pool = NULL;
+	uint64_t bytes = 0;
+
+	if (head == clean || unlikely(head - clean > q->tx_tail - clean))
+		return 0;	/* nothing new (or a count the card cannot have written) */
+	if (unlikely(KITE_TX_WB_ERRORS(w) != q->tx_failed_seen)) {
+		wb_failures(q, clean, head);
+		q->tx_failed_seen = KITE_TX_WB_ERRORS(w);
+	}
+	if (!q->tx_bufs) {	/* only forwarded frames in flight: no per-frame work */
+		last_fwd = (head - 1) & mask;
+		nfwd = head - clean;
+		clean = head;
+	}
+	for (; clean != head; clean++) {
+		uint32_t slot = clean & mask;
+		struct kite_pkt *p = ring[slot];
+
+		if (!p) {	/* forwarded from the stream ring */
+			last_fwd = slot;
+			nfwd++;
+			continue;
+		}
+		if (unlikely(p->flags & KITE_PKT_TX_REPORT)) {
+			const struct kite_cqe *c = &q->txcq[slot];
+			uint64_t cw = cqe_word(c);
+
+			if (!CQE_STATUS(cw))	/* a failure was reported above */
+				kite_tx_report_add(q, p->cookie, c->ts, cw, false);
+		}
+		bytes += p->len;
+		if (unlikely(p->pool != pool)) {	/* frames mostly share one pool */
+			if (pool)
+				pool->nfree = nfree;
+			pool = p->pool;
+			nfree = pool->nfree;
+		}
+		pool->stack[nfree++] = p;
+	}
+	if (pool)
+		pool->nfree = nfree;
+	if (nfwd) {
+		q->fwd_floor = q->fwd_end[last_fwd];
+		q->fwd_inflight -= nfwd;
+		bytes += q->fwd_bytes[last_fwd] - q->fwd_sum_done;
+		q->fwd_sum_done = q->fwd_bytes[last_fwd];
+	}
+	q->tx_bufs -= head - start - nfwd;
+	q->stats.tx_pkts += head - start;
+	q->stats.tx_bytes += bytes;
+	q->tx_clean = head;
+	return head - start;
+}
+
+/*
+ * The failed ones between from and to: a completion the card wrote in this
+ * pass over the ring has the expected phase and index (§6.4). Counted as
+ * errors, not as sent, and reported.
+ */
+__attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t from, uint32_t to)
+{
+	for (; from != to; from++) {
+		uint32_t slot = from & q->tx_mask;
+		const struct kite_cqe *c = &q->txcq[slot];
+		uint64_t w = cqe_word(c);
+		struct kite_pkt *p = q->tx_pkts[slot];
+
+		if (!cqe_ready(w, from, q->tx_log2) || (uint16_t)(w >> 16) != (uint16_t)from ||
+		    !CQE_STATUS(w))
+			continue;
+		q->stats.tx_errors++;
+		q->stats.tx_pkts--;	/* the caller counts every finished descriptor as sent */
+		q->stats.tx_bytes -= CQE_LEN(w);
+		if (p)
+			kite_tx_report_add(q, p->cookie, c->ts, w, false);
+		else
+			kite_tx_report_add(q, 0, c->ts, w, false);
+	}
+}
+
+/*
+ * Send frames of the latest kite_rx_stream burst out of the same queue, in
+ * place: a descriptor points into the stream ring, and the record's chunks
+ * go back to the card only once the write-back count passes it.
+ */
+uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, uint16_t n)
+{
+	uint32_t tail = q->tx_tail, mask = q->tx_mask, room, end = q->fwd_next;
+	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
+	struct kite_tx_desc *txr = q->txr;
+	uint16_t i;
+
+	if (unlikely(!q->fwd_end))
+		return kite_tx_forward_refuse(q, NULL);
+	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+		kite_tx_reap_wb(q);
+	room = mask + 1 - (tail - q->tx_clean);
+	if (unlikely(room < n))
+		n = (uint16_t)room;
+	for (i = 0; i < n; i++) {
+		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
+		struct kite_tx_desc *d = &txr[slot];
+
+		/* a record of the latest burst, after the last one forwarded: once each */
+		if (unlikely(pos - q->rxs_last >= q->rxs_pos - q->rxs_last ||
+			     (int32_t)(pos - end) < 0)) {
+			kite_tx_forward_refuse(q, &f[i]);
+			n = i;
+			break;
+		}
+		/* the address from the record's place, never from the caller's pointer */
+		d->addr = base + ((uint64_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
+		*(uint64_t *)&d->len = f[i].len;
+		q->tx_pkts[slot] = NULL;
+		end = pos + KITE_RXS_CHUNKS(f[i].len);
+		sum += f[i].len;
+		q->fwd_end[slot] = end;
+		q->fwd_bytes[slot] = sum;
+	}
+	if (likely(n)) {
+		if (!q->fwd_inflight)
+			q->fwd_floor = f[0].pos;
+		q->fwd_inflight += n;
+		q->fwd_next = end;
+		q->fwd_sum = sum;
+		q->tx_tail = tail + n;
+		doorbell(q->db_tx, q->tx_tail, q->db_wc);
+	}
+	return n;
+}
+
+__attribute__((cold)) uint16_t kite_tx_forward_refuse(const struct kite_queue *q,
+						      const struct kite_rx_frame *f)
+{
+	if (!f)
+		kite_err(-EINVAL, "kite_tx_forward: queue %u was not opened with "
+			 "KITE_QUEUE_RX_STREAM and KITE_QUEUE_TX_WB", q->qid);
+	else
+		kite_err(-EINVAL, "kite_tx_forward: queue %u: not a frame of the latest "
+			 "kite_rx_stream burst, or forwarded already", q->qid);
+	return 0;
+}
