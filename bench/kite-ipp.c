@@ -2,9 +2,12 @@
 /*
  * kite-ipp: a deterministic forwarding loop for instruction counts. The model
  * runs in step mode in this thread; valgrind --tool=callgrind counts only the
- * instructions inside kite_rx_burst and kite_tx_burst (bench/run.sh), divided
- * by the frames this prints.
- *   kite-ipp BATCH ROUNDS
+ * instructions inside the burst calls (bench/ipp.sh), divided by the frames
+ * this prints.
+ *   kite-ipp BATCH ROUNDS [desc|stream]
+ * desc: kite_rx_burst + kite_tx_burst on a descriptor queue (buffers from a
+ * pool). stream: kite_rx_stream + kite_tx_forward on a stream queue with TX
+ * write-back (contract 1.3: in place, no pool).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,31 +16,79 @@
 
 #include "inproc.h"
 
-int main(int argc, char **argv)
+static unsigned long forward_desc(struct inproc *ip, unsigned int batch, unsigned long rounds)
 {
-	unsigned int batch = argc > 1 ? (unsigned int)atoi(argv[1]) : 32;
-	unsigned long rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000, r, frames = 0;
 	struct kite_pkt *pk[64];
-	struct inproc ip;
+	unsigned long r, frames = 0;
 	unsigned int i;
 
-	if (batch < 1 || batch > 64 || inproc_open(&ip, "kite-ipp"))
-		return 2;
 	for (i = 0; i < batch; i++) {
-		pk[i] = kite_pkt_alloc(ip.pool);
+		pk[i] = kite_pkt_alloc(ip->pool);
 		memset(pk[i]->data, 0, 64);
 		pk[i]->len = 64;
 	}
-	kite_tx_burst(ip.q, pk, (uint16_t)batch);
-	kite_emu_step(ip.emu);
+	kite_tx_burst(ip->q, pk, (uint16_t)batch);
+	kite_emu_step(ip->emu);
 	for (r = 0; r < rounds; r++) {
-		uint16_t n = kite_rx_burst(ip.q, pk, (uint16_t)batch);
+		uint16_t n = kite_rx_burst(ip->q, pk, (uint16_t)batch);
 
 		frames += n;
-		kite_tx_burst(ip.q, pk, n);
-		kite_emu_step(ip.emu);
+		kite_tx_burst(ip->q, pk, n);
+		kite_emu_step(ip->emu);
 	}
-	printf("frames %lu\n", frames);
+	return frames;
+}
+
+/* Queue 1: the stream ring in, forwarded in place out of the same queue (loopback). */
+static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long rounds)
+{
+	struct kite_queue_conf qc = { .tx_ring_size = 256 };
+	struct kite_queue_opts o = { .size = sizeof(o),
+				     .flags = KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB };
+	struct kite_rx_frame fr[64];
+	struct kite_pkt *pk[64];
+	struct kite_queue *q;
+	unsigned long r, frames = 0;
+	unsigned int i;
+
+	if (kite_queue_open_opts(ip->dev, 1, &qc, &o, &q) || kite_default_queue_set(ip->dev, 0, 1)) {
+		fprintf(stderr, "kite-ipp: %s\n", kite_last_error());
+		return -1;
+	}
+	for (i = 0; i < batch; i++) {
+		pk[i] = kite_pkt_alloc(ip->pool);
+		memset(pk[i]->data, 0, 64);
+		pk[i]->len = 64;
+	}
+	kite_tx_burst(q, pk, (uint16_t)batch);
+	kite_emu_step(ip->emu);
+	kite_tx_reap(q);
+	for (r = 0; r < rounds; r++) {
+		uint16_t n = kite_rx_stream(q, fr, (uint16_t)batch);
+
+		frames += n;
+		kite_tx_forward(q, fr, n);
+		kite_emu_step(ip->emu);
+	}
+	return (long)frames;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int batch = argc > 1 ? (unsigned int)atoi(argv[1]) : 32;
+	unsigned long rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
+	const char *mode = argc > 3 ? argv[3] : "desc";
+	struct inproc ip;
+	long frames;
+
+	if (batch < 1 || batch > 64 || (strcmp(mode, "desc") && strcmp(mode, "stream")) ||
+	    inproc_open(&ip, "kite-ipp"))
+		return 2;
+	frames = strcmp(mode, "desc") ? forward_stream(&ip, batch, rounds) :
+					 (long)forward_desc(&ip, batch, rounds);
+	if (frames < 0)
+		return 1;
+	printf("frames %ld\n", frames);
 	inproc_close(&ip);
 	return 0;
 }

@@ -177,7 +177,6 @@ static unsigned int tx_reap(struct kite_queue *q)
 	q->stats.tx_errors += errors;
 	q->stats.tx_bytes += bytes;
 	q->tx_clean = clean;
-	q->tx_bufs -= clean - start;
 	return clean - start;
 }
 
@@ -195,7 +194,12 @@ unsigned int kite_tx_reap(struct kite_queue *q)
 _Static_assert((uint64_t)KITE_PKT_TX_REPORT << 15 == (uint64_t)KITE_TXD_F_TS << 16,
 	       "the packet's report flag shifts onto the descriptor's TS flag");
 
-uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
+/*
+ * The burst, for a queue with (wb) or without TX write-back: two copies of
+ * the loop, so a 1.0 queue pays nothing for the TS flag write-back needs.
+ */
+static inline __attribute__((always_inline)) uint16_t
+tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n, bool wb)
 {
 	uint32_t tail = q->tx_tail, mask = q->tx_mask, room;
 	struct kite_tx_desc *txr = q->txr;
@@ -203,7 +207,7 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 	uint16_t i;
 
 	if (q->tx_tail - q->tx_clean >= q->tx_reap)
-		tx_reap_any(q);
+		wb ? kite_tx_reap_wb(q) : tx_reap(q);
 	room = mask + 1 - (tail - q->tx_clean);
 	if (unlikely(room < n))
 		n = (uint16_t)room;
@@ -226,15 +230,23 @@ uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
 		p->owner = KITE_OWNER_LIB;
 		ring[(tail + i) & mask] = p;
 		d->addr = p->iova;
-		/* len; flags: TS when the app asked for the time (§6.4); rsvd zero */
-		*(uint64_t *)&d->len = p->len | (uint64_t)(p->flags & KITE_PKT_TX_REPORT) << 15;
+		/* len; flags: TS when the app asked for the time (§6.4; a 1.0 card always
+		 * stamps); rsvd zero */
+		*(uint64_t *)&d->len = wb ? p->len | (uint64_t)(p->flags & KITE_PKT_TX_REPORT) << 15 :
+				       p->len;
 	}
 	if (likely(n)) {
-		q->tx_bufs += n;
+		if (wb)	/* buffers among forwarded frames (stream.c) */
+			q->tx_bufs += n;
 		q->tx_tail = tail + n;
 		doorbell(q->db_tx, q->tx_tail, q->db_wc);
 	}
 	return n;
+}
+
+uint16_t kite_tx_burst(struct kite_queue *q, struct kite_pkt **pkts, uint16_t n)
+{
+	return q->tx_wb ? tx_burst(q, pkts, n, true) : tx_burst(q, pkts, n, false);
 }
 
 __attribute__((cold)) void kite_tx_refuse(const struct kite_queue *q, const struct kite_pkt *p)

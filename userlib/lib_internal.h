@@ -176,8 +176,7 @@ struct kite_queue {
 	uint32_t fwd_inflight;		/* forwarded, not yet reaped */
 	uint32_t fwd_floor;		/* chunks before this are free of forwarded frames */
 	uint32_t fwd_next;		/* end of the newest forwarded record */
-	uint32_t *fwd_end;		/* per TX slot: the end of the record it sends */
-	uint64_t *fwd_bytes;		/* per TX slot: bytes forwarded up to it (running) */
+	bool fwd_ok;			/* a stream queue with TX write-back */
 	uint64_t fwd_sum, fwd_sum_done;	/* bytes forwarded: queued, reaped */
 
 	struct kite_queue_stats stats;

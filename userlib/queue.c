@@ -125,8 +125,6 @@ static void queue_free(struct kite_queue *q)
 	kite_dma_free(q->dev, &q->rxs_mem);
 	free(q->rx_pkts);
 	free(q->tx_pkts);
-	free(q->fwd_end);
-	free(q->fwd_bytes);
 	free(q);
 }
 
@@ -190,12 +188,8 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		q->rx_refill = conf->rx_ring_size / 4 < 32 ? conf->rx_ring_size / 4 : 32;
 		q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
 	}
-	if (stream && wb) {	/* kite_tx_forward's record of each TX slot */
-		q->fwd_end = calloc(conf->tx_ring_size, sizeof(*q->fwd_end));
-		q->fwd_bytes = calloc(conf->tx_ring_size, sizeof(*q->fwd_bytes));
-	}
-	if ((!stream && !q->rx_pkts) || !q->tx_pkts ||
-	    (stream && wb && (!q->fwd_end || !q->fwd_bytes))) {
+	q->fwd_ok = stream && wb;	/* kite_tx_forward */
+	if ((!stream && !q->rx_pkts) || !q->tx_pkts) {
 		queue_free(q);
 		return kite_err(-ENOMEM, "out of memory for ring state");
 	}

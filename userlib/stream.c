@@ -20,23 +20,28 @@
 #define RXS_PAD		((uint64_t)KITE_RXS_F_PAD << 56)
 #define RXS_CHUNKS(w)	((uint32_t)((w) >> 16) & 0xffff)
 
-static inline const uint8_t *rxs_rec(const struct kite_queue *q, uint32_t pos)
-{
-	return q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
-}
-
 static inline uint64_t rxs_word(const uint8_t *rec)
 {
 	return __atomic_load_n((const uint64_t *)(rec + 8), __ATOMIC_ACQUIRE);
 }
 
+/* The record header's second word is the frame's len..flags word (kite.h), less VALID. */
+_Static_assert(__builtin_offsetof(struct kite_rx_frame, len) == 16 &&
+	       __builtin_offsetof(struct kite_rx_frame, chunks) == 18 &&
+	       __builtin_offsetof(struct kite_rx_frame, filter) == 20 &&
+	       __builtin_offsetof(struct kite_rx_frame, status) == 22 &&
+	       __builtin_offsetof(struct kite_rx_frame, flags) == 23, "frame metadata word");
+_Static_assert(KITE_RX_TS_VALID == KITE_RXS_F_TS && KITE_RX_PORT1 == KITE_RXS_F_PORT1,
+	       "frame flags are the record's flags");
+
 uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
 {
-	uint32_t pos = q->rxs_pos, done;
+	uint32_t pos = q->rxs_pos, mask = q->rxs_mask, done;
+	const uint8_t *ring = q->rxs;
 	uint64_t bytes = 0;
 	uint16_t i;
 
-	if (unlikely(!q->rxs))
+	if (unlikely(!ring))
 		return 0;
 	done = likely(!q->rxs_nholds) ? pos : q->rxs_hold_min;
 	/* chunks of frames the card has not sent yet (kite_tx_forward) stay ours */
@@ -48,23 +53,21 @@ uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t 
 	}
 	q->rxs_last = pos;
 	for (i = 0; i < n; i++) {
-		const uint8_t *rec = rxs_rec(q, pos);
+		const uint8_t *rec = ring + ((size_t)(pos & mask) << KITE_RXS_CHUNK_SHIFT);
 		uint64_t w = rxs_word(rec);
 
 		if (!(w & RXS_VALID))
 			break;
 		if (unlikely(w & RXS_PAD)) {	/* the ring's end: the next record is at chunk 0 */
 			pos += RXS_CHUNKS(w);
-			rec = q->rxs;
+			rec = ring;
 			w = rxs_word(rec);
 			if (!(w & RXS_VALID))
 				break;
 		}
 		f[i].data = rec + KITE_RXS_HDR_SIZE;
 		f[i].ts = *(const uint64_t *)rec;
-		f[i].len = (uint16_t)w;
-		f[i].filter = (uint16_t)(w >> 32);
-		f[i].flags = (uint8_t)(w >> 56) & (KITE_RXS_F_TS | KITE_RXS_F_PORT1);
+		*(uint64_t *)&f[i].len = w & ~RXS_VALID;
 		f[i].pos = pos;
 		bytes += (uint16_t)w;
 		pos += RXS_CHUNKS(w);
@@ -132,6 +135,7 @@ int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f)
  * chunks go back to the card with the next kite_rx_stream.
  */
 static void wb_failures(struct kite_queue *q, uint32_t from, uint32_t to);
+static uint64_t fwd_done(struct kite_queue *q, uint32_t nfwd, uint32_t last, uint32_t head);
 
 unsigned int kite_tx_reap_wb(struct kite_queue *q)
 {
@@ -180,17 +184,42 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 	}
 	if (pool)
 		pool->nfree = nfree;
-	if (nfwd) {
-		q->fwd_floor = q->fwd_end[last_fwd];
-		q->fwd_inflight -= nfwd;
-		bytes += q->fwd_bytes[last_fwd] - q->fwd_sum_done;
-		q->fwd_sum_done = q->fwd_bytes[last_fwd];
-	}
+	if (nfwd)
+		bytes += fwd_done(q, nfwd, last_fwd, head);
 	q->tx_bufs -= head - start - nfwd;
 	q->stats.tx_pkts += head - start;
 	q->stats.tx_bytes += bytes;
 	q->tx_clean = head;
 	return head - start;
+}
+
+/*
+ * nfwd forwarded frames finished, the newest in TX slot last: their chunks
+ * are the card's again. Returns their bytes. When all of them finished (the
+ * common case) that is the count kept as they were queued; otherwise the TX
+ * descriptors say how long each was and where the newest lay.
+ */
+static uint64_t fwd_done(struct kite_queue *q, uint32_t nfwd, uint32_t last, uint32_t head)
+{
+	uint64_t bytes = 0, base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
+	uint32_t k;
+
+	q->fwd_inflight -= nfwd;
+	if (!q->fwd_inflight) {	/* all of them: the common case, O(1) */
+		q->fwd_floor = q->fwd_next;
+		bytes = q->fwd_sum - q->fwd_sum_done;
+		q->fwd_sum_done = q->fwd_sum;
+		return bytes;
+	}
+	for (k = q->tx_clean; k != head; k++)	/* the lengths are in our descriptors */
+		if (!q->tx_pkts[k & q->tx_mask])
+			bytes += q->txr[k & q->tx_mask].len;
+	q->fwd_sum_done += bytes;
+	/* the end of the record in slot last, as a free-running count below fwd_next */
+	k = (uint32_t)((q->txr[last].addr - base) >> KITE_RXS_CHUNK_SHIFT) +
+	    KITE_RXS_CHUNKS(q->txr[last].len);
+	q->fwd_floor = q->fwd_next - ((q->fwd_next - k) & q->rxs_mask);
+	return bytes;
 }
 
 /*
@@ -226,12 +255,15 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
  */
 uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, uint16_t n)
 {
-	uint32_t tail = q->tx_tail, mask = q->tx_mask, room, end = q->fwd_next;
+	uint32_t tail = q->tx_tail, mask = q->tx_mask, room, rmask = q->rxs_mask;
+	/* records of the latest burst (from last, span chunks), after the newest forwarded */
+	uint32_t last = q->rxs_last, span = q->rxs_pos - q->rxs_last, next = q->fwd_next;
 	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
 	struct kite_tx_desc *txr = q->txr;
+	struct kite_pkt **ring = q->tx_pkts;
 	uint16_t i;
 
-	if (unlikely(!q->fwd_end))
+	if (unlikely(!q->fwd_ok))
 		return kite_tx_forward_refuse(q, NULL);
 	if (q->tx_tail - q->tx_clean >= q->tx_reap)
 		kite_tx_reap_wb(q);
@@ -240,29 +272,27 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		n = (uint16_t)room;
 	for (i = 0; i < n; i++) {
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
-		struct kite_tx_desc *d = &txr[slot];
+		uint64_t len = f[i].len;
 
-		/* a record of the latest burst, after the last one forwarded: once each */
-		if (unlikely(pos - q->rxs_last >= q->rxs_pos - q->rxs_last ||
-			     (int32_t)(pos - end) < 0)) {
-			kite_tx_forward_refuse(q, &f[i]);
-			n = i;
+		/* each record once, in ring order; a lying len only refuses later frames */
+		if (unlikely(pos - last >= span || (int32_t)(pos - next) < 0))
 			break;
-		}
 		/* the address from the record's place, never from the caller's pointer */
-		d->addr = base + ((uint64_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
-		*(uint64_t *)&d->len = f[i].len;
-		q->tx_pkts[slot] = NULL;
-		end = pos + KITE_RXS_CHUNKS(f[i].len);
-		sum += f[i].len;
-		q->fwd_end[slot] = end;
-		q->fwd_bytes[slot] = sum;
+		txr[slot].addr = base + ((uint64_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT);
+		*(uint64_t *)&txr[slot].len = len;
+		ring[slot] = NULL;
+		next = pos + KITE_RXS_CHUNKS((uint32_t)len);
+		sum += len;
+	}
+	if (unlikely(i < n)) {	/* no call in the loop: it would cost it registers */
+		kite_tx_forward_refuse(q, &f[i]);
+		n = i;
 	}
 	if (likely(n)) {
 		if (!q->fwd_inflight)
 			q->fwd_floor = f[0].pos;
 		q->fwd_inflight += n;
-		q->fwd_next = end;
+		q->fwd_next = next;
 		q->fwd_sum = sum;
 		q->tx_tail = tail + n;
 		doorbell(q->db_tx, q->tx_tail, q->db_wc);

@@ -244,10 +244,12 @@ struct kite_rx_frame {
 	const uint8_t *data;	/**< frame bytes, in the ring */
 	uint64_t ts;		/**< card clock (ns) at arrival, if KITE_RX_TS_VALID */
 	uint16_t len;		/**< frame bytes */
+	uint16_t chunks;	/**< libkite's: ring chunks the record takes */
 	uint16_t filter;	/**< filter entry that matched, 0xffff none */
+	uint8_t status;		/**< 0 */
 	uint8_t flags;		/**< KITE_RX_TS_VALID, KITE_RX_PORT1 */
-	uint8_t rsvd[3];
 	uint32_t pos;		/**< libkite's: where the record lies (kite_rx_hold) */
+	uint32_t rsvd;
 };
 
 /** Frames one queue may hold at once (kite_rx_hold). */
