@@ -304,12 +304,17 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 		uint32_t i = q->tx_head & q->tx_mask;
 		const struct kite_tx_desc *d = &q->txr[i];
 		uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
-		uint32_t len = d->len, status;
+		/*
+		 * The descriptor is read once: software writes the next ones in
+		 * the same line meanwhile, and a second read would wait for it.
+		 */
+		uint64_t w = __atomic_load_n((const uint64_t *)&d->len, __ATOMIC_RELAXED);
+		uint32_t len = (uint16_t)w, dflags = (uint16_t)(w >> 16), status;
 		const uint8_t *f = NULL;
 
 		if (done == 0 || (i & 3) == 0)	/* one read per 64-byte line of descriptors */
 			bus_read(q, 64);
-		if (d->rsvd || (d->flags & ~KITE_TXD_F_TS)) {
+		if ((w >> 32) || (dflags & ~KITE_TXD_F_TS)) {
 			status = KITE_CQE_S_BAD_DESC;
 		} else {
 			f = emu_dma_ptr(e, q->dma_owner, addr, len);
@@ -319,7 +324,7 @@ static unsigned int process_tx(struct kite_emu *e, unsigned int qid, uint32_t ta
 		}
 		queue_count_tx(e, qid, status, len);
 		/* §6.4: with write-back, a completion only when asked for or failed */
-		if (!q->tx_wb || status != KITE_CQE_S_OK || (d->flags & KITE_TXD_F_TS))
+		if (!q->tx_wb || status != KITE_CQE_S_OK || (dflags & KITE_TXD_F_TS))
 			cqe_write(q, &q->txcq[i], e->now, len, q->tx_head, KITE_CQE_NO_FILTER,
 				  status, KITE_CQE_F_TS | KITE_CQE_PHASE(q->tx_head, q->tx_log2));
 		q->tx_failed += status != KITE_CQE_S_OK;

@@ -51,34 +51,36 @@ struct emu_region {
 	bool used;
 };
 
+/* The data path's fields first; each queue starts a cache line of its own. */
 struct emu_queue {
 	bool running;
 	bool error;
+	bool pio_direct;	/* §4.4: slots taken by their header's sequence number */
 	uint8_t port;
 	uint8_t tx_log2, rx_log2;
 	uint32_t tx_mask, rx_mask;
 	uint32_t rx_buf_size;
 	uint32_t tx_head, rx_head, pio_head;
 	uint32_t rx_tail;	/* last RX doorbell value seen */
-	uint64_t ring_iova[7];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ, RX stream, TX WB */
+	uint32_t tx_db_seen, pio_db_seen;	/* doorbell values last counted */
+	uint32_t tx_failed;	/* descriptors finished with a non-zero status (write-back) */
+	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */
 	struct kite_tx_desc *txr;
 	struct kite_cqe *txcq;
 	struct kite_rx_desc *rxr;
 	struct kite_cqe *rxcq;
 	struct kite_cqe *piocq;
+	uint8_t *db;		/* this queue's BAR2 page */
+	uint64_t *tx_wb;	/* §6.4 TX write-back word, or NULL: a completion each */
 	uint8_t *rxs;		/* §5.4 RX stream ring, or NULL: a descriptor queue */
 	uint32_t rxs_chunks;	/* its size in 64-byte chunks */
 	uint32_t rxs_head;	/* chunks written, pads included (free-running) */
 	uint32_t rxs_credit;	/* DB_RXS_CREDIT as last read */
-	bool pio_direct;	/* §4.4: slots taken by their header's sequence number */
-	uint64_t *tx_wb;	/* §6.4 TX write-back word, or NULL: a completion each */
-	uint32_t tx_failed;	/* descriptors finished with a non-zero status (write-back) */
-	uint8_t *db;		/* this queue's BAR2 page */
-	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
-	int dma_owner;		/* whose regions it may reach, fixed at start (dma.c) */
-	uint32_t tx_db_seen, pio_db_seen;	/* doorbell values last counted */
 	struct kite_emu_bus bus;	/* since the queue started (emu.h) */
-};
+	/* control only */
+	uint64_t ring_iova[7];	/* TX ring, TX CQ, RX ring, RX CQ, PIO CQ, RX stream, TX WB */
+	int owner;		/* client slot that claimed it, or EMU_NO_OWNER */
+} __attribute__((aligned(64)));
 
 struct emu_port {
 	bool carrier;		/* cable state (kite_emu_set_carrier) */

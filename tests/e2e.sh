@@ -32,7 +32,7 @@ assert q[\"tx_pkts\"] == 20000 and q[\"rx_pkts\"] == 20000, q'"
 check "kite-stat -i prints rates" bash -c "$B/kite-stat -d $dev -i 0.1 -n 2 | grep -q 'rx_pkts 0/s'"
 check "kite-stat: --info on one screen; -i blocks under their time, with units; -q one queue" bash -c "
 	$B/kite-stat -d $dev --info > $dir/info &&
-	grep -q '^card      contract v1.2 through the emu backend; 2 ports, 16 queues' $dir/info &&
+	grep -q '^card      contract v1.3 through the emu backend; 2 ports, 16 queues' $dir/info &&
 	grep -q '^port 0    link up 10G, MAC 02:6b:69:74:65:00, MTU 1500' $dir/info &&
 	grep -q '^features  PIO TX_TS RX_TS FILTERS' $dir/info &&
 	$B/kite-stat -d $dev -i 0.1 -n 1 -q 0 > $dir/rate &&
@@ -61,7 +61,7 @@ expect_fail "kite-regs: no write without confirmation" "without confirmation" $R
 expect_fail "kite-regs list: no card on this machine's bus" "no kite card found" \
 	env -u KITE_DEV "$B/kite-regs" list
 check "kite-regs list shows the model it is pointed at (README's walkthrough)" bash -c \
-	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.2'"
+	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.3'"
 check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
 	$R dump --json > $dir/a.json && $R set SCRATCH=0xa5 --yes | grep -q 'SCRATCH .*0x000000a5' &&
 	$R set P_CTRL[1].DEFAULT_QUEUE=7 -y >/dev/null && $R dump -j > $dir/b.json &&
@@ -107,7 +107,7 @@ assert reg[\"name\"] == \"P_STATUS[0]\", reg
 assert field == {\"name\": \"P_STATUS[0].SPEED\", \"offset\": 1028, \"value\": 1, \"meaning\": \"10G\"}, field'"
 check "KITE_TRACE records libkite's register writes by name, in order, decoded" bash -c "
 	KITE_TRACE=$dir/trace $B/e2e_client traffic $dev 1 100 8 >/dev/null 2>&1 &&
-	grep -n 'Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8' $dir/trace | grep -q '^7:' &&
+	grep -n 'Q_CTRL\[1\] <- 0x08080001 ENABLE=1 RX_STREAM=0 PIO_DIRECT=0 TX_WB=0 PORT=0 TX_LOG2=8 RX_LOG2=8' $dir/trace | grep -q '^7:' &&
 	grep -q 'F_CTRL\[0\] <- 0x00010011 VALID=1 COPY=0 TYPE=DST_MAC PORT=0 QUEUE=1' $dir/trace &&
 	tail -1 $dir/trace | grep -q 'Q_CTRL\[1\] <- 0x00000000 ENABLE=0'"
 check "kite-emu --trace logs software's register and doorbell writes, decoded" bash -c "
@@ -115,7 +115,7 @@ check "kite-emu --trace logs software's register and doorbell writes, decoded" b
 	for i in \$(seq 50); do [ -S $dir/t.sock ] && break; sleep 0.1; done
 	$B/e2e_client traffic emu:$dir/t.sock 1 100 8 >/dev/null 2>&1; r=\$?
 	kill \$e; wait \$e
-	[ \$r = 0 ] && grep -q ' Q_CTRL\[1\] <- 0x08080001 ENABLE=1 PORT=0 TX_LOG2=8 RX_LOG2=8\$' $dir/emu.trace &&
+	[ \$r = 0 ] && grep -q ' Q_CTRL\[1\] <- 0x08080001 ENABLE=1 RX_STREAM=0 PIO_DIRECT=0 TX_WB=0 PORT=0 TX_LOG2=8 RX_LOG2=8\$' $dir/emu.trace &&
 	grep -q ' F_CTRL\[0\] <- 0x00010011 VALID=1 COPY=0 TYPE=DST_MAC PORT=0 QUEUE=1\$' $dir/emu.trace &&
 	grep -q ' DB\[1\].TX_TAIL <- 0x' $dir/emu.trace && ! grep -q 'P_RX_PKTS' $dir/emu.trace"
 check "a v1.1 card (no copy filters): capture steers, so it is refused a flow an app owns, naming it" bash -c "
@@ -133,7 +133,7 @@ check "a v1.1 card (no copy filters): capture steers, so it is refused a flow an
 check "kite-bus: a descriptor round trip costs the card 2 DMA reads, a PIO one none" bash -c "
 	$B/kite-bus 200 2>/dev/null | grep -Eq '^descriptor +1.00 +2.00 ' &&
 	$B/kite-bus 200 2>/dev/null | grep -Eq '^pio +3.00 +0.00 '"
-check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010002 0000001f 400f1002'"
+check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010003 000000ff 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
 "$B/kite-capture" -d "$dev" -q 9 --ip 169.254.0.2 -f "udp dst port 7777" -n 50 -t 30 \
@@ -171,6 +171,21 @@ check "four processes adding and deleting filters at once: every filter takes ef
 check "two clients at once on queues 1 and 2" bash -c \
 	"$B/e2e_client traffic $dev 1 20000 8 & a=\$!; $B/e2e_client traffic $dev 2 20000 64; r=\$?; wait \$a && [ \$r = 0 ]"
 
+check "contract 1.3: 3000 frames by descriptor and direct PIO into a stream ring, byte-exact" \
+	"$B/e2e_client" stream "$dev" 5 3000
+"$B/e2e_client" stream-hog "$dev" 6 >"$dir/shog" 2>&1 &
+shog=$!
+if wait_for "$dir/shog" ready 20; then
+	kill -9 "$shog"
+	wait "$shog" 2>/dev/null
+	check "killed mid-stream: its queue stopped, released, reusable" \
+		"$B/e2e_client" check-idle "$dev" 6
+else
+	kill -9 "$shog"
+	fail=$((fail + 1))
+	echo "FAIL - stream-hog never became ready" >&2
+	cat "$dir/shog" >&2
+fi
 "$B/e2e_client" hog "$dev" 3 >"$dir/hog" 2>&1 &
 hog=$!
 if wait_for "$dir/hog" ready 20; then
@@ -191,7 +206,7 @@ check "make install (tools with --version, man pages, completion); an app builds
 	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite UDEVDIR=/etc/udev/rules.d >/dev/null &&
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
-	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.2, 16 queues' &&
+	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.3, 16 queues' &&
 	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
 		$inst/opt/kite/bin/\$t --help >/dev/null &&
 		$inst/opt/kite/bin/\$t --version | grep -q \"^\$t (kite) [0-9]\" &&

@@ -7,6 +7,11 @@
  *   hog DEV Q               keep queue Q busy until killed (prints "ready")
  *   hog-fork DEV Q          the same, with a forked child holding the device
  *                           (its files and mappings) for 60 s
+ *   stream DEV Q N          contract 1.3's fast path on queue Q: N frames out by
+ *                           descriptors and by direct PIO, back into Q's RX
+ *                           stream ring (a DST_MAC filter), byte-exact, with
+ *                           TX write-back
+ *   stream-hog DEV Q        the same until killed (prints "ready")
  *   expect-busy DEV Q       opening Q must fail with EBUSY
  *   check-idle DEV Q        Q's counters are still and Q can be opened again
  *   udp DEV Q N PORT        send N UDP frames to 169.254.0.2:PORT from queue Q
@@ -27,6 +32,7 @@
 
 #include "clock.h"
 #include "harness.h"
+#include "kite/hw.h"
 #include "kite/kite.h"
 
 #define DIE(...) do { fprintf(stderr, "e2e_client: " __VA_ARGS__); fputc('\n', stderr); \
@@ -110,6 +116,69 @@ static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsign
 		}
 	}
 	printf("queue %u: %llu frames ok\n", qid, (unsigned long long)expect);
+	kite_close(dev);
+	return 0;
+}
+
+/* Wait for one frame in the stream ring: the next of seq, whole. */
+static void stream_expect(struct kite_queue *q, unsigned int qid, uint64_t seq)
+{
+	double deadline = kite_mono_s() + STALL_S;
+	struct kite_rx_frame fr;
+
+	while (kite_rx_stream(q, &fr, 1) == 0)
+		if (kite_mono_s() > deadline)
+			DIE("queue %u: stream frame %llu lost", qid, (unsigned long long)seq);
+	if (!frame_check(fr.data, fr.len, seq))
+		DIE("queue %u: stream frame %llu corrupt (len %u)", qid, (unsigned long long)seq,
+		    fr.len);
+}
+
+static int stream(const char *devstr, unsigned int qid, unsigned long n, int forever)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 256 };
+	struct kite_queue_opts o = { .size = sizeof(o), .rx_stream_bytes = 1 << 16,
+				     .flags = KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT |
+					      KITE_QUEUE_TX_WB };
+	struct kite_filter f = { .type = KITE_FILTER_DST_MAC, .queue = qid };
+	uint64_t mac = 0x02e2e0000000ULL | qid, seq;
+	struct kite_queue *q;
+	uint8_t buf[KITE_PIO_MAX_FRAME];
+
+	if (kite_open(devstr, &dev) || kite_pool_create(dev, 512, 2048, &pool) ||
+	    kite_queue_open_opts(dev, qid, &c, &o, &q))
+		DIE("%s", kite_last_error());
+	f.key = mac;
+	if (kite_filter_add(dev, &f) < 0)
+		DIE("%s", kite_last_error());
+	for (seq = 0; forever || seq < n; seq++) {
+		/* a small ring (64 KiB) wraps every few hundred frames */
+		uint16_t len = (uint16_t)(seq % 2 ? 60 + seq * 7 % 180 : 64 + seq * 37 % 1400);
+		double deadline = kite_mono_s() + STALL_S;
+
+		if (seq % 2) {	/* direct PIO: no doorbell */
+			frame_fill(buf, len, mac, mac, seq);
+			while (kite_pio_send(q, buf, len, 0, seq) == -EAGAIN)
+				if (kite_mono_s() > deadline)
+					DIE("PIO slots stayed busy");
+		} else {
+			struct kite_pkt *p = kite_pkt_alloc(pool);
+
+			if (!p)
+				DIE("pool empty");
+			frame_fill(p->data, len, mac, mac, seq);
+			p->len = len;
+			while (kite_tx_burst(q, &p, 1) == 0)
+				if (kite_mono_s() > deadline)
+					DIE("TX ring stayed full");
+		}
+		stream_expect(q, qid, seq);
+		if (forever && seq == 100) {
+			printf("ready\n");
+			fflush(stdout);
+		}
+	}
+	printf("queue %u: %lu stream frames ok\n", qid, n);
 	kite_close(dev);
 	return 0;
 }
@@ -293,6 +362,10 @@ int main(int argc, char **argv)
 		fork_holder = 1;
 		return traffic(argv[2], (unsigned int)atoi(argv[3]), 0, 32, 1);
 	}
+	if (argc == 5 && !strcmp(argv[1], "stream"))
+		return stream(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0), 0);
+	if (argc == 4 && !strcmp(argv[1], "stream-hog"))
+		return stream(argv[2], (unsigned int)atoi(argv[3]), 0, 1);
 	if (argc == 4 && !strcmp(argv[1], "expect-busy"))
 		return expect_busy(argv[2], (unsigned int)atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "check-idle"))
@@ -307,7 +380,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "udp"))
 		return send_udp(argv[2], (unsigned int)atoi(argv[3]), strtoul(argv[4], NULL, 0),
 				(uint16_t)atoi(argv[5]));
-	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog[-fork] DEV Q | expect-busy DEV Q "
+	fprintf(stderr, "usage: e2e_client traffic DEV Q N BATCH | hog[-fork] DEV Q | stream DEV Q N "
+		"| stream-hog DEV Q | expect-busy DEV Q "
 		"| check-idle DEV Q | udp DEV Q N PORT | listen DEV Q N PORT | churn DEV Q N "
 		"| open DEV [UID]\n");
 	return 2;

@@ -7,7 +7,7 @@ t "insmod kite.ko" insmod /kite.ko allow_unsafe_noiommu=1
 t "bind the ivshmem board via new_id; /dev/kite0 appears" sh -c \
 	'echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id &&
 	 [ -c /dev/kite0 ]'
-t "sysfs fw_version 1.2" sh -c "[ \"\$(cat $k/fw_version)\" = 1.2 ]"
+t "sysfs fw_version 1.3" sh -c "[ \"\$(cat $k/fw_version)\" = 1.3 ]"
 t "sysfs link: port0 up 10G" grep -q "port0 up 10G" $k/link
 t "sysfs mac: port1 02:6b:69:74:65:01" grep -q "port1 02:6b:69:74:65:01" $k/mac
 t "sysfs num_queues 16" sh -c "[ \"\$(cat $k/num_queues)\" = 16 ]"
@@ -48,6 +48,8 @@ sed 's/^/    /' /tmp/out	# guest latencies under TCG: a function check, not a be
 t "3000 frames byte-exact through kite.ko" /e2e_client traffic /dev/kite0 1 3000 32
 t "kite-stat through kite.ko counts them" sh -c \
 	"/kite-stat -d /dev/kite0 | grep -q '^queue 1 .* rx_pkts 3008 '"
+t "contract 1.3 through kite.ko: 2000 frames by descriptor and direct PIO into a stream ring" \
+	/e2e_client stream /dev/kite0 5 2000
 
 base=$(cat $k/pinned_bytes)
 start_hog /dev/kite0 3
@@ -71,6 +73,12 @@ wait $hog 2>/dev/null
 t "after kill -9: pinned memory back to $base bytes" sh -c "[ \$(cat $k/pinned_bytes) = $base ]"
 t "after kill -9: no queue owned" sh -c "[ -z \"\$(cat $k/queues_owned)\" ]"
 t "after kill -9: queue 3 stopped, then reusable" /e2e_client check-idle /dev/kite0 3
+start_hog /dev/kite0 6 stream-hog
+kill -9 $hog
+wait $hog 2>/dev/null
+t "after kill -9 mid-stream: pinned memory back to $base bytes, no queue owned" sh -c \
+	"[ \$(cat $k/pinned_bytes) = $base ] && [ -z \"\$(cat $k/queues_owned)\" ]"
+t "after kill -9 mid-stream: queue 6 stopped, then reusable" /e2e_client check-idle /dev/kite0 6
 
 # a card that will not stop a queue (kite-emu --fault-hooks, hw-spec §8)
 t "a queue the card will not stop: kite.ko resets the card, then unpins" \
@@ -121,6 +129,8 @@ t "kite-bind the board to uio_kite; /dev/uio0 appears" sh -c \
 	"/kite-bind $addr uio_kite --board shmem && [ -c /dev/uio0 ] &&
 	 [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
 t "3000 frames byte-exact through the uio backend ($addr)" /e2e_client traffic $addr 2 3000 32
+t "contract 1.3 through the uio backend: 2000 frames into a stream ring, byte-exact" \
+	/e2e_client stream $addr 5 2000
 t "kite-pingpong through uio, and it gives the port's default back" sh -c \
 	"/kite-pingpong -d $addr -n 2000 -W 100 >/tmp/pp &&
 	 /kite-regs -d $addr get P_CTRL[0].DEFAULT_EN | grep -q '= 0' || { cat /tmp/pp; false; }"
