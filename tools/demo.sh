@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: kite-pingpong on the NIC model. Measures the floor (a raw
 # cache-line ping-pong between CPU 0 and CPU 1) first, then starts kite-emu on
-# CPU 1, runs kite-pingpong on CPU 0 (descriptor and PIO paths), stops kite-emu.
+# CPU 1, runs kite-pingpong on CPU 0 (descriptor, PIO and contract 1.3 stream
+# paths), stops kite-emu.
 set -u
 B=${1:-build}
 N=${KITE_DEMO_ITERS:-1000000}

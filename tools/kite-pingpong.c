@@ -326,9 +326,9 @@ static int run_breakdown(const struct opts *o, struct kite_dev *dev, struct kite
 }
 
 /*
- * The stream path (hw-spec §5.4): a second queue sends by PIO and receives in
- * its RX stream ring, as the port's default while it runs (the caller puts
- * the default back).
+ * The stream path (hw-spec §5.4): a second queue (half the card's queues
+ * away from -q) sends by direct PIO and receives in its RX stream ring, as
+ * the port's default while it runs (the caller puts the default back).
  */
 static int run_stream(const struct opts *o, struct kite_dev *dev, const uint8_t *frame,
 		      uint64_t *s, struct result *res, int *nres)
@@ -350,7 +350,7 @@ static int run_stream(const struct opts *o, struct kite_dev *dev, const uint8_t 
 	}
 	if (info.features & KITE_FEATURE_PIO_DIRECT)	/* no doorbell either (§4.4) */
 		so.flags |= KITE_QUEUE_PIO_DIRECT;
-	qid = o->queue + 1 < info.num_queues ? o->queue + 1 : o->queue - 1;
+	qid = (o->queue + info.num_queues / 2) % info.num_queues;	/* away from -q's neighbours */
 	err = kite_queue_open_opts(dev, qid, &qc, &so, &sq);
 	if (!err)
 		err = kite_default_queue_set(dev, 0, qid);
