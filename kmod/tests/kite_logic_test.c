@@ -493,54 +493,65 @@ static void start_case_desc(const struct start_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(start, start_cases, start_case_desc);
 
-static void kite_queue_start_check_test(struct kunit *test)
+/*
+ * kite_queue_start_check for file_a, which claimed queue 1 and mapped 2 MiB
+ * at RING_IOVA (file_b held queue 2), on a card with these features.
+ */
+static int start_check(struct kunit *test, const struct kite_ioc_queue_start *qs, u32 features)
 {
-	const struct start_case *c = test->param_value;
 	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15,
-				   .features = KITE_FEATURES_RESET };
+				   .features = features };
 	struct kite_owners *o = new_owners(test, 16, 64);
 	struct kite_mapping rings = { .vaddr = 0x7f0000000000ULL, .iova = RING_IOVA,
 				      .len = 2 * MB, .ready = true };
-	struct kite_ioc_queue_start qs = good_start();
 	struct kite_maps m;
 
 	kite_maps_init(&m, 64 * MB);
 	kite_maps_add(&m, &rings);
 	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
 	o->queue[2] = &file_b;	/* as if file_b had held it before file_a came */
+	return kite_queue_start_check(qs, &lim, o, &m, &file_a);
+}
+
+static void kite_queue_start_check_test(struct kunit *test)
+{
+	const struct start_case *c = test->param_value;
+	struct kite_ioc_queue_start qs = good_start();
+
 	c->mangle(&qs);
-	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), c->want);
+	KUNIT_EXPECT_EQ(test, start_check(test, &qs, KITE_FEATURES_RESET), c->want);
 }
 
 /*
  * A card older than 1.3 would ignore Q_CTRL.RX_STREAM and DMA into the RX
- * rings given, or ignore PIO_DIRECT and wait for doorbells
+ * rings given, ignore PIO_DIRECT and wait for doorbells, or ignore TX_WB
  */
-static void kite_queue_start_stream_feature_test(struct kunit *test)
+static void kite_queue_start_feature_test(struct kunit *test)
 {
-	struct kite_limits lim = { .nports = 2, .nqueues = 16, .max_ring_log2 = 15,
-				   .features = KITE_FEATURES_RESET &
-					       ~KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) };
-	struct kite_owners *o = new_owners(test, 16, 64);
-	struct kite_mapping rings = { .vaddr = 0x7f0000000000ULL, .iova = RING_IOVA,
-				      .len = 2 * MB, .ready = true };
 	struct kite_ioc_queue_start qs = good_start();
-	struct kite_maps m;
+	static const struct {
+		void (*mangle)(struct kite_ioc_queue_start *qs);
+		u32 feature;
+	} need[] = {
+		{ qs_stream, KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) },
+		{ qs_direct, KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT) },
+		{ qs_wb, KITE_FMASK(KITE_ID_FEATURES_TX_WB) },
+	};
+	unsigned int i;
 
-	kite_maps_init(&m, 64 * MB);
-	kite_maps_add(&m, &rings);
-	KUNIT_ASSERT_EQ(test, kite_queue_claim(o, 1, &file_a), 0);
-	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), 0);
-	qs_stream(&qs);
-	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
-	qs = good_start();
-	qs_direct(&qs);
-	lim.features = KITE_FEATURES_RESET & ~KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT);
-	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
-	qs = good_start();
-	qs_wb(&qs);
-	lim.features = KITE_FEATURES_RESET & ~KITE_FMASK(KITE_ID_FEATURES_TX_WB);
-	KUNIT_EXPECT_EQ(test, kite_queue_start_check(&qs, &lim, o, &m, &file_a), -EOPNOTSUPP);
+	/* a 1.2 card runs a 1.0 queue */
+	KUNIT_EXPECT_EQ(test, start_check(test, &qs, KITE_FEATURES_RESET &
+					  ~(KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) |
+					    KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT) |
+					    KITE_FMASK(KITE_ID_FEATURES_TX_WB))), 0);
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		qs = good_start();
+		need[i].mangle(&qs);
+		KUNIT_EXPECT_EQ(test, start_check(test, &qs, KITE_FEATURES_RESET), 0);
+		KUNIT_EXPECT_EQ(test,
+				start_check(test, &qs, KITE_FEATURES_RESET & ~need[i].feature),
+				-EOPNOTSUPP);
+	}
 }
 
 /* ---- FILTER_ADD and PORT_SET ---------------------------------------------------- */
@@ -679,7 +690,7 @@ static struct kunit_case kite_logic_cases[] = {
 	KUNIT_CASE(kite_queue_release_filters_test),
 	KUNIT_CASE(kite_maps_pending_test),
 	KUNIT_CASE_PARAM(kite_queue_start_check_test, start_gen_params),
-	KUNIT_CASE(kite_queue_start_stream_feature_test),
+	KUNIT_CASE(kite_queue_start_feature_test),
 	KUNIT_CASE_PARAM(kite_filter_check_test, filter_gen_params),
 	KUNIT_CASE(kite_filter_copy_duplicate_test),
 	KUNIT_CASE_PARAM(kite_port_check_test, port_gen_params),
