@@ -147,9 +147,26 @@ int emu_dma_map(struct kite_emu *e, int owner, int fd, uint64_t len, uint64_t of
 	return 0;
 }
 
+/* Does queue q use ring k (emu_queue.ring_iova) in the way it was started? */
+static bool ring_used(const struct emu_queue *q, unsigned int k)
+{
+	switch (k) {
+	case 2: case 3:	return !q->rxs;		/* RX descriptors and completions */
+	case 5:		return q->rxs;		/* §5.4 stream ring */
+	case 6:		return q->tx_wb;	/* §6.4 write-back line */
+	default:	return true;
+	}
+}
+
 /* A queue whose rings sit in a region that goes away cannot run on. */
 static void stop_queues_using(struct kite_emu *e, struct emu_region *r)
 {
+	static const uint8_t source[7] = {
+		KITE_FAULT_INFO_SOURCE_TX_DESC, KITE_FAULT_INFO_SOURCE_TX_CQ,
+		KITE_FAULT_INFO_SOURCE_RX_DESC, KITE_FAULT_INFO_SOURCE_RX_CQ,
+		KITE_FAULT_INFO_SOURCE_PIO_CQ, KITE_FAULT_INFO_SOURCE_RX_STREAM,
+		KITE_FAULT_INFO_SOURCE_TX_WB,
+	};
 	unsigned int qid, k;
 
 	for (qid = 0; qid < KITE_MAX_QUEUES; qid++) {
@@ -157,10 +174,9 @@ static void stop_queues_using(struct kite_emu *e, struct emu_region *r)
 
 		if (!q->running)
 			continue;
-		for (k = 0; k < 5; k++) {
-			if (q->ring_iova[k] - r->iova < r->len) {
-				emu_fault(e, qid, KITE_FAULT_INFO_SOURCE_TX_DESC,
-					  q->ring_iova[k], 0);
+		for (k = 0; k < 7; k++) {
+			if (ring_used(q, k) && q->ring_iova[k] - r->iova < r->len) {
+				emu_fault(e, qid, source[k], q->ring_iova[k], 0);
 				emu_queue_error(e, qid, KITE_Q_STATUS_CAUSE_DMA_FAULT);
 				break;
 			}

@@ -286,6 +286,33 @@ static void test_stream_no_forged_header(void **state)
 	kite_queue_close(tx);
 }
 
+/*
+ * A client that unmaps its stream ring on the bus while the queue runs: the model stops the queue (DMA_FAULT) rather than write
+ * into memory that is gone. As a hostile bus client could, from libkite.
+ */
+static void test_stream_ring_unmapped(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64);
+	struct kite_queue *q = open_opts(f, SQ, KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB, 0);
+	struct kite_queue_state qs;
+	struct kite_fault flt;
+	struct kite_rx_frame fr;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 64, 1);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	kite_dma_free(f->dev, &q->rxs_mem);
+	send_one(f, tx, 64, 2);
+	assert_int_equal(kite_queue_state(q, &qs), 0);
+	assert_int_equal(qs.state, KITE_QUEUE_ERROR);
+	assert_string_equal(qs.cause_name, "DMA_FAULT");
+	assert_int_equal(kite_faults(f->dev, &flt, 1), 1);
+	assert_string_equal(flt.source_name, "RX_STREAM");
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
 /* At most KITE_RX_HOLDS frames, and only frames of the latest burst. */
 static void test_stream_hold_limits(void **state)
 {
@@ -821,6 +848,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_hold, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_no_forged_header, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_ring_unmapped, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_hold_limits, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_forged_credit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_reset, fx_setup, fx_teardown),
