@@ -764,7 +764,8 @@ static void test_forward(void **state)
 		assert_int_equal(kite_tx_forward(fq, fr, n), 1);
 		/* the next burst gives back what came before; not the unsent record */
 		assert_int_equal(kite_rx_stream(fq, &fr[1], 15), 0);
-		assert_true((int32_t)(*(volatile uint32_t *)fq->db_rxs - fr[0].pos) <= 0);
+		assert_true((int32_t)(*(volatile uint32_t *)fq->db_rxs + fq->rxs_base - fr[0].pos) <=
+			    0);
 		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
 		kite_tx_reap(q0);
 		while (kite_rx_burst(q0, &p, 1)) {
@@ -783,6 +784,107 @@ static void test_forward(void **state)
 	kite_queue_close(fq);
 	kite_queue_close(q0);
 	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/*
+ * A failure's completion stays in its slot (the card writes no others), and
+ * 2^16 descriptors later the same slot has the same index and phase: it must
+ * not be counted again when another failure moves the count.
+ */
+static void test_tx_wb_old_failure(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *q = open_wb(f, TXQ);
+	struct kite_queue_stats st;
+	struct kite_tx_report rep[8];
+	struct kite_pkt *pk[32];
+	uint64_t seq = 0;
+	unsigned int i, nrep = 0;
+
+	while (seq < 65600) {
+		for (i = 0; i < 32; i++, seq++) {
+			pk[i] = kite_pkt_alloc(f->pool);
+			frame_fill(pk[i]->data, 64, MAC0, MAC0, seq);
+			pk[i]->len = seq == 3 || seq == 65540 ? 10 : 64;	/* 10: BAD_LEN */
+			pk[i]->cookie = seq;
+		}
+		assert_int_equal(kite_tx_burst(q, pk, 32), 32);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_tx_reap(q), 32);
+		nrep += kite_tx_reports(q, rep + nrep, 8 - nrep);
+	}
+	assert_int_equal(nrep, 2);
+	assert_int_equal(rep[0].cookie, 3);
+	assert_int_equal(rep[1].cookie, 65540);
+	kite_queue_stats(q, &st);
+	assert_int_equal(st.tx_errors, 2);
+	assert_int_equal(st.tx_pkts, 65600 - 2);
+	kite_queue_close(q);
+}
+
+/*
+ * An app that forwarded a few frames and then only reads: the forwarded
+ * frames' chunks come back once sent, without another kite_tx_forward, so
+ * reading never stalls.
+ */
+static void test_forward_then_read(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64);
+	struct kite_queue *q = open_opts(f, SQ, FWD_FLAGS, 1 << 16);
+	struct kite_queue_hw_stats hs;
+	struct kite_rx_frame fr;
+	uint64_t seq;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);	/* not port 0 */
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 500, 0);
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	assert_int_equal(kite_tx_forward(q, &fr, 1), 1);
+	kite_emu_step(f->emu);	/* sent, and back into the ring (loopback) */
+	assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+	for (seq = 1; seq < 2000; seq++) {
+		send_one(f, tx, 500, seq);
+		assert_int_equal(kite_rx_stream(q, &fr, 1), 1);
+		assert_true(frame_check(fr.data, 500, seq));
+	}
+	hw_stats(f, SQ, &hs);
+	assert_int_equal(hs.rx_drop_nobuf, 0);
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/*
+ * The card's length, never the caller's; and frames from before a restart
+ * are neither forwarded nor held.
+ */
+static void test_forward_stale_or_lying(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64);
+	struct kite_queue *q = open_opts(f, SQ, FWD_FLAGS, 0);
+	struct kite_rx_frame fr[2], old;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 100, 1);
+	assert_int_equal(kite_rx_stream(q, fr, 2), 1);
+	fr[0].len = 9000;
+	assert_int_equal(kite_tx_forward(q, fr, 1), 1);
+	assert_int_equal(q->txr[(q->tx_tail - 1) & q->tx_mask].len, 100);
+	kite_emu_step(f->emu);
+	send_one(f, tx, 100, 2);
+	assert_int_equal(kite_rx_stream(q, fr, 2), 2);	/* the forwarded frame, and 2 */
+	old = fr[0];	/* in the ring where this run's second frame will be */
+	assert_int_equal(kite_queue_restart(q), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	send_one(f, tx, 100, 3);
+	send_one(f, tx, 100, 4);
+	assert_int_equal(kite_rx_stream(q, fr, 2), 2);
+	assert_int_equal(kite_rx_hold(q, &old), -EINVAL);
+	assert_int_equal(kite_tx_forward(q, &old, 1), 0);
+	assert_int_equal(kite_tx_forward(q, fr, 2), 2);	/* this run's are fine */
+	kite_queue_close(q);
+	kite_queue_close(tx);
 }
 
 /* Forward each frame once, only from the latest burst, only on a queue that can. */
@@ -863,6 +965,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_wb_failures, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_wb_old_failure, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_then_read, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_stale_or_lying, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_old_card, fx_setup_v12, fx_teardown),
 	};
 

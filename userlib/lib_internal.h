@@ -164,6 +164,7 @@ struct kite_queue {
 	uint8_t *rxs __attribute__((aligned(64)));
 	volatile uint32_t *db_rxs;
 	uint32_t rxs_pos;		/* chunk count of the next header (free-running) */
+	uint32_t rxs_base;		/* rxs_pos when this run of the queue started */
 	uint32_t rxs_mask;		/* chunks - 1 */
 	uint32_t rxs_credited;		/* DB_RXS_CREDIT as last written */
 	uint32_t rxs_batch;		/* write credits once this many chunks are free */

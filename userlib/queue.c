@@ -105,11 +105,17 @@ static int queue_start_hw(struct kite_queue *q)
 	if (q->rxs) {	/* §5.4: a zeroed ring reads "not valid" at chunk 0 */
 		memset(q->rxs, 0, (size_t)1 << q->rxs_log2);
 		c.rx_ring = c.rx_cq = 0;
-		q->rxs_pos = q->rxs_credited = q->rxs_last = 0;
+		/*
+		 * The card counts chunks from 0 again; ours go on from a whole
+		 * ring further, so a frame of an earlier run (a stale
+		 * kite_rx_frame) can never pass for one of this run.
+		 */
+		q->rxs_base = (q->rxs_pos + 2 * (q->rxs_mask + 1)) & ~q->rxs_mask;
+		q->rxs_pos = q->rxs_credited = q->rxs_last = q->rxs_base;
 		q->rxs_nholds = 0;
 	}
 	q->tx_failed_seen = q->tx_bufs = q->fwd_inflight = 0;
-	q->fwd_next = 0;
+	q->fwd_next = q->fwd_floor = q->rxs_base;
 	q->fwd_sum = q->fwd_sum_done = 0;
 	err = q->dev->ops->queue_start(q->dev, &c);
 	if (err)

@@ -44,14 +44,23 @@ uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t 
 	if (unlikely(!ring))
 		return 0;
 	done = likely(!q->rxs_nholds) ? pos : q->rxs_hold_min;
-	/* chunks of frames the card has not sent yet (kite_tx_forward) stay ours */
-	if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited)
-		done = q->fwd_floor;
+	/*
+	 * Chunks of frames the card has not sent yet (kite_tx_forward) stay
+	 * ours; when they are what holds the credits back, see whether they went
+	 * (a memory load), or an app that stopped forwarding would stall here.
+	 */
+	if (unlikely(q->fwd_inflight) && q->fwd_floor - q->rxs_credited < done - q->rxs_credited) {
+		kite_tx_reap_wb(q);
+		if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited)
+			done = q->fwd_floor;
+	}
 	if (done - q->rxs_credited >= q->rxs_batch) {
 		q->rxs_credited = done;
-		doorbell(q->db_rxs, done, q->rxs_wc);
+		doorbell(q->db_rxs, done - q->rxs_base, q->rxs_wc);	/* the card counts from 0 */
 	}
 	q->rxs_last = pos;
+	if ((int32_t)(pos - q->fwd_next) > 0)	/* older bursts can never be forwarded */
+		q->fwd_next = pos;
 	for (i = 0; i < n; i++) {
 		const uint8_t *rec = ring + ((size_t)(pos & mask) << KITE_RXS_CHUNK_SHIFT);
 		uint64_t w = rxs_word(rec);
@@ -231,13 +240,18 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
 {
 	for (; from != to; from++) {
 		uint32_t slot = from & q->tx_mask;
-		const struct kite_cqe *c = &q->txcq[slot];
+		struct kite_cqe *c = &q->txcq[slot];
 		uint64_t w = cqe_word(c);
 		struct kite_pkt *p = q->tx_pkts[slot];
 
 		if (!cqe_ready(w, from, q->tx_log2) || (uint16_t)(w >> 16) != (uint16_t)from ||
 		    !CQE_STATUS(w))
 			continue;
+		/*
+		 * Consumed: cleared, or 2^16 descriptors on (same slot, same
+		 * index and phase) it would pass for a new failure (§6.4).
+		 */
+		__atomic_store_n((uint64_t *)((uint8_t *)c + 8), 0, __ATOMIC_RELAXED);
 		q->stats.tx_errors++;
 		q->stats.tx_pkts--;	/* the caller counts every finished descriptor as sent */
 		q->stats.tx_bytes -= CQE_LEN(w);
@@ -261,6 +275,7 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
 	struct kite_tx_desc *txr = q->txr;
 	struct kite_pkt **ring = q->tx_pkts;
+	const uint8_t *ring0 = q->rxs;
 	uint16_t i;
 
 	if (unlikely(!q->fwd_ok))
@@ -272,11 +287,13 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		n = (uint16_t)room;
 	for (i = 0; i < n; i++) {
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
-		uint64_t len = f[i].len;
+		uint64_t len;
 
-		/* each record once, in ring order; a lying len only refuses later frames */
+		/* each record once, in ring order */
 		if (unlikely(pos - last >= span || (int32_t)(pos - next) < 0))
 			break;
+		/* the length the card wrote (its line is in cache), not the caller's */
+		len = (uint16_t)rxs_word(ring0 + ((size_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT));
 		/* the address from the record's place, never from the caller's pointer */
 		txr[slot].addr = base + ((uint64_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT);
 		*(uint64_t *)&txr[slot].len = len;
