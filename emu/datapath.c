@@ -348,14 +348,13 @@ static inline uint8_t *pio_slot(const struct emu_queue *q, unsigned int slot)
 	return q->db + KITE_PIO_WINDOW + slot * KITE_PIO_SLOT_SIZE;
 }
 
-/* §4.4: mark the slot's words that every frame (and each longer one) must bring again. */
+/* §4.4: mark every word after the header: each must arrive again before it is sent. */
 void emu_pio_mark(struct emu_queue *q, unsigned int slot)
 {
 	uint8_t *p = pio_slot(q, slot);
 	unsigned int off;
 
-	__atomic_store_n((uint64_t *)(p + KITE_PIO_HDR_SIZE), EMU_PIO_MARK, __ATOMIC_RELAXED);
-	for (off = KITE_PIO_LINE; off < KITE_PIO_SLOT_SIZE; off += KITE_PIO_LINE)
+	for (off = KITE_PIO_HDR_SIZE; off < KITE_PIO_SLOT_SIZE; off += 8)
 		__atomic_store_n((uint64_t *)(p + off), EMU_PIO_MARK, __ATOMIC_RELAXED);
 }
 
@@ -364,9 +363,7 @@ static bool pio_whole(const uint8_t *slot, uint32_t len)
 {
 	unsigned int off;
 
-	if (*(const uint64_t *)(slot + KITE_PIO_HDR_SIZE) == EMU_PIO_MARK)
-		return false;
-	for (off = KITE_PIO_LINE; off < KITE_PIO_HDR_SIZE + len; off += KITE_PIO_LINE)
+	for (off = KITE_PIO_HDR_SIZE; off < KITE_PIO_HDR_SIZE + len; off += 8)
 		if (*(const uint64_t *)(slot + off) == EMU_PIO_MARK)
 			return false;
 	return true;

@@ -29,9 +29,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define EMU_OWNER_GUEST		(-2)	/* the attached VM's RAM: never unmapped */
 #define EMU_TX_BUDGET		64	/* descriptors per queue per step: fairness */
 /*
- * §4.4: what the model writes into a direct PIO slot's words after taking it
- * (the frame's first 8 bytes, each later line's first 8): a word software
- * did not write again reads as missing, as a card's per-word tracking would.
+ * §4.4: what the model writes into every word of a direct PIO slot after the
+ * header once it took the slot: a word software did not write again reads as
+ * missing, as a card's per-word tracking would.
  */
 #define EMU_PIO_MARK		0x6b2d74696c6b6f6eULL
 

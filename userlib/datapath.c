@@ -274,8 +274,12 @@ static inline void pio_direct(struct kite_queue *q, uint8_t *dst, const uint8_t 
 	uint64_t line[KITE_PIO_LINE / 8] = { 0 };
 	unsigned int head = KITE_PIO_LINE - KITE_PIO_HDR_SIZE, k;
 
-	if (len > head)
-		memcpy(dst + KITE_PIO_LINE, frame + head, len - head);
+	if (len > head) {	/* whole 8-byte words: the card tracks words (§4.4) */
+		unsigned int tail = len - head;
+
+		memcpy(dst + KITE_PIO_LINE, frame + head, tail);
+		memset(dst + KITE_PIO_LINE + tail, 0, -tail & 7);
+	}
 	memcpy(&line[1], frame, len < head ? len : head);
 	line[0] = len | (uint64_t)KITE_PIO_SEQ(count) << 32;
 	if (q->db_wc)

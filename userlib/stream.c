@@ -34,22 +34,19 @@ _Static_assert(__builtin_offsetof(struct kite_rx_frame, len) == 16 &&
 _Static_assert(KITE_RX_TS_VALID == KITE_RXS_F_TS && KITE_RX_PORT1 == KITE_RXS_F_PORT1,
 	       "frame flags are the record's flags");
 
-uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
+/*
+ * Give the card back the chunks software is done with, up to pos: not past
+ * the oldest held record, nor past forwarded frames the card has not sent
+ * (kite_tx_forward; when those hold the doorbell back, see whether they went:
+ * a memory load, or an app that stopped forwarding would stall). Out of
+ * line: it runs once per quarter ring, and inlined its registers would cost
+ * every kite_rx_stream call.
+ */
+static __attribute__((noinline, cold)) void rxs_give_back(struct kite_queue *q, uint32_t pos)
 {
-	uint32_t pos = q->rxs_pos, mask = q->rxs_mask, done;
-	const uint8_t *ring = q->rxs;
-	uint64_t bytes = 0;
-	uint16_t i;
+	uint32_t done = !q->rxs_nholds ? pos : q->rxs_hold_min;
 
-	if (unlikely(!ring))
-		return 0;
-	done = likely(!q->rxs_nholds) ? pos : q->rxs_hold_min;
-	/*
-	 * Chunks of frames the card has not sent yet (kite_tx_forward) stay
-	 * ours; when they are what holds the credits back, see whether they went
-	 * (a memory load), or an app that stopped forwarding would stall here.
-	 */
-	if (unlikely(q->fwd_inflight) && q->fwd_floor - q->rxs_credited < done - q->rxs_credited) {
+	if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited) {
 		kite_tx_reap_wb(q);
 		if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited)
 			done = q->fwd_floor;
@@ -58,6 +55,20 @@ uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t 
 		q->rxs_credited = done;
 		doorbell(q->db_rxs, done - q->rxs_base, q->rxs_wc);	/* the card counts from 0 */
 	}
+}
+
+uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
+{
+	uint32_t pos = q->rxs_pos, mask = q->rxs_mask;
+	const uint8_t *ring = q->rxs;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (unlikely(!ring))
+		return 0;
+	/* the previous burst's chunks go back in batches of a quarter ring */
+	if (unlikely(pos - q->rxs_credited >= q->rxs_batch))
+		rxs_give_back(q, pos);
 	q->rxs_last = pos;
 	if ((int32_t)(pos - q->fwd_next) > 0)	/* older bursts can never be forwarded */
 		q->fwd_next = pos;

@@ -25,8 +25,8 @@
  * pointer, naming it. The void calls (kite_close, kite_queue_close,
  * kite_pkt_free, kite_queue_stats, kite_set_wait_hook) ignore NULL. The hot
  * path (kite_rx_burst, kite_tx_burst, kite_pio_send, kite_tx_reap,
- * kite_tx_reports, kite_pkt_alloc) does not check its queue, pool or array
- * pointers: passing NULL there is undefined, as for memcpy.
+ * kite_tx_reports, kite_pkt_alloc, kite_rx_stream, kite_tx_forward) does not
+ * check its queue, pool or array pointers: passing NULL there is undefined, as for memcpy.
  */
 #ifndef KITE_KITE_H
 #define KITE_KITE_H
@@ -233,7 +233,7 @@ struct kite_queue_opts {
 /**
  * \brief kite_queue_open with options (opts may be NULL: kite_queue_open).
  * \return as kite_queue_open; -EOPNOTSUPP when the card (or kite.ko) has
- *         a feature asked for; -EINVAL for a bad size or flag.
+ *         lacks a feature asked for; -EINVAL for a bad size or flag.
  */
 KITE_API int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
 				  const struct kite_queue_conf *conf,
