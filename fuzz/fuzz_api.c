@@ -4,7 +4,10 @@
  * (kite-emu's server on a thread, the model stepped by libkite's wait hook):
  * sequences of alloc, free (double frees included), tx_burst (the same packet
  * twice, bad lengths, another device's packets), rx_burst, reap, queue close
- * and reopen, pool destroy.
+ * and reopen, pool destroy; and contract 1.3's calls on a second queue (RX
+ * stream ring fed by a copy of everything, direct PIO, TX write-back):
+ * kite_rx_stream, holds and releases, kite_tx_forward of frames as read,
+ * forged or stale (from before a restart), direct PIO of any length.
  *
  * Oracle (buffer ownership, issue 18): a shadow set of the packets the
  * application holds. The library never hands out a packet the application
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "kite/hw.h"
 #include "kite/kite.h"
 
 #define NBUFS	64
@@ -34,6 +38,9 @@ struct app {
 	struct kite_queue *q;
 	struct kite_pkt *held[HELD_MAX];	/* the shadow: what the app holds */
 	unsigned int nheld;
+	struct kite_queue *sq;			/* a contract 1.3 queue */
+	struct kite_rx_frame fr[8];		/* its latest burst (or older ones) */
+	unsigned int nfr;
 };
 
 static void step(void *arg)
@@ -98,12 +105,83 @@ static struct kite_queue *open_queue(struct app *a)
 	return q;
 }
 
+/* Queue 1: stream ring, direct PIO, write-back; a copy of every frame of port 0. */
+static struct kite_queue *open_stream_queue(struct app *a)
+{
+	struct kite_queue_conf c = { .tx_ring_size = 16 };
+	struct kite_queue_opts o = { .size = sizeof(o), .rx_stream_bytes = 1 << 16,
+				     .flags = KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT |
+					      KITE_QUEUE_TX_WB };
+	struct kite_filter all = { .type = KITE_FILTER_ALL, .queue = 1 };
+	struct kite_queue *q = NULL;
+
+	if (kite_queue_open_opts(a->dev, 1, &c, &o, &q))
+		return NULL;
+	kite_filter_copy(a->dev, &all);
+	return q;
+}
+
+/* The 1.3 operations: nothing may crash, every frame handed out is whole. */
+static void run_stream(struct app *a, uint8_t op, uint8_t arg)
+{
+	unsigned int n = arg % 8 + 1, i;
+	uint8_t frame[KITE_PIO_MAX_FRAME] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct kite_rx_frame f;
+
+	if (!a->sq)
+		return;
+	switch (op % 5) {
+	case 0:	/* read; keep the burst (a later op may use it when it is stale) */
+		n = kite_rx_stream(a->sq, a->fr, (uint16_t)n);
+		for (i = 0; i < n; i++) {
+			volatile const uint8_t *d = a->fr[i].data;
+
+			if (a->fr[i].len < 14 || a->fr[i].len > 9018)
+				fail("kite_rx_stream gave a frame of an impossible length", NULL);
+			(void)d[0];
+			(void)d[a->fr[i].len - 1];
+		}
+		if (n)
+			a->nfr = n;
+		break;
+	case 1:	/* forward some, as read or forged */
+		if (!a->nfr)
+			break;
+		f = a->fr[arg % a->nfr];
+		if (arg & 0x40)
+			f.pos += arg;
+		if (arg & 0x80)
+			f.len = (uint16_t)(arg * 97);
+		kite_tx_forward(a->sq, &f, 1);
+		break;
+	case 2:	/* hold or release */
+		if (!a->nfr)
+			break;
+		if (arg & 1)
+			kite_rx_hold(a->sq, &a->fr[arg % a->nfr]);
+		else
+			kite_rx_release(a->sq, &a->fr[arg % a->nfr]);
+		break;
+	case 3:	/* direct PIO of any length, 0..255 */
+		if (kite_pio_send(a->sq, frame, arg, 0, arg) == -EAGAIN)
+			kite_tx_reap(a->sq);
+		break;
+	case 4:	/* restart: what was read before is stale now */
+		kite_queue_restart(a->sq);
+		break;
+	}
+}
+
 static void run(struct app *a, uint8_t op, uint8_t arg)
 {
 	struct kite_pkt *pk[8];
 	unsigned int n = arg % 8 + 1, i, k, avail;
 	int h;
 
+	if (op % 14 >= 9) {
+		run_stream(a, (uint8_t)(op % 14 - 9), arg);
+		return;
+	}
 	switch (op % 9) {
 	case 0:	/* alloc, from our pool or the other device's */
 		pk[0] = kite_pkt_alloc(arg & 1 ? a->opool : a->pool);
@@ -194,9 +272,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kite_set_wait_hook(a.dev, step, emu);
 	kite_set_wait_hook(a.other, step, emu);
 	a.q = open_queue(&a);
+	a.sq = open_stream_queue(&a);
 	for (i = 0; i + 1 < size && i < 2000; i += 2)
 		run(&a, data[i], data[i + 1]);
 	/* everything back: close the queue, free what we hold, pools full again */
+	kite_queue_close(a.sq);
 	kite_queue_close(a.q);
 	while (a.nheld)
 		kite_pkt_free(a.held[--a.nheld]);
