@@ -259,10 +259,11 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
 		    !CQE_STATUS(w))
 			continue;
 		/*
-		 * Consumed: cleared, or 2^16 descriptors on (same slot, same
+		 * Consumed: its phase flipped (its status kept, so the reap loop
+		 * does not report it again as sent), or 2^16 descriptors on (same slot, same
 		 * index and phase) it would pass for a new failure (§6.4).
 		 */
-		__atomic_store_n((uint64_t *)((uint8_t *)c + 8), 0, __ATOMIC_RELAXED);
+		__atomic_store_n((uint64_t *)((uint8_t *)c + 8), w ^ CQE_PHASE_BIT, __ATOMIC_RELAXED);
 		q->stats.tx_errors++;
 		q->stats.tx_pkts--;	/* the caller counts every finished descriptor as sent */
 		q->stats.tx_bytes -= CQE_LEN(w);

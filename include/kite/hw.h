@@ -120,7 +120,7 @@ struct kite_pio_hdr {
 
 /* §4.4 direct PIO: the sequence number that sends the frame of PIO count i */
 #define KITE_PIO_SEQ(i)		((__u32)(i) + 1)
-#define KITE_PIO_LINE		64	/* the card tracks a slot's writes per line */
+#define KITE_PIO_LINE		64	/* a slot's first line: header and 56 frame bytes */
 
 /* §5.1 TX descriptor: 16 bytes, four per cache line */
 struct kite_tx_desc {
