@@ -171,7 +171,6 @@ struct kite_queue {
 	uint32_t rxs_last;		/* where the latest burst started */
 	uint32_t rxs_nholds;
 	uint32_t rxs_hold_min;		/* the oldest held record, when rxs_nholds */
-	bool rxs_wc;
 	uint32_t rxs_holds[KITE_RX_HOLDS];
 	/* frames forwarded in place (kite_tx_forward): their chunks wait for the card */
 	uint32_t fwd_inflight;		/* forwarded, not yet reaped */

@@ -148,7 +148,6 @@ static int stream_alloc(struct kite_queue *q, uint32_t bytes)
 	q->rxs = q->rxs_mem.va;
 	q->rxs_mask = chunks - 1;
 	q->rxs_batch = chunks / 4;	/* credits: one doorbell per quarter ring */
-	q->rxs_wc = q->dev->ops->db_write_combined;
 	return 0;
 }
 

@@ -53,7 +53,7 @@ static __attribute__((noinline, cold)) void rxs_give_back(struct kite_queue *q, 
 	}
 	if (done - q->rxs_credited >= q->rxs_batch) {
 		q->rxs_credited = done;
-		doorbell(q->db_rxs, done - q->rxs_base, q->rxs_wc);	/* the card counts from 0 */
+		doorbell(q->db_rxs, done - q->rxs_base, q->db_wc);	/* the card counts from 0 */
 	}
 }
 
