@@ -26,10 +26,13 @@ t() {
 
 # start_hog DEV Q [hog-fork]: an app keeping queue Q busy (its PID in $hog), once it runs
 start_hog() {
+	# emptied here, not by the background job's redirection: that one may run
+	# after the loop below has already found the previous hog's "ready"
+	: >/tmp/hog
 	/e2e_client "${3:-hog}" "$1" "$2" >/tmp/hog 2>&1 &
 	hog=$!
 	i=0
-	while ! grep -q ready /tmp/hog && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q ready /tmp/hog && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	grep -q ready /tmp/hog || sed 's/^/    hog (never ready): /' /tmp/hog	# the next check fails
 }
 
