@@ -30,7 +30,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
-TESTS    := test_regtab test_emu test_lib test_fastpath e2e_client hostile_client
+TESTS    := test_regtab test_emu test_emu_clock test_lib test_fastpath e2e_client hostile_client
 
 SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
@@ -94,6 +94,7 @@ OBJS_kite-ipp        := bench/kite-ipp.o bench/inproc.o libkite.a libkite-emu.a
 OBJS_kite-bus        := bench/kite-bus.o bench/inproc.o libkite.a libkite-emu.a
 OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
+OBJS_test_emu_clock  := tests/test_emu_clock.o libkite-emu.a
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
@@ -107,6 +108,7 @@ LIBS_kite-stat       := -ljson-c
 LIBS_kite-capture    := -lpcap
 LIBS_test_regtab     := -lcmocka
 LIBS_test_emu        := -lcmocka
+LIBS_test_emu_clock  := -lcmocka
 LIBS_test_lib        := -lcmocka
 LIBS_test_fastpath   := -lcmocka
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The card's control plane: reset (hw-spec §3.3), clock (§3.4), port and
+ * The card's control plane: reset (hw-spec §3.3), port and
  * filter configuration applied on CFG_COMMIT (§3.3), queue start and stop
  * (§6.1). Runs from the data path thread between doorbell polls.
  */
@@ -10,26 +10,6 @@
 #include "clock.h"
 #include "kite/regtab.h"
 #include "emu_internal.h"
-
-/* The card clock, anchored to CLOCK_MONOTONIC; re-anchors the TSC fast path. */
-uint64_t emu_clock(struct kite_emu *e)
-{
-	uint64_t ns = kite_mono_ns() + e->clock_offset;	/* wraps, as TIME does */
-
-	e->base_tsc = __rdtsc();
-	e->base_ns = ns;
-	return (int64_t)(ns - e->now) > 0 ? ns : e->now;	/* monotonic, across the wrap too */
-}
-
-/* TSC ticks per ns, measured once over 20 ms. */
-void emu_clock_calibrate(struct kite_emu *e)
-{
-	uint64_t ns, ticks;
-
-	kite_tsc_measure(20000000ULL, &ns, &ticks);
-	e->ns_per_tick_q32 = (ns << 32) / (ticks ? ticks : 1);
-	emu_clock(e);
-}
 
 static void running_list_update(struct kite_emu *e)
 {
@@ -286,6 +266,8 @@ void emu_reset(struct kite_emu *e)
 				v &= ~(KITE_FMASK(KITE_ID_FEATURES_RX_STREAM) |
 				       KITE_FMASK(KITE_ID_FEATURES_PIO_DIRECT) |
 				       KITE_FMASK(KITE_ID_FEATURES_TX_WB));
+			if (i == KITE_RI_ID_FEATURES && emu_old_contract(e, 4))
+				v &= ~KITE_FMASK(KITE_ID_FEATURES_CLOCK_CTL);
 			if (r->bits == 64)
 				w64(e, off, v);
 			else
@@ -296,7 +278,7 @@ void emu_reset(struct kite_emu *e)
 	/* §3.3: the reset clears every filter, so no claim on one survives it */
 	memset(e->filter_owner, EMU_NO_OWNER, sizeof(e->filter_owner));
 	memset(e->filter_key, 0, sizeof(e->filter_key));
-	e->clock_offset = 0;
+	emu_clock_reset(e);
 	emu_apply_config(e);
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1) |
 	    KITE_FPREP(KITE_GSTATUS_RESETS, resets + 1));
@@ -305,24 +287,13 @@ void emu_reset(struct kite_emu *e)
 
 void emu_scan(struct kite_emu *e)
 {
-	int64_t adj;
-
 	if (e->trace)
 		emu_trace_scan(e);
 
 	if (KITE_FGET(KITE_GCTRL_RESET, r32(e, KITE_R_GCTRL)) &&
 	    !fault_hook(e, KITE_EMU_FAULT_STUCK_RESET))
 		emu_reset(e);
-	adj = (int64_t)r64(e, KITE_R_TIME_ADJ);
-	if (adj) {
-		e->clock_offset += (uint64_t)adj;	/* §3.4: two's complement, modulo 2^64 */
-		/* a step back is a step back: the monotonic guard restarts from it */
-		e->now = kite_mono_ns() + e->clock_offset;
-		w64(e, KITE_R_TIME_ADJ, 0);
-		emu_trace_card_wrote(e, KITE_R_TIME_ADJ, 64);
-	}
-	e->now = emu_clock(e);
-	w64(e, KITE_R_TIME, e->now);
+	emu_clock_scan(e);
 	if (r32(e, KITE_R_CFG_COMMIT) != e->cfg_commit)
 		emu_apply_config(e);
 	scan_queues(e);

@@ -56,6 +56,14 @@ struct kite_emu_config {
 	 * 1 = v1.1 (no copy filters). 0: the newest this model implements.
 	 */
 	unsigned int contract_minor;
+	/*
+	 * The card's oscillator runs this many ppm fast (negative: slow), and
+	 * its clock jumps by clock_jump_ns once, clock_jump_after_ns after
+	 * creation (0: never): a clock that needs disciplining (hw-spec §3.4.1).
+	 */
+	double clock_ppm;
+	int64_t clock_jump_ns;
+	uint64_t clock_jump_after_ns;
 };
 
 #define KITE_EMU_FAULT_STUCK_STOP	0xfa170001u

@@ -119,16 +119,22 @@ struct kite_emu {
 
 	unsigned int nactive;
 	struct emu_region *hint;			/* last region a lookup hit */
-	uint64_t clock_offset;		/* TIME - CLOCK_MONOTONIC, modulo 2^64 (§3.4) */
 	uint64_t now;		/* card clock at the start of this step */
 	/*
 	 * The data path stamps frames from the TSC (a clock_gettime on the
 	 * critical path cost ~60 ns of a ~270 ns round trip): ns = base_ns +
-	 * (tsc - base_tsc) * ns_per_tick, re-anchored on CLOCK_MONOTONIC at
+	 * (tsc - base_tsc) * card_per_tick, re-anchored on CLOCK_MONOTONIC at
 	 * every control scan.
 	 */
 	uint64_t base_ns, base_tsc;
-	uint64_t ns_per_tick_q32;	/* ns per TSC tick, 32.32 fixed point */
+	uint64_t card_per_tick_q32;	/* card ns per TSC tick, 32.32 fixed point */
+	uint32_t clk_ack;		/* CLK_ACK as last written (§3.4.1) */
+	/* clock.c: TIME = anchor_card + (CLOCK_MONOTONIC - anchor_host) * rate */
+	uint64_t anchor_host, anchor_card;
+	uint64_t rate_q32;		/* card ns per host ns, 32.32 */
+	uint64_t ns_per_tick_q32;	/* host ns per TSC tick, 32.32 */
+	int32_t applied_freq;		/* CLK_FREQ in effect */
+	uint64_t jump_at;		/* host time of --clock-jump, 0 when done */
 
 	/*
 	 * The data path holds lock while it polls; ctl_wants > 0 asks it to
@@ -204,14 +210,18 @@ void emu_reset(struct kite_emu *e);
 void emu_scan(struct kite_emu *e);
 void emu_queue_stop(struct kite_emu *e, unsigned int qid);
 void emu_queue_error(struct kite_emu *e, unsigned int qid, unsigned int cause);
+/* clock.c */
 uint64_t emu_clock(struct kite_emu *e);
 void emu_clock_calibrate(struct kite_emu *e);
+void emu_clock_cmd(struct kite_emu *e);
+void emu_clock_scan(struct kite_emu *e);
+void emu_clock_reset(struct kite_emu *e);
 
 /* The card clock for the data path: a TSC read, no system call. */
 static inline uint64_t emu_clock_fast(struct kite_emu *e)
 {
 	uint64_t t = e->base_ns +
-		     (uint64_t)(((unsigned __int128)(__rdtsc() - e->base_tsc) * e->ns_per_tick_q32) >> 32);
+		     (uint64_t)(((unsigned __int128)(__rdtsc() - e->base_tsc) * e->card_per_tick_q32) >> 32);
 
 	return (int64_t)(t - e->now) > 0 ? t : e->now;	/* never backwards, across the wrap */
 }

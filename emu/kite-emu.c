@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* kite-emu: run the kite NIC model as a daemon. */
+#include <errno.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,6 +18,40 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* --clock-ppm: a real oscillator is off by tens of ppm; 1000 is far beyond any */
+static int clock_ppm_arg(const char *s, double *ppm)
+{
+	char *end;
+
+	errno = 0;
+	*ppm = strtod(s, &end);
+	if (errno || end == s || *end || !(*ppm >= -1000 && *ppm <= 1000)) {
+		fprintf(stderr, "kite-emu: --clock-ppm '%s': a number of ppm, -1000 to 1000\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* --clock-jump NS@S: NS signed nanoseconds, S seconds (fractions allowed) */
+static int clock_jump_arg(const char *s, struct kite_emu_config *cfg)
+{
+	char *end, *at;
+	double after;
+
+	errno = 0;
+	cfg->clock_jump_ns = strtoll(s, &at, 0);
+	if (!errno && at != s && *at == '@' && cfg->clock_jump_ns) {
+		after = strtod(at + 1, &end);
+		if (!errno && end != at + 1 && !*end && after >= 0 && after <= 86400) {
+			cfg->clock_jump_after_ns = (uint64_t)(after * 1e9);
+			return 0;
+		}
+	}
+	fprintf(stderr, "kite-emu: --clock-jump '%s': NS@S, a nonzero jump in ns and when, "
+		"in seconds (0 to 86400) after start\n", s);
+	return -1;
 }
 
 static void usage(FILE *f)
@@ -39,6 +74,9 @@ static void usage(FILE *f)
 		"      --trace FILE   log software's register and doorbell writes, decoded\n"
 		"      --contract 1.N act as a card of contract v1.N (ID_VERSION, ID_FEATURES and\n"
 		"                     behaviour), to test software's fallbacks; default: newest\n"
+		"      --clock-ppm P  the card's oscillator runs P ppm fast (negative: slow);\n"
+		"                     a clock servo has to correct it (hw-spec §3.4.1)\n"
+		"      --clock-jump NS@S  the card clock jumps by NS ns, once, S s after start\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"The model polls doorbells on its thread without sleeping (one full core).\n"
@@ -57,6 +95,8 @@ int main(int argc, char **argv)
 		{ "fault-hooks", no_argument, NULL, 'F' },
 		{ "trace", required_argument, NULL, 'R' },
 		{ "contract", required_argument, NULL, 'V' },
+		{ "clock-ppm", required_argument, NULL, 'P' },
+		{ "clock-jump", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -109,6 +149,14 @@ int main(int argc, char **argv)
 			}
 			cfg.contract_minor = (unsigned int)arg_ulong("kite-emu", 'V', optarg + 2, 1,
 								     KITE_VERSION_MINOR);
+			break;
+		case 'P':
+			if (clock_ppm_arg(optarg, &cfg.clock_ppm))
+				return 2;
+			break;
+		case 'J':
+			if (clock_jump_arg(optarg, &cfg))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

@@ -141,6 +141,9 @@ void kite_emu_run(struct kite_emu *emu, volatile sig_atomic_t *stop)
 			pthread_mutex_lock(&emu->lock);
 		}
 		emu_poll_queues(emu);
+		/* §3.4.1: a clock command within a pass (a latch brackets this tightly) */
+		if (__builtin_expect(r32(emu, KITE_R_CLK_CMD) != emu->clk_ack, 0))
+			emu_clock_cmd(emu);
 		if (++iter % SCAN_EVERY == 0)
 			model_scan(emu);
 	}

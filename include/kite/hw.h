@@ -21,9 +21,10 @@
 #define KITE_VERSION_MAJOR	1
 /*
  * 1.1: P_RX_DROP_OVERRUN (§3.7); 1.2: copy filters (§3.8); 1.3: RX stream
- * rings (§5.4), direct PIO (§4.4), TX write-back (§6.4)
+ * rings (§5.4), direct PIO (§4.4), TX write-back (§6.4); 1.4: clock control
+ * (§3.4.1)
  */
-#define KITE_VERSION_MINOR	3
+#define KITE_VERSION_MINOR	4
 #define KITE_MAGIC		0x4b495445	/* "KITE" */
 
 /* §2 Resource limits of this contract version */
@@ -50,7 +51,7 @@
 
 /* Reset values the register table refers to */
 #define KITE_VERSION_RESET	((KITE_VERSION_MAJOR << 16) | KITE_VERSION_MINOR)
-#define KITE_FEATURES_RESET	0xff
+#define KITE_FEATURES_RESET	0x1ff
 #define KITE_CAPS_RESET		(KITE_MAX_PORTS | (KITE_MAX_QUEUES << 8) | \
 				 (KITE_MAX_RING_LOG2 << 16) | (KITE_MAX_FILTERS << 24))
 #define KITE_MAC_RESET		0x026b69746500ULL	/* 02:6b:69:74:65:00 + port */
@@ -78,6 +79,11 @@ enum kite_reg_offsets {
 #define KITE_F_KEY_BITS(type)	((unsigned int)(type) == KITE_F_CTRL_TYPE_DST_MAC ? 48 : \
 				 (unsigned int)(type) == KITE_F_CTRL_TYPE_IPV4_DST ? 32 : \
 				 (unsigned int)(type) == KITE_F_CTRL_TYPE_UDP_DST ? 16 : 0)
+
+/* §3.4.1 CLK_FREQ's range: 500 ppm in ppm x 2^16 (Linux's scaled_ppm) */
+#define KITE_CLK_FREQ_MAX	(500 << 16)
+/* §3.11 a clock command's budget, in nanoseconds */
+#define KITE_T_CLOCK_NS		10000
 
 /* Offset of instance i of an array register: KITE_R_AT(Q_CTRL, 3) */
 #define KITE_R_AT(reg, i)	(KITE_R_##reg + (i) * KITE_R_##reg##_STRIDE)
