@@ -221,6 +221,93 @@ int kite_hw_commit(struct kite_hw *hw)
 		    seq, budget(hw, KITE_T_COMMIT_US, b, sizeof(b)), v);
 }
 
+/*
+ * §3.4.1: one clock command, acknowledged when CLK_ACK equals it. Spun on
+ * without pausing for a while first (50 us, or 1000 reads if time stands
+ * still): a latch's bracket is as wide as this wait.
+ */
+#define CLOCK_SPIN_NS		50000
+#define CLOCK_SPIN_READS	1000
+
+static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ctx, int post),
+		     void *ctx)
+{
+	__u32 cmd = rd32(hw, KITE_R_CLK_ACK), v;
+	unsigned int i = 0;
+	__u64 spin_end;
+	int err;
+
+	cmd = (__u32)(KITE_FPREP(KITE_CLK_CMD_OP, op) |
+		      KITE_FPREP(KITE_CLK_CMD_SEQ, KITE_FGET(KITE_CLK_CMD_SEQ, cmd) + 1));
+	if (stamp)
+		stamp(ctx, 0);
+	wr32(hw, KITE_R_CLK_CMD, cmd);
+	spin_end = hw->os_ops->now_ns(hw->os) + CLOCK_SPIN_NS;
+	do {
+		v = rd32(hw, KITE_R_CLK_ACK);
+		if (v == cmd) {
+			if (stamp)
+				stamp(ctx, 1);
+			return 0;
+		}
+	} while (++i < CLOCK_SPIN_READS && hw->os_ops->now_ns(hw->os) < spin_end);
+	err = wait_reg(hw, KITE_R_CLK_ACK, ~0U, cmd, UNTIL_EQ, KITE_T_CLOCK_US, &v);
+	if (stamp)
+		stamp(ctx, 1);
+	if (err)
+		return wait_fail(hw, err, KITE_T_CLOCK_US, "clock command not acknowledged",
+				 "CLK_ACK", v);
+	return 0;
+}
+
+static __u64 rd64_stable(struct kite_hw *hw, __u32 off)
+{
+	/* no command runs (the caller serialises them): the two halves belong together */
+	return rd32(hw, off) | (__u64)rd32(hw, off + 4) << 32;
+}
+
+int kite_hw_clock_latch(struct kite_hw *hw, __u64 *ns, void (*stamp)(void *ctx, int post),
+			void *ctx)
+{
+	int err = clock_cmd(hw, KITE_CLK_CMD_OP_LATCH, stamp, ctx);
+
+	if (!err)
+		*ns = rd64_stable(hw, KITE_R_TIME_LATCH);
+	return err;
+}
+
+int kite_hw_clock_set(struct kite_hw *hw, __u64 ns)
+{
+	wr64(hw, KITE_R_TIME_SET, ns);
+	return clock_cmd(hw, KITE_CLK_CMD_OP_SET, NULL, NULL);
+}
+
+/* §3.4: TIME_ADJ, applied when the card writes it back to 0 (a commit's time at most). */
+int kite_hw_clock_step(struct kite_hw *hw, __s64 delta)
+{
+	__u32 v;
+	int err;
+
+	if (!delta)
+		return 0;
+	wr64(hw, KITE_R_TIME_ADJ, (__u64)delta);
+	err = wait_reg(hw, KITE_R_TIME_ADJ, ~0U, 0, UNTIL_EQ, KITE_T_COMMIT_US, &v);
+	if (!err)
+		err = wait_reg(hw, KITE_R_TIME_ADJ + 4, ~0U, 0, UNTIL_EQ, KITE_T_COMMIT_US, &v);
+	return err ? wait_fail(hw, err, KITE_T_COMMIT_US, "clock step not applied", "TIME_ADJ",
+			       v) : 0;
+}
+
+/* §3.4.1: the rate, clamped to what the card honours (no acknowledgment: §3.11). */
+void kite_hw_clock_freq(struct kite_hw *hw, long scaled_ppm)
+{
+	if (scaled_ppm > KITE_CLK_FREQ_MAX)
+		scaled_ppm = KITE_CLK_FREQ_MAX;
+	if (scaled_ppm < -KITE_CLK_FREQ_MAX)
+		scaled_ppm = -KITE_CLK_FREQ_MAX;
+	wr32(hw, KITE_R_CLK_FREQ, (__u32)scaled_ppm);
+}
+
 /* §3.8: one entry, valid (type != 0) or cleared (type 0), then commit. */
 int kite_hw_filter_write(struct kite_hw *hw, unsigned int index, unsigned int type,
 			 unsigned int port, unsigned int queue, int copy, __u64 key)

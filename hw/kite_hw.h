@@ -45,6 +45,7 @@ struct kite_hw {
 #define KITE_T_QUEUE_START_US	10000
 #define KITE_T_QUEUE_STOP_US	10000
 #define KITE_T_COMMIT_US	10000
+#define KITE_T_CLOCK_US		10	/* a clock command, §3.4.1 */
 
 /* The software model (kite-emu) runs on shared, possibly loaded CPUs. */
 #define KITE_HW_SLACK_MODEL	200
@@ -74,6 +75,19 @@ int kite_hw_filter_write(struct kite_hw *hw, unsigned int index, unsigned int ty
 int kite_hw_filters_clear(struct kite_hw *hw, __u64 mask);
 int kite_hw_port_set(struct kite_hw *hw, unsigned int port, unsigned int mtu,
 		     int default_queue);
+/*
+ * §3.4.1 clock control (a card announcing ID_FEATURES.CLOCK_CTL). The caller
+ * serialises them (one command at a time). kite_hw_clock_latch calls
+ * stamp(ctx, 0) just before the command goes out and stamp(ctx, 1) just
+ * after its acknowledgment is seen: the latch lies between the two (Linux's
+ * gettimex64 pre and post system timestamps). stamp may be NULL.
+ */
+int kite_hw_clock_latch(struct kite_hw *hw, __u64 *ns, void (*stamp)(void *ctx, int post),
+			void *ctx);
+int kite_hw_clock_set(struct kite_hw *hw, __u64 ns);
+int kite_hw_clock_step(struct kite_hw *hw, __s64 delta);
+void kite_hw_clock_freq(struct kite_hw *hw, long scaled_ppm);
+
 int kite_hw_forget_queue(struct kite_hw *hw, unsigned int qid, unsigned int nports,
 			 unsigned int nfilters, int filters_too);
 

@@ -8,6 +8,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/ptp_clock_kernel.h>
 
 #include "kite_hw.h"
 #include "kite_logic.h"
@@ -38,6 +39,9 @@ struct kite_dev {
 	bool wedged;			/* a queue would not stop: bus mastering is off */
 	bool no_iommu;			/* no translating IOMMU (none, or passthrough) */
 	atomic64_t pinned;		/* bytes pinned by all files */
+	struct ptp_clock_info ptp_info;	/* the card clock (kite_ptp.c) */
+	struct ptp_clock *ptp;		/* its /dev/ptpN, or NULL */
+	int ptp_index;			/* N, or -1 (sysfs: read without the lock) */
 };
 
 struct kite_file {
@@ -88,6 +92,9 @@ void kite_ports_forget_queue(struct kite_dev *kd, unsigned int qid);
 void kite_dev_put(struct kite_dev *kd);
 
 /* kite_fops.c */
+void kite_ptp_register(struct kite_dev *kd);
+void kite_ptp_unregister(struct kite_dev *kd);
+
 extern const struct file_operations kite_fops;
 void kite_revoke_all(struct kite_dev *kd);
 

@@ -279,6 +279,15 @@ static ssize_t tenant_pid_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(tenant_pid);
 
+/* The card clock's PTP device (kite_ptp.c): "ptp3", or empty when it has none */
+static ssize_t ptp_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	int index = READ_ONCE(to_kite(dev)->ptp_index);
+
+	return index < 0 ? sysfs_emit(buf, "\n") : sysfs_emit(buf, "ptp%d\n", index);
+}
+static DEVICE_ATTR_RO(ptp);
+
 static struct attribute *kite_attrs[] = {
 	&dev_attr_fw_version.attr,
 	&dev_attr_link.attr,
@@ -288,6 +297,7 @@ static struct attribute *kite_attrs[] = {
 	&dev_attr_queues_owned.attr,
 	&dev_attr_filters_owned.attr,
 	&dev_attr_tenant_pid.attr,
+	&dev_attr_ptp.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(kite);
@@ -423,6 +433,7 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!kd)
 		return -ENOMEM;
 	kd->pdev = pci_dev_get(pdev);
+	kd->ptp_index = -1;
 	kref_init(&kd->ref);
 	mutex_init(&kd->lock);
 	INIT_LIST_HEAD(&kd->files);
@@ -462,6 +473,7 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = misc_register(&kd->misc);
 	if (err)
 		goto err_ida;
+	kite_ptp_register(kd);
 	dev_info(&pdev->dev, "%s: kite v%u.%u, %u ports, %u queues%s\n", kd->name,
 		 (u32)KITE_FGET(KITE_ID_VERSION_MAJOR, kd->version),
 		 (u32)KITE_FGET(KITE_ID_VERSION_MINOR, kd->version), kd->lim.nports,
@@ -493,6 +505,7 @@ static void kite_remove(struct pci_dev *pdev)
 	LIST_HEAD(gone);
 	unsigned int q;
 
+	kite_ptp_unregister(kd);
 	misc_deregister(&kd->misc);
 	mutex_lock(&kd->lock);
 	for (q = 0; q < kd->lim.nqueues; q++)

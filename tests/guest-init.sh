@@ -7,7 +7,7 @@ t "insmod kite.ko" insmod /kite.ko allow_unsafe_noiommu=1
 t "bind the ivshmem board via new_id; /dev/kite0 appears" sh -c \
 	'echo "1af4 1110 ffffffff ffffffff 0 0 1" > /sys/bus/pci/drivers/kite/new_id &&
 	 [ -c /dev/kite0 ]'
-t "sysfs fw_version 1.3" sh -c "[ \"\$(cat $k/fw_version)\" = 1.3 ]"
+t "sysfs fw_version 1.4" sh -c "[ \"\$(cat $k/fw_version)\" = 1.4 ]"
 t "sysfs link: port0 up 10G" grep -q "port0 up 10G" $k/link
 t "sysfs mac: port1 02:6b:69:74:65:01" grep -q "port1 02:6b:69:74:65:01" $k/mac
 t "sysfs num_queues 16" sh -c "[ \"\$(cat $k/num_queues)\" = 16 ]"
@@ -50,6 +50,7 @@ t "kite-stat through kite.ko counts them" sh -c \
 	"/kite-stat -d /dev/kite0 | grep -q '^queue 1 .* rx_pkts 3008 '"
 t "contract 1.3 through kite.ko: 2000 frames by descriptor and direct PIO into a stream ring" \
 	/e2e_client stream /dev/kite0 5 2000
+. /guest-ptp.sh
 
 base=$(cat $k/pinned_bytes)
 start_hog /dev/kite0 3
@@ -109,14 +110,15 @@ t "rebind" sh -c "echo $addr > /sys/bus/pci/drivers/kite/bind && [ -c /dev/kite0
 # unbinding under a running app (what kite-bind refuses, done through sysfs directly)
 hp=$(hp_free)
 start_hog /dev/kite0 4
-t "unbind through sysfs while an app runs: the device goes" sh -c \
-	"echo $addr > /sys/bus/pci/drivers/kite/unbind && [ ! -e /dev/kite0 ]"
+t "unbind through sysfs while an app runs: the device and its PTP clock go" sh -c \
+	"echo $addr > /sys/bus/pci/drivers/kite/unbind && [ ! -e /dev/kite0 ] && [ ! -e /dev/$ptp ]"
 kill -9 $hog
 wait $hog 2>/dev/null
 t "the app's hugepages come back when it dies after the unbind ($hp free)" sh -c \
 	"i=0; while [ \$(awk '/HugePages_Free/ {print \$2}' /proc/meminfo) != $hp ] &&
 	 [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; [ \$i -lt 50 ]"
-t "rebind: /dev/kite0 is back" sh -c "echo $addr > /sys/bus/pci/drivers/kite/bind && [ -c /dev/kite0 ]"
+t "rebind: /dev/kite0 and a PTP clock are back" sh -c \
+	"echo $addr > /sys/bus/pci/drivers/kite/bind && [ -c /dev/kite0 ] && [ -c /dev/\$(cat $k/ptp) ]"
 t "rmmod refused while /dev/kite0 is open" sh -c 'exec 3</dev/kite0 && ! rmmod kite'
 t "rmmod" rmmod kite
 t "no kite device left" sh -c '[ ! -e /dev/kite0 ]'

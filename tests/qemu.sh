@@ -42,7 +42,8 @@ initramfs() {
 	cp "$ko" "$root/kite.ko"
 	cp "$B"/guest/* "$root/"
 	# kite-regs, kite-stat, kite-bind (libpci, json-c) and udevadm are dynamic
-	for bin in "$B/kite-regs" "$B/kite-stat" "$B/kite-bind" /usr/bin/udevadm; do
+	for bin in "$B/kite-regs" "$B/kite-stat" "$B/kite-bind" /usr/bin/udevadm \
+		/usr/sbin/phc_ctl /usr/sbin/phc2sys; do
 		cp "$bin" "$root/"
 		for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
 			mkdir -p "$root$(dirname "$lib")"
@@ -65,7 +66,7 @@ initramfs() {
 		fi
 	done
 	cp "$init" "$root/init"
-	cp tests/guest-lib.sh "$root/"
+	cp tests/guest-lib.sh tests/guest-ptp.sh "$root/"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz" ||
 		die "cannot pack the initramfs"
@@ -77,9 +78,10 @@ boot() {
 	shift 3
 	rm -f "$dir/bars" "$dir/emu.sock"
 	truncate -s 0 "$dir/ram" && truncate -s 512M "$dir/ram"
-	# --fault-hooks: the guests' tests can make the card refuse to stop (hw-spec §8)
+	# --fault-hooks: the guests' tests can make the card refuse to stop (hw-spec §8);
+	# --clock-ppm: an oscillator the PHC's servo must correct (tests/guest-ptp.sh)
 	taskset -c 1 "$B/kite-emu" -s "$dir/emu.sock" --bar-file "$dir/bars" \
-		--guest-ram "$dir/ram" --fault-hooks >"$dir/emu.log" 2>&1 &
+		--guest-ram "$dir/ram" --fault-hooks --clock-ppm 25 >"$dir/emu.log" 2>&1 &
 	emu=$!
 	for _ in $(seq 50); do [ -S "$dir/emu.sock" ] && break; sleep 0.1; done
 	[ -S "$dir/emu.sock" ] || die "kite-emu did not start: $(cat "$dir/emu.log")"

@@ -22,7 +22,9 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 	# DKMS, and the other 6.1 flavours kite.ko must build against (PREEMPT_RT matters)
 	dkms linux-headers-cloud-amd64 linux-headers-rt-amd64
 	# the QEMU guest: Debian's kernel, a static busybox initramfs
-	qemu-system-x86 linux-image-amd64 busybox-static cpio file kmod)
+	qemu-system-x86 linux-image-amd64 busybox-static cpio file kmod
+	# the card clock's PHC driven by linuxptp (phc_ctl, phc2sys) in the guest
+	linuxptp)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

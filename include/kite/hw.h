@@ -82,8 +82,6 @@ enum kite_reg_offsets {
 
 /* §3.4.1 CLK_FREQ's range: 500 ppm in ppm x 2^16 (Linux's scaled_ppm) */
 #define KITE_CLK_FREQ_MAX	(500 << 16)
-/* §3.11 a clock command's budget, in nanoseconds */
-#define KITE_T_CLOCK_NS		10000
 
 /* Offset of instance i of an array register: KITE_R_AT(Q_CTRL, 3) */
 #define KITE_R_AT(reg, i)	(KITE_R_##reg + (i) * KITE_R_##reg##_STRIDE)

@@ -19,6 +19,8 @@ struct fake_card {
 	bool start_late;	/* runs only once ENABLE is cleared again, and then will not stop */
 	bool gone_on_enable;	/* leaves the bus when ENABLE is written */
 	bool no_ack, reset_stuck, gone;
+	bool clk_no_ack, adj_stuck;	/* §3.4.1 commands, §3.4 TIME_ADJ */
+	u64 card_time;			/* what a latch reads */
 	u64 now;
 	unsigned int pauses;
 };
@@ -55,6 +57,19 @@ static void fake_wr32(void *os, u32 off, u32 v)
 		c->regs[KITE_R_CFG_ACK / 4] = v + c->ack_ahead;
 	if (off == KITE_R_GCTRL && !c->reset_stuck)
 		c->regs[KITE_R_GCTRL / 4] = 0;
+	if (off == KITE_R_CLK_CMD && !c->clk_no_ack) {
+		c->regs[KITE_R_TIME_LATCH / 4] = lower_32_bits(c->card_time);
+		c->regs[KITE_R_TIME_LATCH / 4 + 1] = upper_32_bits(c->card_time);
+		if (KITE_FGET(KITE_CLK_CMD_OP, v) == KITE_CLK_CMD_OP_SET)
+			c->card_time = c->regs[KITE_R_TIME_SET / 4] |
+				       (u64)c->regs[KITE_R_TIME_SET / 4 + 1] << 32;
+		c->regs[KITE_R_CLK_ACK / 4] = v;
+	}
+	if (off == KITE_R_TIME_ADJ + 4 && !c->adj_stuck) {	/* the 64-bit write is done */
+		c->card_time += c->regs[KITE_R_TIME_ADJ / 4] | (u64)v << 32;
+		c->regs[KITE_R_TIME_ADJ / 4] = 0;
+		c->regs[KITE_R_TIME_ADJ / 4 + 1] = 0;
+	}
 }
 
 static void fake_wr64(void *os, u32 off, u64 v)
@@ -216,9 +231,80 @@ static void kite_hw_forget_queue_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CFG_COMMIT / 4], 2);
 }
 
+/* gettimex64's pre and post stamps, in the order they came, around the card's latch */
+struct stamps {
+	struct fake_card *card;
+	char order[4];
+	unsigned int n;
+	u32 cmd_at_pre;		/* CLK_CMD when the pre stamp was taken: not yet written */
+};
+
+static void record_stamp(void *ctx, int post)
+{
+	struct stamps *s = ctx;
+
+	if (!post)
+		s->cmd_at_pre = s->card->regs[KITE_R_CLK_CMD / 4];
+	if (s->n < sizeof(s->order) - 1)
+		s->order[s->n++] = post ? 'b' : 'a';
+}
+
+/* §3.4.1: latch, set, step and rate; timeouts name the register; a card gone is -ENODEV */
+static void kite_hw_clock_test(struct kunit *test)
+{
+	struct fake_card *card = kunit_kzalloc(test, sizeof(*card), GFP_KERNEL);
+	struct stamps st = { .card = card };
+	struct kite_hw hw;
+	u64 ns = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, card);
+	card->regs[KITE_R_ID_MAGIC / 4] = KITE_MAGIC;
+	card->regs[KITE_R_CLK_ACK / 4] = 0x1fffe;	/* SEQ 0xfffe: the next ones wrap */
+	card->regs[KITE_R_CLK_CMD / 4] = 0x1fffe;
+	card->card_time = 0x123456789abcdefULL;
+	kite_hw_init(&hw, &fake_ops, card, 1);
+
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, record_stamp, &st), 0);
+	KUNIT_EXPECT_EQ(test, ns, 0x123456789abcdefULL);
+	KUNIT_EXPECT_STREQ(test, st.order, "ab");
+	KUNIT_EXPECT_EQ(test, st.cmd_at_pre, 0x1fffe);	/* pre stamp before the write */
+	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_CMD / 4],
+			(u32)KITE_FPREP(KITE_CLK_CMD_OP, KITE_CLK_CMD_OP_LATCH) | 0xffff);
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_CMD / 4] & 0xffff, 0);	/* wrapped */
+
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_set(&hw, 1700000000123456789ULL), 0);
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ns, 1700000000123456789ULL);
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_step(&hw, -(5LL << 32)), 0);
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ns, 1700000000123456789ULL - (5ULL << 32));
+
+	kite_hw_clock_freq(&hw, 12345);
+	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_FREQ / 4], 12345);
+	kite_hw_clock_freq(&hw, -100000000L);
+	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], -KITE_CLK_FREQ_MAX);
+	kite_hw_clock_freq(&hw, 100000000L);
+	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], KITE_CLK_FREQ_MAX);
+
+	card->clk_no_ack = true;
+	st.n = 0;
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, record_stamp, &st), -ETIMEDOUT);
+	KUNIT_EXPECT_STREQ(test, st.order, "ab");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "clock command not acknowledged within"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "CLK_ACK 0x"));
+	card->adj_stuck = true;
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_step(&hw, 1000), -ETIMEDOUT);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "clock step not applied within 10 ms"));
+	card->gone = true;
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), -ENODEV);
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_set(&hw, 1), -ENODEV);
+}
+
 static struct kunit_case kite_hw_cases[] = {
 	KUNIT_CASE_PARAM(kite_hw_sequence_test, hw_gen_params),
 	KUNIT_CASE(kite_hw_forget_queue_test),
+	KUNIT_CASE(kite_hw_clock_test),
 	{}
 };
 
