@@ -28,9 +28,11 @@ LIB_SRCS := $(wildcard userlib/*.c) hw/kite_hw.c
 EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
-TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind
+TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
+            kite-clock-sync
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
-TESTS    := test_regtab test_emu test_emu_clock test_lib test_fastpath e2e_client hostile_client
+TESTS    := test_regtab test_emu test_emu_clock test_servo test_lib test_fastpath e2e_client hostile_client \
+            clock_client
 
 SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
@@ -54,7 +56,7 @@ $(BUILD)/emu/%.o: emu/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) -Iemu -Iuserlib -c $< -o $@
+	$(CC) $(ALLCFLAGS) -Iemu -Iuserlib -Itools -c $< -o $@
 
 $(LIBA): $(LIB_OBJS)
 	rm -f $@
@@ -85,6 +87,7 @@ OBJS_kite-regs       := tools/kite-regs.o tools/regs_access.o tools/pci_list.o t
 			libkite.a
 OBJS_kite-bind       := tools/kite-bind.o tools/pci_list.o tools/args.o
 OBJS_kite-stat       := tools/kite-stat.o tools/args.o libkite.a
+OBJS_kite-clock-sync := tools/kite-clock-sync.o tools/clock_servo.o tools/args.o libkite.a
 OBJS_kite-capture    := tools/kite-capture.o tools/port_default.o tools/args.o libkite.a
 OBJS_kite-responder  := examples/kite-responder.o tools/args.o libkite.a
 OBJS_regdoc          := tools/regdoc.o
@@ -95,10 +98,12 @@ OBJS_kite-bus        := bench/kite-bus.o bench/inproc.o libkite.a libkite-emu.a
 OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
 OBJS_test_emu_clock  := tests/test_emu_clock.o libkite-emu.a
+OBJS_test_servo      := tests/test_servo.o tools/clock_servo.o
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
 OBJS_hostile_client  := tests/hostile_client.o libkite.a
+OBJS_clock_client    := tests/clock_client.o tests/harness.o libkite.a
 OBJS_kmod_client     := tests/kmod_client.o tests/kmod_util.o
 OBJS_kmod_attack     := tests/kmod_attack.o tests/kmod_util.o
 OBJS_kmod_stress     := tests/kmod_stress.o tests/kmod_util.o
@@ -109,6 +114,7 @@ LIBS_kite-capture    := -lpcap
 LIBS_test_regtab     := -lcmocka
 LIBS_test_emu        := -lcmocka
 LIBS_test_emu_clock  := -lcmocka
+LIBS_test_servo      := -lcmocka
 LIBS_test_lib        := -lcmocka
 LIBS_test_fastpath   := -lcmocka
 
@@ -199,7 +205,8 @@ dkms-uninstall:
 	dkms remove -m kite -v $(VERSION) --all; rm -rf $(DKMS_SRC)
 
 # man pages from each tool's --help and --version (help2man)
-MAN_TOOLS := kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-bind kite-responder
+MAN_TOOLS := kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-bind kite-responder \
+             kite-clock-sync
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESC_kite-emu       := software model of the kite NIC
@@ -209,6 +216,7 @@ DESC_kite-stat      := kite NIC port and queue counters and rates
 DESC_kite-capture   := capture kite NIC traffic to pcap with card timestamps
 DESC_kite-bind      := bind a kite card to kite, vfio-pci or uio_kite
 DESC_kite-responder := ARP, ping and UDP echo on a kite card
+DESC_kite-clock-sync := keep a kite card clock on UTC and publish its state
 man: $(MAN_TOOLS:%=$(BUILD)/man/%.1)
 
 $(BUILD)/man/%.1: $(BUILD)/%
@@ -225,7 +233,7 @@ install: all man
 	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(BUILD)/kite-regs \
 		$(BUILD)/kite-stat $(BUILD)/kite-capture $(BUILD)/kite-responder $(BUILD)/kite-bind \
-		$(DESTDIR)$(PREFIX)/bin/
+		$(BUILD)/kite-clock-sync $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)

@@ -32,7 +32,7 @@ assert q[\"tx_pkts\"] == 20000 and q[\"rx_pkts\"] == 20000, q'"
 check "kite-stat -i prints rates" bash -c "$B/kite-stat -d $dev -i 0.1 -n 2 | grep -q 'rx_pkts 0/s'"
 check "kite-stat: --info on one screen; -i blocks under their time, with units; -q one queue" bash -c "
 	$B/kite-stat -d $dev --info > $dir/info &&
-	grep -q '^card      contract v1.3 through the emu backend; 2 ports, 16 queues' $dir/info &&
+	grep -q '^card      contract v1.4 through the emu backend; 2 ports, 16 queues' $dir/info &&
 	grep -q '^port 0    link up 10G, MAC 02:6b:69:74:65:00, MTU 1500' $dir/info &&
 	grep -q '^features  PIO TX_TS RX_TS FILTERS' $dir/info &&
 	$B/kite-stat -d $dev -i 0.1 -n 1 -q 0 > $dir/rate &&
@@ -61,7 +61,7 @@ expect_fail "kite-regs: no write without confirmation" "without confirmation" $R
 expect_fail "kite-regs list: no card on this machine's bus" "no kite card found" \
 	env -u KITE_DEV "$B/kite-regs" list
 check "kite-regs list shows the model it is pointed at (README's walkthrough)" bash -c \
-	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.3'"
+	"KITE_DEV=$dev $B/kite-regs list | grep -q '^$dev  kite-emu (the model, not on the PCI bus)  contract v1.4'"
 check "kite-regs dump --json, set --yes, diff shows the change" bash -c "
 	$R dump --json > $dir/a.json && $R set SCRATCH=0xa5 --yes | grep -q 'SCRATCH .*0x000000a5' &&
 	$R set P_CTRL[1].DEFAULT_QUEUE=7 -y >/dev/null && $R dump -j > $dir/b.json &&
@@ -206,7 +206,7 @@ check "make install (tools with --version, man pages, completion); an app builds
 	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite UDEVDIR=/etc/udev/rules.d >/dev/null &&
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
-	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.3, 16 queues' &&
+	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.4, 16 queues' &&
 	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
 		$inst/opt/kite/bin/\$t --help >/dev/null &&
 		$inst/opt/kite/bin/\$t --version | grep -q \"^\$t (kite) [0-9]\" &&

@@ -17,7 +17,7 @@ if [ -n "${HUGEPAGES:-}" ] && [ -w "$hp" ]; then
 	echo "$BUILD: $(cat "$hp") hugepages reserved for this run"
 fi
 
-for t in test_regtab test_emu test_emu_clock test_lib test_fastpath; do
+for t in test_regtab test_emu test_emu_clock test_servo test_lib test_fastpath; do
 	out=$(mktemp)
 	timeout 600 "$BUILD/$t" >"$out" 2>&1
 	rc=$?
@@ -35,6 +35,9 @@ read -r p f < <(bash tests/e2e.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^e2e
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
 read -r p f < <(bash tests/tap.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^tap: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+
+read -r p f < <(bash tests/clock.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^clock: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
 read -r p f < <(bash tests/soak.sh "$BUILD" 2>&1 | tee -a /dev/stderr | sed -n 's/^soak: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')

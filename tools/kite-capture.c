@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	const char *devstr = getenv("KITE_DEV"), *file = NULL, *bpf = NULL;
 	struct kite_queue_conf qc = { .tx_ring_size = 64, .rx_ring_size = 1024 };
 	struct kite_filter flt = { .type = 0 };
-	unsigned long count = 0, written = 0, dropped_by_bpf = 0;
+	unsigned long count = 0, written = 0, dropped_by_bpf = 0, card_time = 0;
 	double secs = 0, t0;
 	bool dflt = false;
 	struct bpf_program prog;
@@ -185,10 +185,19 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < n; i++) {
 			struct pcap_pkthdr h = { .caplen = pk[i]->len, .len = pk[i]->len };
+			struct timespec utc;
 
+			/* UTC while kite-clock-sync keeps the card clock on it; else the card's own */
+			if (kite_clock_utc(dev, pk[i]->ts, &utc)) {
+				utc.tv_sec = (time_t)(pk[i]->ts / 1000000000ULL);
+				utc.tv_nsec = (long)(pk[i]->ts % 1000000000ULL);
+				if (!card_time++)
+					fprintf(stderr, "kite-capture: timestamps in card time, not UTC: "
+						"%s\n", kite_last_error());
+			}
 			/* nanosecond pcap: tv_usec carries nanoseconds */
-			h.ts.tv_sec = (time_t)(pk[i]->ts / 1000000000ULL);
-			h.ts.tv_usec = (suseconds_t)(pk[i]->ts % 1000000000ULL);
+			h.ts.tv_sec = utc.tv_sec;
+			h.ts.tv_usec = (suseconds_t)utc.tv_nsec;
 			if (bpf && !pcap_offline_filter(&prog, &h, pk[i]->data))
 				dropped_by_bpf++;
 			else if (!count || written < count) {
@@ -199,8 +208,11 @@ int main(int argc, char **argv)
 		}
 	}
 	pcap_dump_close(out);
-	fprintf(stderr, "kite-capture: %lu frames written to %s (%lu did not match the filter)\n",
-		written, file, dropped_by_bpf);
+	fprintf(stderr, "kite-capture: %lu frames written to %s (%lu did not match the filter)%s\n",
+		written, file, dropped_by_bpf, card_time ? "" : ", UTC timestamps");
+	if (card_time)
+		fprintf(stderr, "kite-capture: %lu frames have card time, not UTC (run "
+			"kite-clock-sync for UTC)\n", card_time);
 	if (dflt)	/* the port's default goes back to what it was */
 		port_default_restore(dev, q, &saved);
 	kite_close(dev);

@@ -335,6 +335,29 @@ static int kmod_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, unsi
 	return 0;
 }
 
+/* The card clock is kite.ko's PTP hardware clock: sysfs kiteN/ptp names it (clock.c). */
+static int kmod_phc_open(struct kite_dev *dev, int flags)
+{
+	char name[32], path[48];
+	int fd;
+
+	if (sysfs_attr(dev, "ptp", name, sizeof(name)))
+		return kite_err(-EOPNOTSUPP, "%s: this kite.ko has no PTP clock (no sysfs ptp); "
+				"update kite.ko", priv(dev)->path);
+	if (!name[0])
+		return kite_err(-EOPNOTSUPP, "%s: kite.ko registered no PTP clock for this card",
+				priv(dev)->path);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return kite_err(-errno, "%s (the card's PTP clock): %s%s", path, strerror(errno),
+				errno == EACCES && (flags & O_ACCMODE) != O_RDONLY ?
+				": adjusting the card clock needs write access (root)" :
+				errno == EACCES ? ": reading it needs read access (udev/60-kite.rules "
+				"gives group kite)" : "");
+	return fd;
+}
+
 const struct kite_backend_ops kite_backend_kmod = {
 	.name = "kmod",
 	.open = kmod_open,
@@ -351,6 +374,7 @@ const struct kite_backend_ops kite_backend_kmod = {
 	.port_set = kmod_port_set,
 	.reset = kmod_reset,
 	.reg_write = kmod_reg_write,
+	.phc_open = kmod_phc_open,
 	.db_write_combined = true,
 	.release_stops = true,
 };

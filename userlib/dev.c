@@ -192,6 +192,7 @@ void kite_close(struct kite_dev *dev)
 	while (dev->pools)
 		kite_pool_free(dev->pools);
 	dev->ops->close(dev);
+	kite_clock_unmap(dev);
 	kite_trace_close(dev);
 	kite_devtag_put(dev->tag);
 	free(dev);

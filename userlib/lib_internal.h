@@ -83,6 +83,8 @@ struct kite_backend_ops {
 	long (*owner)(struct kite_dev *dev, bool filter, unsigned int index);
 	/* diagnostics: one raw BAR0 write */
 	int (*reg_write)(struct kite_dev *dev, uint32_t off, uint64_t val, unsigned int bits);
+	/* the card clock's PTP device opened with flags (fd or -errno); NULL: drive registers */
+	int (*phc_open)(struct kite_dev *dev, int flags);
 	bool db_write_combined;	/* doorbell page is WC: flush after doorbells */
 	/*
 	 * queue_release stops the queue even when queue_stop timed out, and
@@ -106,6 +108,7 @@ struct kite_dev {
 	unsigned int warned_small_pages;	/* the hugepage fallback was logged */
 	struct kite_hw hw;		/* control sequences, for backends with a writable BAR0 */
 	FILE *trace;			/* KITE_TRACE (trace.c), or NULL */
+	struct kite_clock_map *clock;	/* the published clock state (clock.c), or NULL */
 	char trace_name[96];
 };
 
@@ -245,6 +248,7 @@ static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
 }
 
 /* direct.c: for backends with a writable BAR0 */
+KITE_HIDDEN void kite_clock_unmap(struct kite_dev *dev);
 KITE_HIDDEN void kite_direct_init(struct kite_dev *dev, unsigned int slack);
 KITE_HIDDEN int kite_direct_queue_start(struct kite_dev *dev,
 					const struct kite_hw_queue_cfg *c);

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -460,8 +461,80 @@ struct kite_fault {
 /** \brief Newest faults first, at most n. \return count. */
 KITE_API int kite_faults(struct kite_dev *dev, struct kite_fault *out, unsigned int n);
 
-/** \brief Card clock in ns (the timestamp base). */
+/** \brief Card clock in ns (the timestamp base), coarse: the TIME register. */
 KITE_API int kite_time(struct kite_dev *dev, uint64_t *ns);
+
+/* ---- the card clock and UTC (hw-spec §3.4.1; contract 1.4) ------------------ */
+
+#define KITE_FEATURE_CLOCK_CTL	0x100	/**< kite_dev_info.features: clock control (v1.4) */
+
+/**
+ * A reading of the card clock bracketed by CLOCK_REALTIME: the card latched
+ * card_ns between sys_before_ns and sys_after_ns (ns since the epoch).
+ */
+struct kite_clock_sample {
+	uint64_t card_ns;
+	uint64_t sys_before_ns, sys_after_ns;
+};
+
+/**
+ * \brief Read the card clock n times (1..25) and keep the reading with the
+ * narrowest bracket. Through kite.ko this reads its PTP hardware clock
+ * (/dev/ptpN, read access); through uio, vfio and kite-emu, the registers.
+ * \return 0, -EOPNOTSUPP (a card or kite.ko without clock control), -EACCES,
+ * -EINVAL, or the card's timeout.
+ */
+KITE_API int kite_clock_sample(struct kite_dev *dev, unsigned int n,
+			       struct kite_clock_sample *out);
+
+/**
+ * \brief Adjust the card clock, for a clock servo (kite-clock-sync): step it
+ * by delta_ns, set it, or set its rate adjustment in ppb (within +-500000).
+ * Every tenant's timestamps follow: through kite.ko it needs write access to
+ * the PTP device (root). \return 0 or a negative errno (as above; -ERANGE).
+ */
+KITE_API int kite_clock_step(struct kite_dev *dev, int64_t delta_ns);
+KITE_API int kite_clock_set(struct kite_dev *dev, uint64_t ns);
+KITE_API int kite_clock_set_freq(struct kite_dev *dev, double ppb);
+
+/** What a clock servo publishes about the card clock (kite-clock-sync). */
+enum kite_clock_state {
+	KITE_CLOCK_UNSYNC = 0,	/**< not (yet) within max_error_ns of UTC */
+	KITE_CLOCK_LOCKED = 1,	/**< card time is UTC within max_error_ns */
+	KITE_CLOCK_FAULT = 2,	/**< the card clock misbehaves (frozen, far off rate) */
+};
+
+struct kite_clock_status {
+	uint32_t size;		/**< sizeof(struct kite_clock_status): set it */
+	uint32_t state;		/**< enum kite_clock_state */
+	int64_t offset_ns;	/**< last measured card time - UTC */
+	uint64_t max_error_ns;	/**< bound on |card time - UTC| while LOCKED */
+	double freq_ppb;	/**< rate adjustment in force */
+	uint64_t updated_ns;	/**< CLOCK_REALTIME of this status */
+	uint32_t interval_ms;	/**< the servo's update interval: staler means it stopped */
+	uint32_t rsvd;
+	char source[32];	/**< what the card follows: "CLOCK_REALTIME", a PHC path */
+};
+
+/**
+ * \brief Publish the clock's status for this card (the servo's call). The
+ * file is KITE_CLOCK_STATE if set, else /run/kite/clock-MAC (port 0's MAC).
+ * \return 0 or a negative errno.
+ */
+KITE_API int kite_clock_publish(struct kite_dev *dev, const struct kite_clock_status *st);
+
+/**
+ * \brief The status last published for this card. \return 0, -ENOENT (no
+ * servo ever published one), -ESTALE (its servo stopped updating it).
+ */
+KITE_API int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *st);
+
+/**
+ * \brief A card timestamp (RX, TX, stream) as UTC. Only while a servo keeps
+ * the card clock LOCKED to UTC; otherwise an error that says why, never a
+ * wrong time. \return 0, -ENOENT, -ESTALE, or -EAGAIN (not synchronised).
+ */
+KITE_API int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc);
 
 /**
  * \brief Reset the card: every queue of every process stops, filters and

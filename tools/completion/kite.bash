@@ -32,9 +32,12 @@ _kite()
 		--no-device --json --breakdown --help --version" ;;
 	kite-bind) opts="--status --unbind --board --force --help --version kite vfio-pci uio_kite" ;;
 	kite-emu) opts="--socket --wire --cpu --bar-file --guest-ram --tap --fault-hooks --trace
-		--contract --help --version" ;;
+		--contract --clock-ppm --clock-jump --help --version" ;;
+	kite-clock-sync) opts="--device --interval --readings --lock --monitor --seconds --verbose
+		--help --version" ;;
 	kite-responder) opts="--dev --addr --port --queue --time --help --version" ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
-complete -F _kite kite-regs kite-stat kite-capture kite-pingpong kite-bind kite-emu kite-responder
+complete -F _kite kite-regs kite-stat kite-capture kite-pingpong kite-bind kite-emu kite-responder \
+	kite-clock-sync

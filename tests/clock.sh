@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The card clock on UTC: kite-clock-sync against a kite-emu whose oscillator
+# runs 25 ppm fast and whose clock jumps 2 s back 8 s in; an application
+# converts card timestamps with kite_clock_utc meanwhile, and is told, never
+# misled, before the daemon runs, once it stops and once it dies.
+# Ends with "clock: N passed, N failed".
+set -u
+B=${1:-build}
+. "$(dirname "$0")/lib.sh"
+emu_session clock
+export KITE_CLOCK_STATE=$dir/clock.state
+
+"$B/kite-emu" -s "$sock" --clock-ppm 25 --clock-jump=-2000000000@8 >"$dir/emu.log" 2>&1 &
+emu_pid=$!
+if ! wait_for "$sock" "" 10; then
+	echo "FAIL - kite-emu did not create $sock" >&2
+	echo "clock: $pass passed, $((fail + 1)) failed"
+	exit 1
+fi
+
+check "before any servo ran: kite_clock_utc says there is none (ENOENT) and gives no time" \
+	"$B/clock_client" "$dev" ENOENT
+"$B/kite-clock-sync" -d "$dev" -t 20 --verbose >"$dir/sync.log" 2>&1 &
+sync_pid=$!
+logs="$dir/emu.log $dir/sync.log"
+wait_for "$dir/sync.log" "^locked" 5
+check "kite-clock-sync locks within 5 s (a 56-year step, then 25 ppm to cancel)" \
+	grep -q "^locked" "$dir/sync.log"
+check "while locked: a frame's card timestamp converts to the UTC it arrived at, within the servo's bound" \
+	"$B/clock_client" "$dev" LOCKED
+# the jump shows as the second step; then it must lock again
+for ((i = 0; i < 300; i++)); do
+	[ "$(grep -c stepped "$dir/sync.log")" -ge 2 ] && break
+	sleep 0.1
+done
+sleep 4
+check "the 2 s jump at 8 s: it unlocks, steps the clock back and locks again" bash -c "
+	[ \$(grep -c stepped $dir/sync.log) -ge 2 ] && grep -A100 'stepped' $dir/sync.log | tail -1 | grep -q '^locked'"
+wait "$sync_pid"
+line=$(grep '^locked (the last time)' "$dir/sync.log")
+echo "    kite-clock-sync: $line" >&2
+p99=$(echo "$line" | sed -n 's/.* p99 \([0-9]*\) ns.*/\1/p')
+n=$(echo "$line" | sed -n 's/.* then \([0-9]*\) updates.*/\1/p')
+check "once locked (again) it held the clock within 1 us of UTC at p99 over >= 20 updates" \
+	bash -c "[ -n '$p99' ] && [ '$p99' -lt 1000 ] && [ '${n:-0}' -ge 20 ]"
+check "the daemon stopped: kite_clock_utc refuses (EAGAIN, not synchronised), gives no time" \
+	"$B/clock_client" "$dev" EAGAIN
+
+"$B/kite-clock-sync" -d "$dev" -i 0.1 >"$dir/sync2.log" 2>&1 &
+sync_pid=$!
+wait_for "$dir/sync2.log" "^locked" 10
+kill -9 "$sync_pid"
+wait "$sync_pid" 2>/dev/null
+sleep 2	# 3 intervals and 1 s
+check "kill -9 of the daemon: its status goes stale (ESTALE), and no time is given" \
+	"$B/clock_client" "$dev" ESTALE
+
+"$B/kite-emu" -s "$dir/old.sock" --contract 1.3 >/dev/null 2>&1 &
+old_pid=$!
+wait_for "$dir/old.sock" "" 10
+check "on a card without clock control (kite-emu --contract 1.3) kite-clock-sync says so" bash -c "
+	! $B/kite-clock-sync -d emu:$dir/old.sock -t 1 2>$dir/old.err &&
+	grep -q 'has no clock control (contract 1.3; 1.4 adds it)' $dir/old.err"
+kill -TERM "$old_pid"
+wait "$old_pid" 2>/dev/null
+echo "clock: $pass passed, $fail failed"
