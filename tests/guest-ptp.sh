@@ -17,8 +17,18 @@ t "phc_ctl freq: 100 ppm taken, 600 ppm refused (max_adj 500 ppm)" sh -c \
 	"/phc_ctl /dev/$ptp freq 100000 >/tmp/phc 2>&1 && ! grep -q failed /tmp/phc &&
 	 /phc_ctl /dev/$ptp freq 600000 >/tmp/phc 2>&1; grep -q 'Numerical result out of range' /tmp/phc &&
 	 /phc_ctl /dev/$ptp freq 0 >/tmp/phc 2>&1 && ! grep -q failed /tmp/phc || { cat /tmp/phc; false; }"
-t "the PHC is root's: a group member cannot adjust it" sh -c \
-	"! su kuser -c '/phc_ctl /dev/$ptp adj 1' >/tmp/phc 2>&1"
+t "udev rule: the card's PTP clock to group kite, 0640 (udevadm test)" sh -c \
+	"/udevadm test --action=add /sys/class/ptp/$ptp 2>&1 | tee /tmp/u |
+	 grep -q 'gid=1000, mode=0640' || { cat /tmp/u; false; }"
+chgrp 1000 /dev/$ptp && chmod 0640 /dev/$ptp	# what the rule does (no udevd here)
+mkdir -p /tmp/kuser && chown 1000 /tmp/kuser	# where kuser's kite-clock-sync publishes
+t "a group member reads the card clock through kite.ko (libkite, kite-clock-sync --monitor)" sh -c \
+	"su kuser -c 'KITE_CLOCK_STATE=/tmp/kuser/state /kite-clock-sync -d /dev/kite0 --monitor -t 1' >/tmp/kcs 2>&1 ||
+	 { cat /tmp/kcs; false; }"
+t "... but cannot adjust it: kite-clock-sync says it needs write access (root); phc_ctl is refused" sh -c \
+	"! su kuser -c 'KITE_CLOCK_STATE=/tmp/kuser/state /kite-clock-sync -d /dev/kite0 -t 1' >/tmp/kcs 2>&1 &&
+	 grep -q 'adjusting the card clock needs write access (root)' /tmp/kcs &&
+	 ! su kuser -c '/phc_ctl /dev/$ptp adj 1' >/tmp/phc 2>&1 || { cat /tmp/kcs /tmp/phc; false; }"
 # The PHC's own rate against the guest's CLOCK_REALTIME, undisciplined: the
 # model's 25 ppm and the TCG guest's clock error (tens of ppm) together.
 /phc_ctl /dev/$ptp freq 0 cmp wait 10 cmp >/tmp/phc 2>&1
@@ -41,3 +51,7 @@ t "phc2sys locks the PHC to CLOCK_REALTIME and holds it: 40 locked updates, |off
 	 awk -v d='$drift' '{ o = \$1 < 0 ? -\$1 : \$1; if (o >= 20000) bad = 1; f += \$2 }
 	      END { f /= NR; e = f + d; exit bad || e > 2000 || e < -2000 }' /tmp/locked ||
 	 { cat /tmp/phc; tail -20 /tmp/phc2sys; false; }"
+t "kite-clock-sync through kite.ko's PHC (libkite's kmod path) locks it to CLOCK_REALTIME" sh -c \
+	"KITE_CLOCK_STATE=/tmp/ks /kite-clock-sync -d /dev/kite0 -t 10 >/tmp/kcs 2>&1 &&
+	 grep -q '^locked (the last time)' /tmp/kcs || { cat /tmp/kcs; false; }"
+echo "    kite-clock-sync via /dev/$ptp: $(grep '^locked (the last time)' /tmp/kcs)"

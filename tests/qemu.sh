@@ -42,7 +42,7 @@ initramfs() {
 	cp "$ko" "$root/kite.ko"
 	cp "$B"/guest/* "$root/"
 	# kite-regs, kite-stat, kite-bind (libpci, json-c) and udevadm are dynamic
-	for bin in "$B/kite-regs" "$B/kite-stat" "$B/kite-bind" /usr/bin/udevadm \
+	for bin in "$B/kite-regs" "$B/kite-stat" "$B/kite-bind" "$B/kite-clock-sync" /usr/bin/udevadm \
 		/usr/sbin/phc_ctl /usr/sbin/phc2sys; do
 		cp "$bin" "$root/"
 		for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
