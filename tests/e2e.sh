@@ -133,7 +133,7 @@ check "a v1.1 card (no copy filters): capture steers, so it is refused a flow an
 check "kite-bus: a descriptor round trip costs the card 2 DMA reads, a PIO one none" bash -c "
 	$B/kite-bus 200 2>/dev/null | grep -Eq '^descriptor +1.00 +2.00 ' &&
 	$B/kite-bus 200 2>/dev/null | grep -Eq '^pio +3.00 +0.00 '"
-check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010003 000000ff 400f1002'"
+check "kite-regs dump --raw" bash -c "$R dump --raw 0:16 | grep -qx '0x0000: 4b495445 00010004 000001ff 400f1002'"
 
 # kite-capture: a UDP filter to queue 9, a BPF expression on top, read back by tshark
 "$B/kite-capture" -d "$dev" -q 9 --ip 169.254.0.2 -f "udp dst port 7777" -n 50 -t 30 \
