@@ -20,7 +20,8 @@ fi
 
 check "before any servo ran: kite_clock_utc says there is none (ENOENT) and gives no time" \
 	"$B/clock_client" "$dev" ENOENT
-"$B/kite-clock-sync" -d "$dev" -t 20 --verbose >"$dir/sync.log" 2>&1 &
+# -t: statistics at the end, which the SIGINT below brings (a slow host only takes longer)
+"$B/kite-clock-sync" -d "$dev" -t 600 --verbose >"$dir/sync.log" 2>&1 &
 sync_pid=$!
 logs="$dir/emu.log $dir/sync.log"
 wait_for "$dir/sync.log" "^locked" 5
@@ -36,6 +37,26 @@ done
 sleep 4
 check "the 2 s jump at 8 s: it unlocks, steps the clock back and locks again" bash -c "
 	[ \$(grep -c stepped $dir/sync.log) -ge 2 ] && grep -A100 'stepped' $dir/sync.log | tail -1 | grep -q '^locked'"
+# a capture while locked: tshark reads UTC times inside the window the frames were sent in
+"$B/kite-capture" -d "$dev" -q 9 --udp 7777 -n 20 -t 30 -w "$dir/utc.pcap" 2>"$dir/cap.err" &
+cap=$!
+wait_for "$dir/cap.err" "capturing on" 10
+before=$(date +%s.%N)
+"$B/e2e_client" udp "$dev" 1 20 7777 >/dev/null
+after=$(date +%s.%N)
+wait "$cap"
+# 20 updates locked since the jump, then the statistics
+for ((i = 0; i < 600; i++)); do
+	[ "$(sed -n '/stepped/h; /stepped/!H; ${x; p}' "$dir/sync.log" | grep -c '^locked')" -ge 21 ] && break
+	sleep 0.1
+done
+kill -INT "$sync_pid"
+check "kite-capture under a locked clock: tshark reads 20 UTC timestamps inside the send window ($before .. $after)" bash -c "
+	grep -q 'UTC timestamps' $dir/cap.err && ! grep -q 'card time' $dir/cap.err &&
+	tshark -r $dir/utc.pcap -T fields -e frame.time_epoch 2>/dev/null >$dir/times &&
+	[ \$(wc -l <$dir/times) = 20 ] &&
+	awk -v a=$before -v b=$after '\$1 < a - 0.001 || \$1 > b + 0.001 { bad = 1; print \"outside: \" \$1 }
+	                             END { exit bad }' $dir/times || { cat $dir/cap.err $dir/times; false; }"
 wait "$sync_pid"
 line=$(grep '^locked (the last time)' "$dir/sync.log")
 echo "    kite-clock-sync: $line" >&2
@@ -54,6 +75,21 @@ wait "$sync_pid" 2>/dev/null
 sleep 2	# 3 intervals and 1 s
 check "kill -9 of the daemon: its status goes stale (ESTALE), and no time is given" \
 	"$B/clock_client" "$dev" ESTALE
+
+check "without a servo kite-capture says its timestamps are card time, not UTC" bash -c "
+	$B/kite-capture -d $dev -q 9 --udp 7778 -n 1 -t 30 -w $dir/card.pcap 2>$dir/cap2.err & c=\$!
+	for i in \$(seq 100); do grep -q 'capturing on' $dir/cap2.err && break; sleep 0.1; done
+	$B/e2e_client udp $dev 1 1 7778 >/dev/null && wait \$c &&
+	grep -q 'timestamps in card time, not UTC' $dir/cap2.err && grep -q '1 frames have card time' $dir/cap2.err"
+
+# another reference: CLOCK_TAI said to be 37 s ahead of UTC leaves the card at TAI - 37 s
+tai=$(python3 -c 'import time; print(round(time.clock_gettime(time.CLOCK_TAI) - time.time()))')
+check "--source CLOCK_TAI --source-offset 37: the card follows TAI - 37 s (the kernel's TAI is UTC + $tai s)" bash -c "
+	$B/kite-clock-sync -d $dev --source CLOCK_TAI --source-offset 37 -t 3 >$dir/tai.log 2>&1 &&
+	grep -q '^locked' $dir/tai.log &&
+	$B/kite-clock-sync -d $dev --monitor -n 5 -t 0.6 --verbose >$dir/mon.log 2>&1;
+	awk -v want=$(( (tai - 37) * 1000000000 )) '/offset/ { o = \$3 + 0; d = o - want; if (d < -1000000 || d > 1000000) bad = 1; n++ }
+	     END { exit bad || !n }' $dir/mon.log || { cat $dir/tai.log $dir/mon.log; false; }"
 
 "$B/kite-emu" -s "$dir/old.sock" --contract 1.3 >/dev/null 2>&1 &
 old_pid=$!

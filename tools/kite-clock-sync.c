@@ -7,8 +7,10 @@
  * hardware clock for linuxptp; through kite.ko it drives the card's PHC the
  * same way (or, with --monitor, only watches a PHC that phc2sys drives).
  *   kite-clock-sync [-d DEV] [-i SEC] [-n READINGS] [--monitor] [-t SEC] [--verbose]
+ *                   [--source CLOCK_TAI|/dev/ptpN [--source-offset SEC]]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "clock_servo.h"
@@ -38,6 +41,8 @@ struct opts {
 	unsigned int readings;	/* per update; the narrowest bracket wins */
 	double seconds;		/* 0: until a signal */
 	double lock_ns;		/* LOCKED only within this of UTC */
+	const char *source;	/* the reference: NULL for CLOCK_REALTIME, CLOCK_TAI, a PHC */
+	double source_offset;	/* seconds the reference is ahead of UTC (TAI: 37) */
 	int monitor, verbose;
 };
 
@@ -45,7 +50,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kite-clock-sync [-d DEV] [-i SEC] [-n READINGS] [--monitor] [-t SEC]\n"
-		"                       [--lock NS] [--verbose]\n"
+		"                       [--lock NS] [--source CLOCK [--source-offset S]] [--verbose]\n"
 		"\n"
 		"Keeps the card clock on UTC (CLOCK_REALTIME) with a PI servo and publishes\n"
 		"its state (/run/kite/clock-MAC, or $KITE_CLOCK_STATE) for kite_clock_utc().\n"
@@ -57,6 +62,9 @@ static void usage(FILE *f)
 		"      --lock NS        call the clock synchronised only within NS of UTC\n"
 		"                       (default 10000)\n"
 		"      --monitor        adjust nothing: watch a clock phc2sys/ptp4l disciplines\n"
+		"      --source CLOCK   follow CLOCK_TAI or a PTP clock (/dev/ptpN, one ptp4l keeps)\n"
+		"                       instead of CLOCK_REALTIME\n"
+		"      --source-offset S  the source is S seconds ahead of UTC (a PHC in TAI: 37)\n"
 		"  -t, --seconds SEC    stop after SEC seconds and print statistics (default: run\n"
 		"                       until SIGINT/SIGTERM)\n"
 		"      --verbose        print every update\n"
@@ -73,6 +81,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "readings", required_argument, NULL, 'n' },
 		{ "lock", required_argument, NULL, 'L' },
 		{ "monitor", no_argument, NULL, 'M' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "source-offset", required_argument, NULL, 'O' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -98,6 +108,12 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'M':
 			o->monitor = 1;
+			break;
+		case 'S':
+			o->source = strcmp(optarg, "CLOCK_REALTIME") ? optarg : NULL;
+			break;
+		case 'O':
+			o->source_offset = arg_double("kite-clock-sync", 'O', optarg, -1e6, 1e6);
 			break;
 		case 't':
 			o->seconds = arg_double("kite-clock-sync", 't', optarg, 0.1, 1e9);
@@ -131,6 +147,76 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The reference clock: CLOCK_REALTIME itself, CLOCK_TAI, or a PTP clock's device. */
+struct reference {
+	clockid_t id;
+	int fd;
+	int64_t ahead_ns;	/* how far it is ahead of UTC (--source-offset) */
+};
+
+#define CLOCKFD			3
+#define FD_TO_CLOCKID(fd)	((clockid_t)((((unsigned int)~(fd)) << 3) | CLOCKFD))
+
+static int reference_open(const struct opts *o, struct reference *r)
+{
+	struct timespec ts;
+
+	r->fd = -1;
+	r->id = CLOCK_REALTIME;
+	r->ahead_ns = (int64_t)llround(o->source_offset * 1e9);
+	if (!o->source)
+		return 0;
+	if (!strcmp(o->source, "CLOCK_TAI")) {
+		r->id = CLOCK_TAI;
+	} else {
+		r->fd = open(o->source, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			fprintf(stderr, "kite-clock-sync: --source %s: %s\n", o->source, strerror(errno));
+			return -1;
+		}
+		r->id = FD_TO_CLOCKID(r->fd);
+	}
+	if (clock_gettime(r->id, &ts) < 0) {
+		fprintf(stderr, "kite-clock-sync: --source %s: not a clock (%s)\n", o->source,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
+/*
+ * The reference's UTC minus CLOCK_REALTIME, from the narrowest of five
+ * readings bracketed by CLOCK_REALTIME; *width gets that bracket.
+ */
+static int64_t reference_skew(const struct reference *r, uint64_t *width)
+{
+	int64_t best = 0;
+	int i;
+
+	*width = 0;
+	if (r->id == CLOCK_REALTIME)
+		return -r->ahead_ns;
+	for (i = 0; i < 5; i++) {
+		struct timespec a, ref, b;
+		uint64_t w;
+
+		clock_gettime(CLOCK_REALTIME, &a);
+		clock_gettime(r->id, &ref);
+		clock_gettime(CLOCK_REALTIME, &b);
+		w = ts_ns(&b) - ts_ns(&a);
+		if (!i || w < *width) {
+			*width = w;
+			best = (int64_t)(ts_ns(&ref) - (ts_ns(&a) + w / 2)) - r->ahead_ns;
+		}
+	}
+	return best;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -181,6 +267,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	double err_hist[HISTORY] = { 0 };
 	struct clock_servo servo;
+	struct reference ref;
 	struct timespec next;
 	struct kite_dev *dev;
 	unsigned long updates = 0;
@@ -190,6 +277,10 @@ int main(int argc, char **argv)
 	tool_version(argc, argv, "kite-clock-sync");
 	if (parse(argc, argv, &o))
 		return 2;
+	if (reference_open(&o, &ref))
+		return 1;
+	if (o.source)
+		snprintf(st.source, sizeof(st.source), "%s", o.source);
 	if (kite_open(o.dev, &dev)) {
 		fprintf(stderr, "kite-clock-sync: %s\n", kite_last_error());
 		return 1;
@@ -207,8 +298,8 @@ int main(int argc, char **argv)
 		struct kite_clock_sample smp;
 		enum clock_servo_state ss = SERVO_LOCKED;
 		double freq = st.freq_ppb, worst = 0;
-		int64_t step = 0;
-		uint64_t mid;
+		int64_t step = 0, skew;
+		uint64_t rt, mid, ref_width;
 		int err, k;
 
 		err = kite_clock_sample(dev, o.readings, &smp);
@@ -217,7 +308,10 @@ int main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		mid = smp.sys_before_ns + (smp.sys_after_ns - smp.sys_before_ns) / 2;
+		/* UTC by the reference at the moment the card latched its clock */
+		skew = reference_skew(&ref, &ref_width);
+		rt = smp.sys_before_ns + (smp.sys_after_ns - smp.sys_before_ns) / 2;
+		mid = rt + (uint64_t)skew;
 		st.offset_ns = (int64_t)(smp.card_ns - mid);
 		if (!o.monitor) {
 			ss = clock_servo_sample(&servo, smp.card_ns, mid, &freq, &step);
@@ -234,7 +328,8 @@ int main(int argc, char **argv)
 		}
 		/* the error bound: the offset seen plus half the bracket, worst of the last few */
 		err_hist[updates % HISTORY] = fabs((double)st.offset_ns) +
-					      (double)(smp.sys_after_ns - smp.sys_before_ns) / 2;
+					      (double)(smp.sys_after_ns - smp.sys_before_ns) / 2 +
+					      (double)ref_width / 2;
 		for (k = 0; k < HISTORY && k <= (int)updates; k++)
 			worst = fmax(worst, err_hist[k]);
 		st.max_error_ns = (uint64_t)ceil(worst);
@@ -245,7 +340,7 @@ int main(int argc, char **argv)
 			memset(err_hist, 0, sizeof(err_hist));
 			updates = 0;
 		}
-		st.updated_ns = mid;
+		st.updated_ns = rt;	/* readers judge staleness by CLOCK_REALTIME */
 		if (kite_clock_publish(dev, &st)) {
 			fprintf(stderr, "kite-clock-sync: %s\n", kite_last_error());
 			rc = 1;
@@ -274,6 +369,8 @@ int main(int argc, char **argv)
 	if (o.seconds)
 		stats_print(&stats);
 	kite_close(dev);
+	if (ref.fd >= 0)
+		close(ref.fd);
 	free(stats.abs_offset);
 	return rc;
 }

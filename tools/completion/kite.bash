@@ -33,7 +33,8 @@ _kite()
 	kite-bind) opts="--status --unbind --board --force --help --version kite vfio-pci uio_kite" ;;
 	kite-emu) opts="--socket --wire --cpu --bar-file --guest-ram --tap --fault-hooks --trace
 		--contract --clock-ppm --clock-jump --help --version" ;;
-	kite-clock-sync) opts="--device --interval --readings --lock --monitor --seconds --verbose
+	kite-clock-sync) opts="--device --interval --readings --lock --monitor --seconds --source
+		--source-offset --verbose
 		--help --version" ;;
 	kite-responder) opts="--dev --addr --port --queue --time --help --version" ;;
 	esac
