@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emu.h"
@@ -48,6 +49,8 @@ static void step(void *arg)
 	kite_emu_step(arg);
 }
 
+static char clock_state[64];
+
 static void setup(void)
 {
 	struct kite_emu_config cfg = { .wire = KITE_EMU_WIRE_LOOPBACK };
@@ -56,6 +59,8 @@ static void setup(void)
 	snprintf(devstr + 4, sizeof(devstr) - 4, "/tmp/kite-fuzz-api-%d.sock", (int)getpid());
 	memcpy(devstr, "emu:", 4);
 	cfg.socket_path = devstr + 4;
+	snprintf(clock_state, sizeof(clock_state), "/tmp/kite-fuzz-api-%d.clock", (int)getpid());
+	setenv("KITE_CLOCK_STATE", clock_state, 1);
 	unlink(cfg.socket_path);
 	if (kite_emu_create(&cfg, &emu, msg, sizeof(msg)) || kite_emu_serve(emu, msg, sizeof(msg))) {
 		fprintf(stderr, "fuzz_api: %s\n", msg);
@@ -172,14 +177,62 @@ static void run_stream(struct app *a, uint8_t op, uint8_t arg)
 	}
 }
 
+/*
+ * Contract 1.4's clock calls with any argument: refused or done, never a
+ * crash; and kite_clock_utc converts only what kite_clock_status calls LOCKED.
+ */
+static void run_clock(struct app *a, uint8_t op, uint8_t arg)
+{
+	struct kite_clock_status st = { .size = sizeof(st), .interval_ms = 250 };
+	struct kite_clock_sample smp;
+	struct timespec utc;
+	int err;
+
+	switch (op % 2 ? arg % 6 : 5) {
+	case 0:
+		err = kite_clock_sample(a->dev, arg % 30, &smp);
+		if ((arg % 30 >= 1 && arg % 30 <= 25) != !err)
+			fail("kite_clock_sample: readings count judged wrongly", NULL);
+		if (!err && smp.sys_after_ns < smp.sys_before_ns)
+			fail("kite_clock_sample: a bracket that ends before it starts", NULL);
+		break;
+	case 1:
+		kite_clock_step(a->dev, (int64_t)(int8_t)arg * 1000003);
+		break;
+	case 2:
+		err = kite_clock_set_freq(a->dev, (double)(int8_t)arg * 5000);
+		if ((err == -ERANGE) != ((int8_t)arg * 5000 > 500000 || (int8_t)arg * 5000 < -500000))
+			fail("kite_clock_set_freq: range judged wrongly", NULL);
+		break;
+	case 3:
+		kite_clock_set(a->dev, (uint64_t)arg << 56 | arg);
+		break;
+	case 4:	/* publish something, true or not, or with a wrong size */
+		st.size = arg & 0x80 ? 7 : sizeof(st);
+		st.state = arg % 4;
+		st.updated_ns = arg & 0x40 ? 1 : (uint64_t)time(NULL) * 1000000000ULL;
+		kite_clock_publish(a->dev, &st);
+		break;
+	case 5:
+		err = kite_clock_utc(a->other, (uint64_t)arg << 40, &utc);
+		if (!err && (kite_clock_status(a->other, &st) || st.state != KITE_CLOCK_LOCKED))
+			fail("kite_clock_utc converted while the status is not LOCKED and fresh", NULL);
+		break;
+	}
+}
+
 static void run(struct app *a, uint8_t op, uint8_t arg)
 {
 	struct kite_pkt *pk[8];
 	unsigned int n = arg % 8 + 1, i, k, avail;
 	int h;
 
-	if (op % 14 >= 9) {
-		run_stream(a, (uint8_t)(op % 14 - 9), arg);
+	if (op % 16 >= 14) {
+		run_clock(a, op, arg);
+		return;
+	}
+	if (op % 16 >= 9) {
+		run_stream(a, (uint8_t)(op % 16 - 9), arg);
 		return;
 	}
 	switch (op % 9) {
