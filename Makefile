@@ -31,7 +31,7 @@ EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
             kite-clock-sync
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
-TESTS    := test_regtab test_emu test_emu_clock test_servo test_lib test_fastpath e2e_client hostile_client \
+TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath e2e_client hostile_client \
             clock_client
 
 SOVER    := 0
@@ -99,6 +99,7 @@ OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
 OBJS_test_emu_clock  := tests/test_emu_clock.o libkite-emu.a
 OBJS_test_servo      := tests/test_servo.o tools/clock_servo.o
+OBJS_test_iova       := tests/test_iova.o libkite.a
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
@@ -115,6 +116,7 @@ LIBS_test_regtab     := -lcmocka
 LIBS_test_emu        := -lcmocka
 LIBS_test_emu_clock  := -lcmocka
 LIBS_test_servo      := -lcmocka
+LIBS_test_iova       := -lcmocka
 LIBS_test_lib        := -lcmocka
 LIBS_test_fastpath   := -lcmocka
 

@@ -331,6 +331,7 @@ static int open_as(const char *devstr, int uid)
 	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
 	struct kite_dev_info in;
 	struct kite_queue *q;
+	struct kite_pkt *p;
 
 	if (uid >= 0 && (setgid((gid_t)uid) || setuid((uid_t)uid)))
 		DIE("cannot become uid %d", uid);
@@ -340,7 +341,10 @@ static int open_as(const char *devstr, int uid)
 	       in.version_minor);
 	if (kite_pool_create(dev, 2048, 2048, &pool))
 		DIE("pool: %s", kite_last_error());
-	printf("pool: 4 MiB mapped for DMA\n");
+	p = kite_pkt_alloc(pool);	/* where the card sees a buffer, and where we do */
+	printf("pool: 4 MiB mapped for DMA; a buffer at IOVA 0x%llx, VA 0x%llx\n",
+	       (unsigned long long)p->iova, (unsigned long long)(uintptr_t)p->data);
+	kite_pkt_free(p);
 	c.rx_pool = pool;
 	if (kite_queue_open(dev, 0, &c, &q))
 		printf("queue: %s\n", kite_last_error());

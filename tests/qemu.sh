@@ -134,8 +134,11 @@ KITE_STRESS_SEED=${KITE_STRESS_SEED:-1} KITE_STRESS_SECONDS=${KITE_STRESS_SECOND
 initramfs tests/guest-vfio.sh kernel/virt/lib/irqbypass.ko kernel/drivers/vfio/vfio.ko \
 	kernel/drivers/vfio/vfio_virqfd.ko kernel/drivers/vfio/vfio_iommu_type1.ko \
 	kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/pci/vfio-pci.ko
-boot "q35 + intel-iommu" q35,memory-backend=ram "hugepages=32 intel_iommu=on" \
+boot "q35 + intel-iommu, 48-bit" q35,memory-backend=ram "hugepages=32 intel_iommu=on KITE_AW=48" \
 	-device intel-iommu,intremap=on,aw-bits=48
+# QEMU's default width (39 bits, as many real machines): IOVA = VA does not fit
+boot "q35 + intel-iommu, 39-bit" q35,memory-backend=ram "hugepages=32 intel_iommu=on KITE_AW=39" \
+	-device intel-iommu,intremap=on
 
 echo "qemu: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

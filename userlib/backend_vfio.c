@@ -2,7 +2,8 @@
 /*
  * libkite vfio backend (STYLE.md 6, as ixy's libixy-vfio.c walks it): group
  * -> viability -> container -> type1 IOMMU -> device fd -> region mmap -> DMA
- * mapped with IOVA = VA. The process owns the whole device; the card is reset
+ * mapped at IOVAs vfio_iova.c chooses (IOVA = VA where the IOMMU's ranges
+ * allow it). The process owns the whole device; the card is reset
  * on open and close (a function reset where VFIO offers one, else the card's
  * own GCTRL.RESET). Every failure a user meets gets its own message.
  */
@@ -30,6 +31,8 @@ struct vfio_priv {
 	int bar_index[2];
 	bool can_reset;
 	bool noiommu;		/* VFIO's unsafe no-IOMMU mode: physical addresses */
+	enum kite_iova_mode iova_mode;	/* KITE_IOVA_MODE */
+	struct kite_iova_space iova;	/* the IOMMU's usable ranges, allocated IOVAs */
 };
 
 /* Where the windows sit: kite's own BARs, or kite-emu's ivshmem board (BAR2). */
@@ -117,7 +120,9 @@ static int vfio_open(struct kite_dev *dev, const char *addr)
 	p->container = p->group = p->device = -1;
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	dev->priv = p;
-	err = open_group(p);
+	err = kite_iova_mode_parse(getenv("KITE_IOVA_MODE"), &p->iova_mode);
+	if (!err)
+		err = open_group(p);
 	if (err)
 		goto fail;
 	p->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
@@ -134,6 +139,11 @@ static int vfio_open(struct kite_dev *dev, const char *addr)
 		err = kite_err(-errno, "IOMMU group %d: cannot set up the container: %s",
 			       p->group_id, strerror(errno));
 		goto fail;
+	}
+	if (!p->noiommu) {
+		err = kite_iova_query(p->container, &p->iova);
+		if (err)
+			goto fail;
 	}
 	p->device = ioctl(p->group, VFIO_GROUP_GET_DEVICE_FD, addr);
 	if (p->device < 0 || ioctl(p->device, VFIO_DEVICE_GET_INFO, &di) < 0) {
@@ -166,6 +176,7 @@ fail:
 		close(p->group);
 	if (p->container >= 0)
 		close(p->container);
+	kite_iova_space_free(&p->iova);
 	free(p);
 	dev->priv = NULL;
 	return err;
@@ -185,7 +196,51 @@ static void vfio_close(struct kite_dev *dev)
 	close(p->device);
 	close(p->group);
 	close(p->container);	/* drops every DMA mapping */
+	kite_iova_space_free(&p->iova);
 	free(p);
+}
+
+/*
+ * The IOVA for a buffer (KITE_IOVA_MODE): its address when the IOMMU's ranges
+ * hold it (auto, va), one allocated inside them (auto when the address does
+ * not fit, alloc), or its physical address (pa: root, contiguous memory).
+ */
+static int choose_iova(struct vfio_priv *p, struct kite_dma *m, uint64_t *iova)
+{
+	uint64_t va = (uintptr_t)m->va;
+	char ranges[256];
+	int err;
+
+	switch (p->iova_mode) {
+	case KITE_IOVA_PA:
+		err = kite_dma_map_physical(m, "KITE_IOVA_MODE=pa");
+		*iova = m->iova;
+		if (!err && !kite_iova_fits(&p->iova, *iova, m->len)) {
+			munlock(m->va, m->len);
+			kite_iova_ranges_str(&p->iova, ranges, sizeof(ranges));
+			err = kite_err(-EINVAL, "KITE_IOVA_MODE=pa: physical address 0x%llx is "
+				       "outside the IOMMU's usable ranges (%s)",
+				       (unsigned long long)*iova, ranges);
+		}
+		return err;
+	case KITE_IOVA_AUTO:
+	case KITE_IOVA_VA:
+		if (kite_iova_fits(&p->iova, va, m->len)) {
+			*iova = va;
+			return 0;
+		}
+		if (p->iova_mode == KITE_IOVA_VA) {
+			kite_iova_ranges_str(&p->iova, ranges, sizeof(ranges));
+			return kite_err(-EINVAL, "KITE_IOVA_MODE=va: the buffer's address 0x%llx "
+					"is outside the IOMMU's usable IOVA ranges (%s); unset "
+					"KITE_IOVA_MODE to have libkite allocate IOVAs",
+					(unsigned long long)va, ranges);
+		}
+		/* fall through: a 39-bit IOMMU cannot take a 47-bit address */
+	case KITE_IOVA_ALLOC:
+		break;
+	}
+	return kite_iova_alloc(&p->iova, m->len, iova);
 }
 
 static int vfio_dma_map(struct kite_dev *dev, struct kite_dma *m)
@@ -193,26 +248,37 @@ static int vfio_dma_map(struct kite_dev *dev, struct kite_dma *m)
 	struct vfio_priv *p = dev->priv;
 	struct vfio_iommu_type1_dma_map dm = {
 		.argsz = sizeof(dm), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)m->va, .iova = (uintptr_t)m->va, .size = m->len,
+		.vaddr = (uintptr_t)m->va, .size = m->len,
 	};
 	struct rlimit rl;
+	uint64_t iova;
+	int err;
 
 	if (p->noiommu)
 		return kite_dma_map_physical(m, "VFIO no-IOMMU mode");
+	err = choose_iova(p, m, &iova);
+	if (err)
+		return err;
+	dm.iova = iova;
 	if (ioctl(p->container, VFIO_IOMMU_MAP_DMA, &dm) == 0) {
 		m->iova = dm.iova;
 		return 0;
 	}
-	if (errno == ENOMEM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+	err = -errno;
+	kite_iova_free(&p->iova, dm.iova);
+	if (p->iova_mode == KITE_IOVA_PA)
+		munlock(m->va, m->len);
+	if (err == -ENOMEM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
 		return kite_err(-ENOMEM, "VFIO cannot pin %zu bytes: the memlock limit is %llu "
 				"KiB; raise it (ulimit -l, or memlock in limits.conf) to at least "
 				"the DMA memory the application uses", m->len,
 				(unsigned long long)rl.rlim_cur >> 10);
-	if (errno == EINVAL)
-		return kite_err(-EINVAL, "VFIO refused IOVA 0x%llx (= the buffer's address): the "
-				"IOMMU's address width is too small (a virtual IOMMU needs "
-				"aw-bits=48)", (unsigned long long)dm.iova);
-	return kite_err(-errno, "VFIO_IOMMU_MAP_DMA of %zu bytes: %s", m->len, strerror(errno));
+	if (err == -EEXIST)
+		return kite_err(-EEXIST, "VFIO_IOMMU_MAP_DMA: IOVA 0x%llx is mapped already "
+				"(KITE_IOVA_MODE=pa and memory shared by two mappings?)",
+				(unsigned long long)dm.iova);
+	return kite_err(err, "VFIO_IOMMU_MAP_DMA of %zu bytes at IOVA 0x%llx: %s", m->len,
+			(unsigned long long)dm.iova, strerror(-err));
 }
 
 static void vfio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
@@ -221,10 +287,14 @@ static void vfio_dma_unmap(struct kite_dev *dev, struct kite_dma *m)
 	struct vfio_iommu_type1_dma_unmap du = { .argsz = sizeof(du), .iova = m->iova,
 						 .size = m->len };
 
-	if (p->noiommu)
+	if (p->noiommu) {
 		munlock(m->va, m->len);
-	else
-		ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &du);
+		return;
+	}
+	ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &du);
+	kite_iova_free(&p->iova, m->iova);
+	if (p->iova_mode == KITE_IOVA_PA)
+		munlock(m->va, m->len);
 }
 
 const struct kite_backend_ops kite_backend_vfio = {

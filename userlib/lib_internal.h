@@ -249,6 +249,26 @@ static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
 
 /* direct.c: for backends with a writable BAR0 */
 KITE_HIDDEN void kite_clock_unmap(struct kite_dev *dev);
+
+/* vfio_iova.c: the IOVAs the vfio backend gives the card */
+enum kite_iova_mode { KITE_IOVA_AUTO, KITE_IOVA_VA, KITE_IOVA_ALLOC, KITE_IOVA_PA };
+#define KITE_IOVA_RANGES 16
+struct kite_iova_used {
+	uint64_t start, len;
+};
+struct kite_iova_space {
+	uint64_t range[KITE_IOVA_RANGES][2];	/* usable, first and last address */
+	unsigned int nranges;
+	struct kite_iova_used *used;		/* what kite_iova_alloc handed out */
+	unsigned int nused, cap;
+};
+KITE_HIDDEN int kite_iova_mode_parse(const char *s, enum kite_iova_mode *mode);
+KITE_HIDDEN int kite_iova_query(int container, struct kite_iova_space *s);
+KITE_HIDDEN bool kite_iova_fits(const struct kite_iova_space *s, uint64_t start, uint64_t len);
+KITE_HIDDEN int kite_iova_alloc(struct kite_iova_space *s, uint64_t len, uint64_t *iova);
+KITE_HIDDEN void kite_iova_free(struct kite_iova_space *s, uint64_t iova);
+KITE_HIDDEN void kite_iova_space_free(struct kite_iova_space *s);
+KITE_HIDDEN void kite_iova_ranges_str(const struct kite_iova_space *s, char *buf, size_t len);
 KITE_HIDDEN void kite_direct_init(struct kite_dev *dev, unsigned int slack);
 KITE_HIDDEN int kite_direct_queue_start(struct kite_dev *dev,
 					const struct kite_hw_queue_cfg *c);

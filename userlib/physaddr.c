@@ -39,8 +39,14 @@ int kite_dma_map_physical(struct kite_dma *m, const char *who)
 		return kite_err(-errno, "cannot lock %zu bytes of DMA memory: %s (ulimit -l)",
 				m->len, strerror(errno));
 	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (pm < 0)
-		return kite_err(-errno, "/proc/self/pagemap: %s", strerror(errno));
+	if (pm < 0) {
+		err = -errno;
+		munlock(m->va, m->len);
+		if (err == -EACCES || err == -EPERM)
+			return kite_err(-EPERM, "%s needs physical addresses: /proc/self/pagemap "
+					"shows them to root only (%s)", who, strerror(-err));
+		return kite_err(err, "/proc/self/pagemap: %s", strerror(-err));
+	}
 	err = virt_to_phys(pm, (uintptr_t)m->va, &base);
 	for (off = (size_t)page; !err && off < m->len; off += (size_t)page) {
 		err = virt_to_phys(pm, (uintptr_t)m->va + off, &pa);

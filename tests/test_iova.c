@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The vfio backend's IOVA choice (userlib/vfio_iova.c) without a kernel: the
+ * usable ranges of a 39-bit Intel IOMMU (with its MSI hole), first-fit
+ * allocation, alignment, reuse, exhaustion, and KITE_IOVA_MODE's values.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib_internal.h"
+
+#define MB (1ULL << 20)
+
+/* what Linux reports for a 39-bit VT-d: everything but 0xfee00000-0xfeefffff (MSIs) */
+static void vtd39(struct kite_iova_space *s)
+{
+	*s = (struct kite_iova_space){ .nranges = 2 };
+	s->range[0][0] = 0;
+	s->range[0][1] = 0xfedfffff;
+	s->range[1][0] = 0xfef00000;
+	s->range[1][1] = (1ULL << 39) - 1;
+}
+
+static void test_fits(void **state)
+{
+	struct kite_iova_space s;
+
+	(void)state;
+	vtd39(&s);
+	assert_true(kite_iova_fits(&s, 0x1000, 4096));
+	assert_false(kite_iova_fits(&s, 0x7f0000000000ULL, 2 * MB));	/* a user VA: 47 bits */
+	assert_false(kite_iova_fits(&s, 0xfed00000, 2 * MB));		/* across the MSI hole */
+	assert_false(kite_iova_fits(&s, (1ULL << 39) - 4096, 8192));	/* past the top */
+	assert_false(kite_iova_fits(&s, UINT64_MAX - 4095, 8192));	/* wraps */
+	assert_false(kite_iova_fits(&s, 0x1000, 0));
+}
+
+static void test_alloc_aligned_first_fit_reuse(void **state)
+{
+	struct kite_iova_space s;
+	uint64_t a, b, c, d;
+
+	(void)state;
+	vtd39(&s);
+	assert_int_equal(kite_iova_alloc(&s, 2 * MB, &a), 0);
+	assert_int_equal(kite_iova_alloc(&s, 4096, &b), 0);
+	assert_int_equal(kite_iova_alloc(&s, 2 * MB, &c), 0);
+	assert_int_equal(a % (2 * MB), 0);
+	assert_int_equal(c % (2 * MB), 0);
+	assert_true(b >= a + 2 * MB && b % 4096 == 0);
+	assert_true(c >= b + 4096);
+	kite_iova_free(&s, a);
+	assert_int_equal(kite_iova_alloc(&s, 2 * MB, &d), 0);
+	assert_int_equal(d, a);		/* the freed one, first */
+	kite_iova_space_free(&s);
+}
+
+/* a mapping never straddles the MSI hole: the allocator moves past it */
+static void test_alloc_skips_hole(void **state)
+{
+	struct kite_iova_space s;
+	uint64_t iova;
+
+	(void)state;
+	vtd39(&s);
+	assert_int_equal(kite_iova_alloc(&s, 0xfec00000, &iova), 0);	/* most of the low range */
+	assert_int_equal(kite_iova_alloc(&s, 4 * MB, &iova), 0);
+	assert_true(iova >= 0xfef00000);
+	assert_true(kite_iova_fits(&s, iova, 4 * MB));
+	kite_iova_space_free(&s);
+}
+
+static void test_alloc_exhausted(void **state)
+{
+	struct kite_iova_space s = { .nranges = 1 };
+	uint64_t iova;
+	int i;
+
+	(void)state;
+	s.range[0][0] = 0x200000;
+	s.range[0][1] = 0x200000 + 8 * MB - 1;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(kite_iova_alloc(&s, 2 * MB, &iova), 0);
+	assert_int_equal(kite_iova_alloc(&s, 4096, &iova), -ENOSPC);
+	assert_non_null(strstr(kite_last_error(), "no room for 4096 bytes"));
+	assert_int_equal(kite_iova_alloc(&s, 0, &iova), -EINVAL);
+	kite_iova_space_free(&s);
+}
+
+static void test_mode_parse(void **state)
+{
+	enum kite_iova_mode m;
+
+	(void)state;
+	assert_int_equal(kite_iova_mode_parse(NULL, &m), 0);
+	assert_int_equal(m, KITE_IOVA_AUTO);
+	assert_int_equal(kite_iova_mode_parse("pa", &m), 0);
+	assert_int_equal(m, KITE_IOVA_PA);
+	assert_int_equal(kite_iova_mode_parse("alloc", &m), 0);
+	assert_int_equal(m, KITE_IOVA_ALLOC);
+	assert_int_equal(kite_iova_mode_parse("PA", &m), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "auto, va, alloc or pa"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fits),
+		cmocka_unit_test(test_alloc_aligned_first_fit_reuse),
+		cmocka_unit_test(test_alloc_skips_hole),
+		cmocka_unit_test(test_alloc_exhausted),
+		cmocka_unit_test(test_mode_parse),
+	};
+
+	return cmocka_run_group_tests_name("vfio IOVAs", tests, NULL, NULL);
+}
