@@ -3,7 +3,7 @@
 # The kernel module (kmod/) builds with `make modules` (see Kbuild).
 
 BUILD   ?= build
-VERSION := 0.1.0
+VERSION := $(shell cat VERSION)	# the one version: tools/version-files.sh
 SAN     ?=
 PREFIX  ?= /usr/local
 UDEVDIR ?= /etc/udev/rules.d
@@ -179,6 +179,11 @@ docs: $(BUILD)/regdoc
 
 docs-check: $(BUILD)/regdoc
 	$(BUILD)/regdoc --check docs/hw-spec.md
+	bash tools/version-files.sh --check
+
+# VERSION into include/kite/version.h and dkms.conf
+version:
+	bash tools/version-files.sh
 
 # ---- benchmarks: one table, side by side on the same two cores --------------
 bench: all
@@ -199,7 +204,7 @@ modules:
 DKMS_SRC := $(DESTDIR)/usr/src/kite-$(VERSION)
 dkms-install:
 	rm -rf $(DKMS_SRC) && install -d $(DKMS_SRC)
-	cp -r Kbuild dkms.conf kmod uio hw include $(DKMS_SRC)/
+	cp -r Kbuild VERSION dkms.conf kmod uio hw include $(DKMS_SRC)/
 	dkms add -m kite -v $(VERSION) && dkms build -m kite -v $(VERSION) && \
 		dkms install -m kite -v $(VERSION)
 
@@ -247,7 +252,7 @@ clean:
 	@case "$(BUILD)" in ""|.|./|/|..|../) echo "make clean: refusing BUILD=$(BUILD)" >&2; exit 1;; esac
 	rm -rf $(sort $(BUILD) build build-san build-kernel $(FUZZ_OUT))
 
-.PHONY: FORCE all bench guest dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
+.PHONY: FORCE all bench guest version dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

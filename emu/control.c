@@ -251,7 +251,8 @@ void emu_reset(struct kite_emu *e)
 	for (i = 0; i < KITE_NREGS; i++) {
 		const struct kite_reg_info *r = &kite_regs[i];
 
-		if (i == KITE_RI_TIME || i == KITE_RI_GSTATUS)
+		/* GCTRL last: software takes RESET reading 0 for done (§3.11) */
+		if (i == KITE_RI_TIME || i == KITE_RI_GSTATUS || i == KITE_RI_GCTRL)
 			continue;
 		for (k = 0; k < r->count; k++) {
 			uint32_t off = r->offset + k * r->stride;
@@ -282,6 +283,8 @@ void emu_reset(struct kite_emu *e)
 	emu_apply_config(e);
 	w32(e, KITE_R_GSTATUS, KITE_FPREP(KITE_GSTATUS_READY, 1) |
 	    KITE_FPREP(KITE_GSTATUS_RESETS, resets + 1));
+	/* done, and only now: READY and every register are in place when RESET reads 0 */
+	__atomic_store_n((uint32_t *)(e->bar + KITE_R_GCTRL), 0, __ATOMIC_RELEASE);
 	emu_trace_settle(e);	/* the reset values are the card's, not software's */
 }
 

@@ -531,3 +531,4 @@ module_pci_driver(kite_driver);
 MODULE_DESCRIPTION("kite low-latency NIC: kernel-bypass access for libkite");
 MODULE_AUTHOR("kite developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KITE_VERSION_STRING);	/* VERSION, through Kbuild */

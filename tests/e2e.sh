@@ -206,10 +206,13 @@ check "make install (tools with --version, man pages, completion); an app builds
 	make -s install BUILD=$B DESTDIR=$inst PREFIX=/opt/kite UDEVDIR=/etc/udev/rules.d >/dev/null &&
 	flags=\$(PKG_CONFIG_SYSROOT_DIR=$inst PKG_CONFIG_LIBDIR=$inst/opt/kite/lib/pkgconfig pkg-config --cflags --libs kite) &&
 	cc -std=c11 -Wall -Werror ${APP_CFLAGS:-} tests/install_app.c \$flags -o $dir/app &&
-	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev | grep -q 'emu card v1.4, 16 queues' &&
-	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind; do
+	LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app $dev > $dir/app.out &&
+	grep -q 'emu card v1.4, 16 queues' $dir/app.out &&
+	v=\$(cat VERSION) && grep -qx \"libkite \$v, built against \$v ([0-9]*)\" $dir/app.out &&
+	for t in kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-responder kite-bind \
+		kite-clock-sync; do
 		$inst/opt/kite/bin/\$t --help >/dev/null &&
-		$inst/opt/kite/bin/\$t --version | grep -q \"^\$t (kite) [0-9]\" &&
+		$inst/opt/kite/bin/\$t --version | grep -qx \"\$t (kite) \$v\" &&
 		[ -f $inst/opt/kite/share/man/man1/\$t.1 ] &&
 		[ -e $inst/opt/kite/share/bash-completion/completions/\$t ] || exit 1; done &&
 	bash -c '. $inst/opt/kite/share/bash-completion/completions/kite-regs &&

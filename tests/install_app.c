@@ -11,6 +11,9 @@ int main(int argc, char **argv)
 	struct kite_dev_info in;
 	int err = kite_open(argc > 1 ? argv[1] : "emu:/nonexistent", &dev);
 
+	/* the headers' version and the library's, which must be the same one */
+	printf("libkite %s, built against %s (%d)\n", kite_version(), KITE_LIB_VERSION,
+	       KITE_LIB_VERSION_NUM);
 	if (err) {
 		printf("error %d: %s\n", err, kite_last_error());
 		return 1;

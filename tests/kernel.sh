@@ -37,7 +37,8 @@ src=$(bash tests/linux-src.sh 2>"$log") || src=
 tree=$OUT/modsrc
 rm -rf "$tree"
 mkdir -p "$tree"
-cp -r Kbuild kmod uio hw include "$tree/"
+cp -r Kbuild VERSION kmod uio hw include "$tree/"
+version=$(cat VERSION)
 # kbuild ARGS...: build the module with extra make flags; any warning fails it
 kbuild() {
 	if [ -z "$kdir" ]; then
@@ -51,6 +52,9 @@ kbuild() {
 kbuild W=1
 result "kite.ko and uio_kite.ko build against $(basename "${kdir:-none}") with W=1, no warnings" $? "$log"
 cp "$tree/kmod/kite.ko" "$tree/uio/uio_kite.ko" "$OUT/" 2>/dev/null
+{ modinfo -F version "$OUT/kite.ko" && modinfo -F version "$OUT/uio_kite.ko"; } >"$log" 2>&1
+[ "$(sort -u "$log")" = "$version" ]
+result "MODULE_VERSION of both modules is VERSION ($version)" $? "$log"
 
 for flavour in cloud-amd64 rt-amd64; do
 	fdir=$(ls -d /usr/src/linux-headers-*[0-9]-$flavour 2>/dev/null | sort -V | tail -1)
@@ -68,12 +72,12 @@ done
 kver=${kdir#/usr/src/linux-headers-}
 if command -v dkms >/dev/null && [ -n "$kdir" ] && [ -e "/lib/modules/$kver/build" ]; then
 	dtree=$(realpath "$OUT")/dkms
-	rm -rf "$dtree" && mkdir -p "$dtree/tree" "$dtree/kite-0.1.0"
-	cp -r Kbuild dkms.conf kmod uio hw include "$dtree/kite-0.1.0/"
-	dkms build --dkmstree "$dtree/tree" --sourcetree "$dtree" -m kite -v 0.1.0 -k "$kver" \
+	rm -rf "$dtree" && mkdir -p "$dtree/tree" "$dtree/kite-$version"
+	cp -r Kbuild VERSION dkms.conf kmod uio hw include "$dtree/kite-$version/"
+	dkms build --dkmstree "$dtree/tree" --sourcetree "$dtree" -m kite -v "$version" -k "$kver" \
 		>"$log" 2>&1 &&
-		ls "$dtree/tree/kite/0.1.0/$kver/x86_64/module/"kite.ko* \
-		   "$dtree/tree/kite/0.1.0/$kver/x86_64/module/"uio_kite.ko* >>"$log" 2>&1
+		ls "$dtree/tree/kite/$version/$kver/x86_64/module/"kite.ko* \
+		   "$dtree/tree/kite/$version/$kver/x86_64/module/"uio_kite.ko* >>"$log" 2>&1
 	rc=$?
 else
 	echo "dkms or /lib/modules/$kver/build missing" >"$log"

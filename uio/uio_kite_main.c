@@ -351,3 +351,4 @@ module_pci_driver(uio_kite_driver);
 MODULE_DESCRIPTION("UIO access to the kite NIC (root only, no IOMMU protection)");
 MODULE_AUTHOR("kite developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KITE_VERSION_STRING);	/* VERSION, through Kbuild */

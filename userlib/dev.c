@@ -13,6 +13,23 @@
 #include "lib_internal.h"
 #include "sysfs.h"
 
+/* GSTATUS.READY, waiting out a reset another process may have started (§3.11) */
+static bool card_ready(struct kite_dev *dev)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (KITE_FGET(KITE_GSTATUS_READY, kite_rd32(dev, KITE_R_GSTATUS)))
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 >
+		    (long)KITE_T_RESET_US * dev->hw.slack)
+			return false;
+		usleep(100);
+	}
+}
+
 static int identify(struct kite_dev *dev, const char *devstr)
 {
 	uint32_t magic = kite_rd32(dev, KITE_R_ID_MAGIC);
@@ -42,8 +59,9 @@ static int identify(struct kite_dev *dev, const char *devstr)
 		return kite_err(-ENODEV, "%s: card reports more ports/queues/filters than "
 				"contract v%u allows (ID_CAPS 0x%08x)", devstr,
 				KITE_VERSION_MAJOR, caps);
-	if (!KITE_FGET(KITE_GSTATUS_READY, kite_rd32(dev, KITE_R_GSTATUS)))
-		return kite_err(-EIO, "%s: card not ready (GSTATUS.READY clear)", devstr);
+	if (!card_ready(dev))
+		return kite_err(-EIO, "%s: card not ready (GSTATUS.READY clear for the %u ms a "
+				"reset may take)", devstr, KITE_T_RESET_US / 1000 * dev->hw.slack);
 	strncpy(in->backend, dev->ops->name, sizeof(in->backend) - 1);
 	return 0;
 }
@@ -196,6 +214,11 @@ void kite_close(struct kite_dev *dev)
 	kite_trace_close(dev);
 	kite_devtag_put(dev->tag);
 	free(dev);
+}
+
+const char *kite_version(void)
+{
+	return KITE_VERSION_STRING;	/* the Makefile's, from VERSION */
 }
 
 int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info)

@@ -35,6 +35,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "kite/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -138,6 +140,12 @@ struct kite_dev_info {
 	unsigned int max_ring_size;
 	unsigned int max_frame;	/**< bytes, without FCS */
 };
+
+/**
+ * \brief libkite's version at run time, "MAJOR.MINOR.PATCH" (KITE_LIB_VERSION is
+ * the one an application was compiled against).
+ */
+KITE_API const char *kite_version(void);
 
 /** \brief Fill *info. \return 0 or -EINVAL. */
 KITE_API int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info);
