@@ -3,7 +3,8 @@
 # The kernel module (kmod/) builds with `make modules` (see Kbuild).
 
 BUILD   ?= build
-VERSION := $(shell cat VERSION)	# the one version: tools/version-files.sh
+# the one version (tools/version-files.sh writes it where it cannot be read)
+VERSION := $(shell cat VERSION)
 SAN     ?=
 PREFIX  ?= /usr/local
 UDEVDIR ?= /etc/udev/rules.d
