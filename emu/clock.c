@@ -102,18 +102,25 @@ static void clock_step(struct kite_emu *e, uint64_t host, uint64_t to)
 void emu_clock_cmd(struct kite_emu *e)
 {
 	uint32_t cmd = r32(e, KITE_R_CLK_CMD);
+	unsigned int op = (unsigned int)KITE_FGET(KITE_CLK_CMD_OP, cmd);
 	uint64_t host, t;
 
 	if (cmd == e->clk_ack || emu_old_contract(e, 4))
 		return;
-	clock_freq(e);	/* a rate written before the command applies first */
-	host = kite_mono_ns();
-	t = card_now(e, host);
-	if ((int64_t)(t - e->now) < 0)
-		t = e->now;	/* what the data path stamped last is not in the future */
-	w64(e, KITE_R_TIME_LATCH, t);
-	if (KITE_FGET(KITE_CLK_CMD_OP, cmd) == KITE_CLK_CMD_OP_SET)
-		clock_step(e, host, r64(e, KITE_R_TIME_SET));
+	if (op != KITE_CLK_CMD_OP_NONE) {
+		clock_freq(e);	/* a rate written before the command applies first */
+		host = kite_mono_ns();
+		t = card_now(e, host);
+		if ((int64_t)(t - e->now) < 0)
+			t = e->now;	/* what the data path stamped last is not in the future */
+		w64(e, KITE_R_TIME_LATCH, t);
+		if (op == KITE_CLK_CMD_OP_SET)
+			clock_step(e, host, r64(e, KITE_R_TIME_SET));
+		else if (op == KITE_CLK_CMD_OP_STEP)	/* two's complement, modulo 2^64 */
+			clock_step(e, host, t + r64(e, KITE_R_TIME_SET));
+		else
+			e->now = emu_clock(e);	/* the TSC fast path re-anchored (a jump, say) */
+	}
 	e->clk_ack = cmd;
 	__atomic_store_n((uint32_t *)(e->bar + KITE_R_CLK_ACK), cmd, __ATOMIC_RELEASE);
 }

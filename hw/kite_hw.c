@@ -90,10 +90,12 @@ static const char *budget(struct kite_hw *hw, unsigned int us, char *buf, unsign
 {
 	unsigned int ms = us / 1000 * hw->slack;
 
-	if (ms >= 1000 && ms % 1000 == 0)
+	if (us * hw->slack < 1000)
+		snprintf(buf, len, "%u us", us * hw->slack);
+	else if (ms >= 1000 && ms % 1000 == 0)
 		snprintf(buf, len, "%u s", ms / 1000);
 	else
-		snprintf(buf, len, "%u ms", ms);
+		snprintf(buf, len, "%u ms", us * hw->slack / 1000);
 	return buf;
 }
 
@@ -222,9 +224,10 @@ int kite_hw_commit(struct kite_hw *hw)
 }
 
 /*
- * §3.4.1: one clock command, acknowledged when CLK_ACK equals it. Spun on
- * without pausing for a while first (50 us, or 1000 reads if time stands
- * still): a latch's bracket is as wide as this wait.
+ * §3.4.1: one clock command, acknowledged when CLK_ACK equals it. Its SEQ
+ * carries our issuer tag, so another program's command is never taken for
+ * ours. Spun on without pausing for a while first (50 us, or 1000 reads if
+ * time stands still): a latch's bracket is as wide as this wait.
  */
 #define CLOCK_SPIN_NS		50000
 #define CLOCK_SPIN_READS	1000
@@ -232,13 +235,17 @@ int kite_hw_commit(struct kite_hw *hw)
 static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ctx, int post),
 		     void *ctx)
 {
-	__u32 cmd = rd32(hw, KITE_R_CLK_ACK), v;
+	__u32 ack = rd32(hw, KITE_R_CLK_ACK), cmd, v;
 	unsigned int i = 0;
 	__u64 spin_end;
+	char b[24];
 	int err;
 
-	cmd = (__u32)(KITE_FPREP(KITE_CLK_CMD_OP, op) |
-		      KITE_FPREP(KITE_CLK_CMD_SEQ, KITE_FGET(KITE_CLK_CMD_SEQ, cmd) + 1));
+	do {
+		hw->clk_count++;
+		cmd = (__u32)(KITE_FPREP(KITE_CLK_CMD_OP, op) |
+			      KITE_FPREP(KITE_CLK_CMD_SEQ, (hw->clk_tag << 8) | hw->clk_count));
+	} while (cmd == ack);	/* new, or the card would take it for done */
 	if (stamp)
 		stamp(ctx, 0);
 	wr32(hw, KITE_R_CLK_CMD, cmd);
@@ -254,26 +261,31 @@ static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ct
 	err = wait_reg(hw, KITE_R_CLK_ACK, ~0U, cmd, UNTIL_EQ, KITE_T_CLOCK_US, &v);
 	if (stamp)
 		stamp(ctx, 1);
+	if (err == -ENODEV)
+		return wait_fail(hw, err, KITE_T_CLOCK_US, "clock command", "CLK_ACK", v);
 	if (err)
-		return wait_fail(hw, err, KITE_T_CLOCK_US, "clock command not acknowledged",
-				 "CLK_ACK", v);
+		return fail(hw, err, "clock command 0x%08x not acknowledged within %s: CLK_ACK "
+			    "0x%08x%s", cmd, budget(hw, KITE_T_CLOCK_US, b, sizeof(b)), v,
+			    KITE_FGET(KITE_CLK_CMD_SEQ, v) >> 8 != hw->clk_tag ?
+			    " (another program's: only one may drive the clock)" : "");
 	return 0;
-}
-
-static __u64 rd64_stable(struct kite_hw *hw, __u32 off)
-{
-	/* no command runs (the caller serialises them): the two halves belong together */
-	return rd32(hw, off) | (__u64)rd32(hw, off + 4) << 32;
 }
 
 int kite_hw_clock_latch(struct kite_hw *hw, __u64 *ns, void (*stamp)(void *ctx, int post),
 			void *ctx)
 {
 	int err = clock_cmd(hw, KITE_CLK_CMD_OP_LATCH, stamp, ctx);
+	__u32 ack;
 
-	if (!err)
-		*ns = rd64_stable(hw, KITE_R_TIME_LATCH);
-	return err;
+	if (err)
+		return err;
+	ack = rd32(hw, KITE_R_CLK_ACK);
+	*ns = rd32(hw, KITE_R_TIME_LATCH) | (__u64)rd32(hw, KITE_R_TIME_LATCH + 4) << 32;
+	/* no other command ran meanwhile: the latch (both halves) is still ours */
+	if (rd32(hw, KITE_R_CLK_ACK) != ack)
+		return fail(hw, -EAGAIN, "another program's clock command ran during our latch: "
+			    "only one may drive the clock");
+	return 0;
 }
 
 int kite_hw_clock_set(struct kite_hw *hw, __u64 ns)
@@ -282,20 +294,11 @@ int kite_hw_clock_set(struct kite_hw *hw, __u64 ns)
 	return clock_cmd(hw, KITE_CLK_CMD_OP_SET, NULL, NULL);
 }
 
-/* §3.4: TIME_ADJ, applied when the card writes it back to 0 (a commit's time at most). */
+/* §3.4.1 STEP: acknowledged, and TIME_SET is read only when the card executes it. */
 int kite_hw_clock_step(struct kite_hw *hw, __s64 delta)
 {
-	__u32 v;
-	int err;
-
-	if (!delta)
-		return 0;
-	wr64(hw, KITE_R_TIME_ADJ, (__u64)delta);
-	err = wait_reg(hw, KITE_R_TIME_ADJ, ~0U, 0, UNTIL_EQ, KITE_T_COMMIT_US, &v);
-	if (!err)
-		err = wait_reg(hw, KITE_R_TIME_ADJ + 4, ~0U, 0, UNTIL_EQ, KITE_T_COMMIT_US, &v);
-	return err ? wait_fail(hw, err, KITE_T_COMMIT_US, "clock step not applied", "TIME_ADJ",
-			       v) : 0;
+	wr64(hw, KITE_R_TIME_SET, (__u64)delta);
+	return clock_cmd(hw, KITE_CLK_CMD_OP_STEP, NULL, NULL);
 }
 
 /* §3.4.1: the rate, clamped to what the card honours (no acknowledgment: §3.11). */

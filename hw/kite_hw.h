@@ -37,6 +37,7 @@ struct kite_hw {
 	unsigned int slack;		/* the spec's times are multiplied by this */
 	__u32 seen;			/* the register value the last wait ended on */
 	int may_run;			/* the last queue start failed and the queue may run */
+	__u8 clk_tag, clk_count;	/* §3.4.1 SEQ: our issuer tag, and a counter */
 	char msg[160];			/* why the last call failed */
 };
 
@@ -77,7 +78,9 @@ int kite_hw_port_set(struct kite_hw *hw, unsigned int port, unsigned int mtu,
 		     int default_queue);
 /*
  * §3.4.1 clock control (a card announcing ID_FEATURES.CLOCK_CTL). The caller
- * serialises them (one command at a time). kite_hw_clock_latch calls
+ * serialises them (one command at a time) and sets hw->clk_tag (kite.ko 0,
+ * user space its own, so that a command of another program is never taken
+ * for ours; -EAGAIN when one ran during a latch). kite_hw_clock_latch calls
  * stamp(ctx, 0) just before the command goes out and stamp(ctx, 1) just
  * after its acknowledgment is seen: the latch lies between the two (Linux's
  * gettimex64 pre and post system timestamps). stamp may be NULL.

@@ -216,6 +216,25 @@ static void test_clock_set(void **state)
 	assert_true(emu_clock_fast(f->emu) < 1000 + 1000000000ULL);
 }
 
+/* STEP: by a signed offset read only at execution (two 32-bit halves are fine), acknowledged. */
+static void test_clock_step(void **state)
+{
+	struct cfx *f = *state;
+	uint64_t pre, post, t0, t1;
+	int64_t delta = -(7LL << 32) - 12345;
+
+	t0 = latch(f, &pre, &post);
+	wr(f, KITE_R_TIME_SET, (uint32_t)delta);	/* low half: nothing happens yet */
+	kite_emu_step(f->emu);
+	wr(f, KITE_R_TIME_SET + 4, (uint32_t)((uint64_t)delta >> 32));
+	command(f, KITE_CLK_CMD_OP_STEP);
+	assert_true(rd64(f, KITE_R_TIME_LATCH) >= t0);	/* the value before the step */
+	t1 = latch(f, &pre, &post);
+	/* back by 30 s and a bit, plus the little time between the latches */
+	assert_true((int64_t)(t1 - t0) > delta && (int64_t)(t1 - t0) < delta + 1000000000LL);
+	assert_true(emu_clock_fast(f->emu) < t0);	/* the data path's stamps too */
+}
+
 /* No command without a new value: CLK_CMD equal to CLK_ACK is idle; NONE only acknowledges. */
 static void test_clock_cmd_idle(void **state)
 {
@@ -226,6 +245,7 @@ static void test_clock_cmd_idle(void **state)
 	kite_emu_step(f->emu);
 	assert_int_equal(rd64(f, KITE_R_TIME_LATCH), t);
 	command(f, KITE_CLK_CMD_OP_NONE);
+	assert_int_equal(rd64(f, KITE_R_TIME_LATCH), t);	/* NONE latches nothing */
 	wr(f, KITE_R_CLK_CMD, rd(f, KITE_R_CLK_ACK));
 	kite_emu_step(f->emu);
 	assert_int_equal(rd(f, KITE_R_CLK_ACK), rd(f, KITE_R_CLK_CMD));
@@ -268,15 +288,18 @@ static void test_clock_oscillator_error(void **state)
 static void test_clock_jump(void **state)
 {
 	struct kite_emu_config cfg = { .clock_jump_ns = -3000000000LL,
-				       .clock_jump_after_ns = 50000000 };
+				       .clock_jump_after_ns = 500000000 };
 	struct cfx *f = open_model(&cfg);
 	uint64_t a0, b0, a1, b1, t0, t1, t2;
 	double back;
 
 	(void)state;
 	t0 = latch(f, &a0, &b0);
-	usleep(100000);
+	if (kite_mono_ns() - f->emu->anchor_host > 400000000)
+		skip();	/* the host was too slow to take the first reading before the jump */
+	usleep(1000000);
 	t1 = latch(f, &a1, &b1);
+	assert_true(emu_clock_fast(f->emu) - t1 < 1000000000ULL);	/* stamps jumped too */
 	/* 3 s back, less the host time between the latches (give or take their brackets) */
 	back = (double)(int64_t)(t0 - t1) + ((double)(a1 + b1) - (double)(a0 + b0)) / 2;
 	if (back < 3e9 - (double)(b0 - a0 + b1 - a1) - 1e5 || back > 3e9 + (double)(b0 - a0 + b1 - a1) + 1e5)
@@ -309,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_freq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_latch_brackets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_cmd_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_reset, setup, teardown),
 		cmocka_unit_test(test_clock_oscillator_error),

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "lib_internal.h"
@@ -75,6 +76,8 @@ static const struct kite_hw_os direct_os = {
 void kite_direct_init(struct kite_dev *dev, unsigned int slack)
 {
 	kite_hw_init(&dev->hw, &direct_os, dev, slack);
+	/* §3.4.1 issuer tag: ours, not kite.ko's (0), and likely not another process's */
+	dev->hw.clk_tag = (uint8_t)(1 + getpid() % 255);
 }
 
 /* A failed control sequence: its message, which names what the card showed. */

@@ -19,17 +19,20 @@ struct fake_card {
 	bool start_late;	/* runs only once ENABLE is cleared again, and then will not stop */
 	bool gone_on_enable;	/* leaves the bus when ENABLE is written */
 	bool no_ack, reset_stuck, gone;
-	bool clk_no_ack, adj_stuck;	/* §3.4.1 commands, §3.4 TIME_ADJ */
+	bool clk_no_ack;		/* §3.4.1 commands are never acknowledged */
+	bool clk_intruder;		/* another program's command runs after each of ours */
 	u64 card_time;			/* what a latch reads */
 	u64 now;
 	unsigned int pauses;
 };
 
+static u32 fake_rd32_intruded(struct fake_card *c, u32 off);
+
 static u32 fake_rd32(void *os, u32 off)
 {
 	struct fake_card *c = os;
 
-	return c->gone ? ~0U : c->regs[off / 4];
+	return c->gone ? ~0U : fake_rd32_intruded(c, off);
 }
 
 static void fake_wr32(void *os, u32 off, u32 v)
@@ -58,18 +61,27 @@ static void fake_wr32(void *os, u32 off, u32 v)
 	if (off == KITE_R_GCTRL && !c->reset_stuck)
 		c->regs[KITE_R_GCTRL / 4] = 0;
 	if (off == KITE_R_CLK_CMD && !c->clk_no_ack) {
+		u64 operand = c->regs[KITE_R_TIME_SET / 4] |
+			      (u64)c->regs[KITE_R_TIME_SET / 4 + 1] << 32;
+
 		c->regs[KITE_R_TIME_LATCH / 4] = lower_32_bits(c->card_time);
 		c->regs[KITE_R_TIME_LATCH / 4 + 1] = upper_32_bits(c->card_time);
 		if (KITE_FGET(KITE_CLK_CMD_OP, v) == KITE_CLK_CMD_OP_SET)
-			c->card_time = c->regs[KITE_R_TIME_SET / 4] |
-				       (u64)c->regs[KITE_R_TIME_SET / 4 + 1] << 32;
+			c->card_time = operand;
+		if (KITE_FGET(KITE_CLK_CMD_OP, v) == KITE_CLK_CMD_OP_STEP)
+			c->card_time += operand;
 		c->regs[KITE_R_CLK_ACK / 4] = v;
 	}
-	if (off == KITE_R_TIME_ADJ + 4 && !c->adj_stuck) {	/* the 64-bit write is done */
-		c->card_time += c->regs[KITE_R_TIME_ADJ / 4] | (u64)v << 32;
-		c->regs[KITE_R_TIME_ADJ / 4] = 0;
-		c->regs[KITE_R_TIME_ADJ / 4 + 1] = 0;
-	}
+}
+
+/* After we read CLK_ACK once, another program's command completes (clk_intruder). */
+static u32 fake_rd32_intruded(struct fake_card *c, u32 off)
+{
+	u32 v = c->regs[off / 4];
+
+	if (c->clk_intruder && off == KITE_R_TIME_LATCH)
+		c->regs[KITE_R_CLK_ACK / 4] = 0x1ff00;	/* tag 0xff's LATCH */
+	return v;
 }
 
 static void fake_wr64(void *os, u32 off, u64 v)
@@ -259,19 +271,22 @@ static void kite_hw_clock_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, card);
 	card->regs[KITE_R_ID_MAGIC / 4] = KITE_MAGIC;
-	card->regs[KITE_R_CLK_ACK / 4] = 0x1fffe;	/* SEQ 0xfffe: the next ones wrap */
-	card->regs[KITE_R_CLK_CMD / 4] = 0x1fffe;
+	card->regs[KITE_R_CLK_ACK / 4] = 0x12aff;	/* tag 0x2a's last, counter 0xff */
+	card->regs[KITE_R_CLK_CMD / 4] = 0x12aff;
 	card->card_time = 0x123456789abcdefULL;
 	kite_hw_init(&hw, &fake_ops, card, 1);
+	hw.clk_tag = 0x2a;
+	hw.clk_count = 0xfe;
 
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, record_stamp, &st), 0);
 	KUNIT_EXPECT_EQ(test, ns, 0x123456789abcdefULL);
 	KUNIT_EXPECT_STREQ(test, st.order, "ab");
-	KUNIT_EXPECT_EQ(test, st.cmd_at_pre, 0x1fffe);	/* pre stamp before the write */
+	KUNIT_EXPECT_EQ(test, st.cmd_at_pre, 0x12aff);	/* pre stamp before the write */
+	/* 0x2aff is what CLK_ACK holds: not new, so the counter moves on (wraps) to 0x2a00 */
 	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_CMD / 4],
-			(u32)KITE_FPREP(KITE_CLK_CMD_OP, KITE_CLK_CMD_OP_LATCH) | 0xffff);
+			(u32)KITE_FPREP(KITE_CLK_CMD_OP, KITE_CLK_CMD_OP_LATCH) | 0x2a00);
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_CMD / 4] & 0xffff, 0);	/* wrapped */
+	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_CMD / 4] & 0xffff, 0x2a01);
 
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_set(&hw, 1700000000123456789ULL), 0);
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), 0);
@@ -287,15 +302,21 @@ static void kite_hw_clock_test(struct kunit *test)
 	kite_hw_clock_freq(&hw, 100000000L);
 	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], KITE_CLK_FREQ_MAX);
 
+	/* another program's command between our acknowledgment and our read: refused */
+	card->clk_intruder = true;
+	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), -EAGAIN);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "only one may drive the clock"));
+	card->clk_intruder = false;
+
 	card->clk_no_ack = true;
 	st.n = 0;
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, record_stamp, &st), -ETIMEDOUT);
 	KUNIT_EXPECT_STREQ(test, st.order, "ab");
-	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "clock command not acknowledged within"));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "CLK_ACK 0x"));
-	card->adj_stuck = true;
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "not acknowledged within 10 us: CLK_ACK 0x"));
+	/* the acknowledgment seen is another issuer's: the message says so */
+	card->regs[KITE_R_CLK_ACK / 4] = 0x1ff07;
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_step(&hw, 1000), -ETIMEDOUT);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "clock step not applied within 10 ms"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "another program's"));
 	card->gone = true;
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, NULL, NULL), -ENODEV);
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_set(&hw, 1), -ENODEV);
