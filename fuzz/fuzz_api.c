@@ -211,6 +211,9 @@ static void run_clock(struct app *a, uint8_t op, uint8_t arg)
 		st.size = arg & 0x80 ? 7 : sizeof(st);
 		st.state = arg % 4;
 		st.updated_ns = arg & 0x40 ? 1 : (uint64_t)time(NULL) * 1000000000ULL;
+		if (arg & 0x20)	/* from the future: a dead daemon's status must not live on */
+			st.updated_ns += 3600ULL * 1000000000ULL;
+		st.locked_since_ns = arg & 0x10 ? 0 : UINT64_MAX / 2;
 		kite_clock_publish(a->dev, &st);
 		break;
 	case 5:

@@ -264,8 +264,8 @@ static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ct
 	if (err == -ENODEV)
 		return wait_fail(hw, err, KITE_T_CLOCK_US, "clock command", "CLK_ACK", v);
 	if (err)
-		return fail(hw, err, "clock command 0x%08x not acknowledged within %s: CLK_ACK "
-			    "0x%08x%s", cmd, budget(hw, KITE_T_CLOCK_US, b, sizeof(b)), v,
+		return fail(hw, err, "clock command 0x%08x unacknowledged within %s: CLK_ACK %#x%s",
+			    cmd, budget(hw, KITE_T_CLOCK_US, b, sizeof(b)), v,
 			    KITE_FGET(KITE_CLK_CMD_SEQ, v) >> 8 != hw->clk_tag ?
 			    " (another program's: only one may drive the clock)" : "");
 	return 0;
@@ -283,8 +283,8 @@ int kite_hw_clock_latch(struct kite_hw *hw, __u64 *ns, void (*stamp)(void *ctx, 
 	*ns = rd32(hw, KITE_R_TIME_LATCH) | (__u64)rd32(hw, KITE_R_TIME_LATCH + 4) << 32;
 	/* no other command ran meanwhile: the latch (both halves) is still ours */
 	if (rd32(hw, KITE_R_CLK_ACK) != ack)
-		return fail(hw, -EAGAIN, "another program's clock command ran during our latch: "
-			    "only one may drive the clock");
+		return fail(hw, -EAGAIN,
+			    "another program's clock command ran during our latch: only one may drive the clock");
 	return 0;
 }
 

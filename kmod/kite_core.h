@@ -91,10 +91,11 @@ void kite_filters_clear(struct kite_dev *kd, u64 mask);
 void kite_ports_forget_queue(struct kite_dev *kd, unsigned int qid);
 void kite_dev_put(struct kite_dev *kd);
 
-/* kite_fops.c */
+/* kite_ptp.c */
 void kite_ptp_register(struct kite_dev *kd);
 void kite_ptp_unregister(struct kite_dev *kd);
 
+/* kite_fops.c */
 extern const struct file_operations kite_fops;
 void kite_revoke_all(struct kite_dev *kd);
 

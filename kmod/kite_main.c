@@ -470,17 +470,18 @@ static int kite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	kd->misc.parent = &pdev->dev;
 	kd->misc.mode = 0660;
 	pci_set_drvdata(pdev, kd);
+	kite_ptp_register(kd);	/* first: kiteN/ptp is right when /dev/kiteN appears */
 	err = misc_register(&kd->misc);
 	if (err)
-		goto err_ida;
-	kite_ptp_register(kd);
+		goto err_ptp;
 	dev_info(&pdev->dev, "%s: kite v%u.%u, %u ports, %u queues%s\n", kd->name,
 		 (u32)KITE_FGET(KITE_ID_VERSION_MAJOR, kd->version),
 		 (u32)KITE_FGET(KITE_ID_VERSION_MINOR, kd->version), kd->lim.nports,
 		 kd->lim.nqueues, kd->no_iommu ? ", no IOMMU" : "");
 	return 0;
 
-err_ida:
+err_ptp:
+	kite_ptp_unregister(kd);
 	ida_free(&kite_ida, kd->id);
 err_put:
 	kite_dev_put(kd);

@@ -108,7 +108,7 @@ void kite_ptp_register(struct kite_dev *kd)
 		return;
 	}
 	kd->ptp = ptp;	/* NULL when the kernel has no PTP clock support */
-	kd->ptp_index = ptp ? ptp_clock_index(ptp) : -1;
+	WRITE_ONCE(kd->ptp_index, ptp ? ptp_clock_index(ptp) : -1);
 }
 
 /*
@@ -120,5 +120,5 @@ void kite_ptp_unregister(struct kite_dev *kd)
 	if (kd->ptp)
 		ptp_clock_unregister(kd->ptp);
 	kd->ptp = NULL;
-	kd->ptp_index = -1;
+	WRITE_ONCE(kd->ptp_index, -1);
 }

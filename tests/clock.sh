@@ -10,6 +10,25 @@ B=${1:-build}
 emu_session clock
 export KITE_CLOCK_STATE=$dir/clock.state
 
+# a second card first (the checks before the servo runs, and later "another card")
+"$B/kite-emu" -s "$dir/b.sock" >/dev/null 2>&1 &
+b_pid=$!
+wait_for "$dir/b.sock" "" 10
+
+check "before any servo ran: kite_clock_utc says there is none (ENOENT) and gives no time" \
+	"$B/clock_client" "emu:$dir/b.sock" ENOENT
+# This host's clock is not kept by NTP (adjtimex says so): the daemon does not
+# call the card UTC then, unless told to trust it
+if [ "$(sed -n 's/^unsynced \([01]\)$/\1/p' <(python3 -c 'import ctypes, ctypes.util
+class T(ctypes.Structure): _fields_ = [("modes", ctypes.c_uint), ("pad", ctypes.c_char * 204)]
+t = T(); print("unsynced", int(ctypes.CDLL(ctypes.util.find_library("c")).adjtimex(ctypes.byref(t)) == 5))'))" = 1 ]; then
+	check "an unsynchronised system clock is not UTC: the daemon stays unsync and says why; no conversion" bash -c "
+		$B/kite-clock-sync -d emu:$dir/b.sock -t 3 --verbose >$dir/nosync.log 2>&1 &&
+		! grep -q '^locked' $dir/nosync.log && grep -q 'not synchronised (adjtimex)' $dir/nosync.log &&
+		$B/clock_client emu:$dir/b.sock EAGAIN"
+fi
+
+# the card under test: its clock jumps 8 s after it starts, the servo starts with it
 "$B/kite-emu" -s "$sock" --clock-ppm 25 --clock-jump=-2000000000@8 >"$dir/emu.log" 2>&1 &
 emu_pid=$!
 if ! wait_for "$sock" "" 10; then
@@ -17,11 +36,8 @@ if ! wait_for "$sock" "" 10; then
 	echo "clock: $pass passed, $((fail + 1)) failed"
 	exit 1
 fi
-
-check "before any servo ran: kite_clock_utc says there is none (ENOENT) and gives no time" \
-	"$B/clock_client" "$dev" ENOENT
 # -t: statistics at the end, which the SIGINT below brings (a slow host only takes longer)
-"$B/kite-clock-sync" -d "$dev" -t 600 --verbose >"$dir/sync.log" 2>&1 &
+"$B/kite-clock-sync" -d "$dev" -t 600 --verbose --trust-unsynced-reference >"$dir/sync.log" 2>&1 &
 sync_pid=$!
 logs="$dir/emu.log $dir/sync.log"
 wait_for "$dir/sync.log" "^locked" 5
@@ -29,6 +45,12 @@ check "kite-clock-sync locks within 5 s (a 56-year step, then 25 ppm to cancel)"
 	grep -q "^locked" "$dir/sync.log"
 check "while locked: a frame's card timestamp converts to the UTC it arrived at, within the servo's bound" \
 	"$B/clock_client" "$dev" LOCKED
+check "... but not a stamp from before the lock began (ERANGE)" "$B/clock_client" "$dev" ERANGE
+check "... and another card's stamps are not converted with this card's status (ENOENT)" \
+	"$B/clock_client" "emu:$dir/b.sock" ENOENT
+check "a second kite-clock-sync for the same card is refused" bash -c "
+	! $B/kite-clock-sync -d $dev -t 1 2>$dir/second.err &&
+	grep -q 'another kite-clock-sync publishes this card' $dir/second.err"
 # the jump shows as the second step; then it must lock again
 for ((i = 0; i < 300; i++)); do
 	[ "$(grep -c stepped "$dir/sync.log")" -ge 2 ] && break
@@ -67,12 +89,12 @@ check "once locked (again) it held the clock within 1 us of UTC at p99 over >= 2
 check "the daemon stopped: kite_clock_utc refuses (EAGAIN, not synchronised), gives no time" \
 	"$B/clock_client" "$dev" EAGAIN
 
-"$B/kite-clock-sync" -d "$dev" -i 0.1 >"$dir/sync2.log" 2>&1 &
+"$B/kite-clock-sync" -d "$dev" -i 0.1 --verbose --trust-unsynced-reference >"$dir/sync2.log" 2>&1 &
 sync_pid=$!
 wait_for "$dir/sync2.log" "^locked" 10
 kill -9 "$sync_pid"
 wait "$sync_pid" 2>/dev/null
-sleep 2	# 3 intervals and 1 s
+sleep 1	# 2 intervals and 250 ms
 check "kill -9 of the daemon: its status goes stale (ESTALE), and no time is given" \
 	"$B/clock_client" "$dev" ESTALE
 
@@ -85,7 +107,8 @@ check "without a servo kite-capture says its timestamps are card time, not UTC" 
 # another reference: CLOCK_TAI said to be 37 s ahead of UTC leaves the card at TAI - 37 s
 tai=$(python3 -c 'import time; print(round(time.clock_gettime(time.CLOCK_TAI) - time.time()))')
 check "--source CLOCK_TAI --source-offset 37: the card follows TAI - 37 s (the kernel's TAI is UTC + $tai s)" bash -c "
-	$B/kite-clock-sync -d $dev --source CLOCK_TAI --source-offset 37 -t 3 >$dir/tai.log 2>&1 &&
+	$B/kite-clock-sync -d $dev --source CLOCK_TAI --source-offset 37 -t 4 --trust-unsynced-reference \
+		--verbose >$dir/tai.log 2>&1 &&
 	grep -q '^locked' $dir/tai.log &&
 	$B/kite-clock-sync -d $dev --monitor -n 5 -t 0.6 --verbose >$dir/mon.log 2>&1;
 	awk -v want=$(( (tai - 37) * 1000000000 )) '/offset/ { o = \$3 + 0; d = o - want; if (d < -1000000 || d > 1000000) bad = 1; n++ }
@@ -97,6 +120,6 @@ wait_for "$dir/old.sock" "" 10
 check "on a card without clock control (kite-emu --contract 1.3) kite-clock-sync says so" bash -c "
 	! $B/kite-clock-sync -d emu:$dir/old.sock -t 1 2>$dir/old.err &&
 	grep -q 'has no clock control (contract 1.3; 1.4 adds it)' $dir/old.err"
-kill -TERM "$old_pid"
-wait "$old_pid" 2>/dev/null
+kill -TERM "$old_pid" "$b_pid"
+wait "$old_pid" "$b_pid" 2>/dev/null
 echo "clock: $pass passed, $fail failed"

@@ -4,9 +4,9 @@
  *   clock_client DEV LOCKED   a frame's RX timestamp converts to UTC between
  *                             the system times around its send and receipt,
  *                             give or take the servo's published bound
- *   clock_client DEV ENOENT|EAGAIN|ESTALE
- *                             kite_clock_utc refuses with that error and
- *                             leaves the result alone
+ *   clock_client DEV ENOENT|EAGAIN|ESTALE|ERANGE
+ *                             kite_clock_utc refuses with that error a stamp
+ *                             of long ago, and leaves the result alone
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; int err; } want[] = {
 		{ "ENOENT", -ENOENT }, { "EAGAIN", -EAGAIN }, { "ESTALE", -ESTALE },
+		{ "ERANGE", -ERANGE },
 	};
 	struct timespec utc = { 12345, 6789 };
 	struct kite_clock_status st = { .size = sizeof(st) };
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc != 3)
-		DIE("usage: clock_client DEV LOCKED|ENOENT|EAGAIN|ESTALE");
+		DIE("usage: clock_client DEV LOCKED|ENOENT|EAGAIN|ESTALE|ERANGE");
 	if (kite_open(argv[1], &dev))
 		DIE("%s", kite_last_error());
 	if (strcmp(argv[2], "LOCKED")) {

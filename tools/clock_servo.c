@@ -37,7 +37,7 @@ enum clock_servo_state clock_servo_sample(struct clock_servo *s, uint64_t card_n
 	int64_t card_dt = (int64_t)(card_ns - s->last_card) - s->pending_step;
 	int64_t ref_dt = (int64_t)(ref_ns - s->last_ref);
 	unsigned int samples = s->samples;
-	int64_t last = s->last_offset - s->pending_step;
+	int64_t last = s->last_offset + s->pending_step;	/* as the step left it */
 	double dt, rate;
 
 	*freq_ppb = s->freq_ppb;
@@ -71,7 +71,6 @@ enum clock_servo_state clock_servo_sample(struct clock_servo *s, uint64_t card_n
 			return s->state = SERVO_LOCKED;
 		*step_ns = -offset;
 		s->pending_step = -offset;
-		s->last_offset = 0;
 		return s->state = SERVO_STEP;
 	}
 	if (fabs((double)offset) > s->step_threshold_ns)	/* a jump: measure again */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@
 #include "kite/kite.h"
 
 #define HISTORY 16	/* max_error_ns: the worst of the last updates */
+#define MAX_FAILURES 20	/* readings failed in a row before giving up */
+#define MAX_BRACKET_NS 100000	/* a reading less sure than this is not used */
 #define MAX_UPDATES 100000
 
 static volatile sig_atomic_t stop;
@@ -42,6 +45,7 @@ struct opts {
 	double seconds;		/* 0: until a signal */
 	double lock_ns;		/* LOCKED only within this of UTC */
 	const char *source;	/* the reference: NULL for CLOCK_REALTIME, CLOCK_TAI, a PHC */
+	int trust_unsynced;	/* call an unsynchronised system clock UTC anyway */
 	double source_offset;	/* seconds the reference is ahead of UTC (TAI: 37) */
 	int monitor, verbose;
 };
@@ -65,6 +69,8 @@ static void usage(FILE *f)
 		"      --source CLOCK   follow CLOCK_TAI or a PTP clock (/dev/ptpN, one ptp4l keeps)\n"
 		"                       instead of CLOCK_REALTIME\n"
 		"      --source-offset S  the source is S seconds ahead of UTC (a PHC in TAI: 37)\n"
+		"      --trust-unsynced-reference  call the card UTC even when the system clock\n"
+		"                       is not synchronised by NTP or PTP (adjtimex; labs, tests)\n"
 		"  -t, --seconds SEC    stop after SEC seconds and print statistics (default: run\n"
 		"                       until SIGINT/SIGTERM)\n"
 		"      --verbose        print every update\n"
@@ -83,6 +89,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "monitor", no_argument, NULL, 'M' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "source-offset", required_argument, NULL, 'O' },
+		{ "trust-unsynced-reference", no_argument, NULL, 'U' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -114,6 +121,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'O':
 			o->source_offset = arg_double("kite-clock-sync", 'O', optarg, -1e6, 1e6);
+			break;
+		case 'U':
+			o->trust_unsynced = 1;
 			break;
 		case 't':
 			o->seconds = arg_double("kite-clock-sync", 't', optarg, 0.1, 1e9);
@@ -219,6 +229,52 @@ static int64_t reference_skew(const struct reference *r, uint64_t *width)
 	return best;
 }
 
+/*
+ * The next update one interval on; when late (a loaded host), from now: a
+ * burst of catch-up updates would feed the servo intervals of microseconds.
+ */
+static void schedule_next(struct timespec *next, double interval)
+{
+	struct timespec now;
+
+	next->tv_nsec += (long)(1e9 * interval);
+	while (next->tv_nsec >= 1000000000) {
+		next->tv_nsec -= 1000000000;
+		next->tv_sec++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
+		*next = now;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR && !stop)
+		;
+}
+
+/*
+ * Whether the reference is UTC: CLOCK_REALTIME (or TAI) that NTP or PTP does
+ * not keep (adjtimex: unsynchronised) is a clock, not UTC, unless the user
+ * says to trust it. *err_ns gets its own error bound (the kernel's maxerror).
+ */
+static int reference_synced(const struct opts *o, const struct reference *r, double *err_ns)
+{
+	static int said;
+	struct timex tx = { 0 };
+	int state;
+
+	*err_ns = 0;
+	if (r->fd >= 0)
+		return 1;	/* a PHC: whoever keeps it (ptp4l) knows; we cannot ask */
+	state = adjtimex(&tx);
+	if (state != TIME_ERROR && !(tx.status & STA_UNSYNC)) {
+		*err_ns = (double)tx.maxerror * 1000;	/* us */
+		return 1;
+	}
+	if (!said++ && !o->trust_unsynced)
+		fprintf(stderr, "kite-clock-sync: the system clock is not synchronised (adjtimex): "
+			"the card follows it, but that is not UTC; it stays 'unsync' "
+			"(--trust-unsynced-reference to call it UTC anyway)\n");
+	return o->trust_unsynced;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -272,7 +328,7 @@ int main(int argc, char **argv)
 	struct kite_dev *dev;
 	unsigned long updates = 0;
 	struct opts o;
-	int rc = 0;
+	int rc = 0, failures = 0;
 
 	tool_version(argc, argv, "kite-clock-sync");
 	if (parse(argc, argv, &o))
@@ -290,6 +346,15 @@ int main(int argc, char **argv)
 		return 1;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* the card is ours: say so (a second daemon is refused here), nothing locked yet */
+	st.updated_ns = (uint64_t)time(NULL) * 1000000000ULL;
+	if (kite_clock_publish(dev, &st) ||
+	    (!o.monitor && kite_clock_set_freq(dev, 0))) {	/* the servo starts from 0 */
+		fprintf(stderr, "kite-clock-sync: %s\n", kite_last_error());
+		kite_close(dev);
+		return 1;
+	}
 	clock_servo_init(&servo, 500000);
 	st.interval_ms = (uint32_t)(1000 * o.interval + 0.5);
 	stats.start = now_s();
@@ -297,16 +362,33 @@ int main(int argc, char **argv)
 	while (!stop && (!o.seconds || now_s() - stats.start < o.seconds)) {
 		struct kite_clock_sample smp;
 		enum clock_servo_state ss = SERVO_LOCKED;
-		double freq = st.freq_ppb, worst = 0;
+		double freq = st.freq_ppb, worst = 0, ref_err;
 		int64_t step = 0, skew;
 		uint64_t rt, mid, ref_width;
-		int err, k;
+		uint32_t prev;
+		int err, k, ref_ok;
 
 		err = kite_clock_sample(dev, o.readings, &smp);
-		if (err) {
+		if (err) {	/* a slow host, another program's command: next time, for a while */
 			fprintf(stderr, "kite-clock-sync: %s\n", kite_last_error());
-			rc = 1;
-			break;
+			if (++failures == MAX_FAILURES) {
+				rc = 1;
+				break;
+			}
+			st.state = KITE_CLOCK_UNSYNC;
+			st.updated_ns = (uint64_t)time(NULL) * 1000000000ULL;
+			kite_clock_publish(dev, &st);
+			schedule_next(&next, o.interval);
+			continue;
+		}
+		failures = 0;
+		/* a wide bracket (the card or host slow just then) says little: not used */
+		if (smp.sys_after_ns - smp.sys_before_ns > MAX_BRACKET_NS) {
+			if (o.verbose)
+				printf("skipped: readings bracketed %llu ns at best\n",
+				       (unsigned long long)(smp.sys_after_ns - smp.sys_before_ns));
+			schedule_next(&next, o.interval);
+			continue;
 		}
 		/* UTC by the reference at the moment the card latched its clock */
 		skew = reference_skew(&ref, &ref_width);
@@ -325,6 +407,7 @@ int main(int argc, char **argv)
 				break;
 			}
 			st.freq_ppb = freq;
+			st.slew_ppb = freq - servo.drift_ppb;	/* the P term: the error's growth */
 		}
 		/* the error bound: the offset seen plus half the bracket, worst of the last few */
 		err_hist[updates % HISTORY] = fabs((double)st.offset_ns) +
@@ -332,10 +415,14 @@ int main(int argc, char **argv)
 					      (double)ref_width / 2;
 		for (k = 0; k < HISTORY && k <= (int)updates; k++)
 			worst = fmax(worst, err_hist[k]);
-		st.max_error_ns = (uint64_t)ceil(worst);
+		ref_ok = reference_synced(&o, &ref, &ref_err);
+		st.max_error_ns = (uint64_t)ceil(worst + ref_err);
+		prev = st.state;
 		st.state = ss == SERVO_FAULT ? KITE_CLOCK_FAULT :
-			   ss == SERVO_LOCKED && updates >= HISTORY / 2 && worst <= o.lock_ns ?
-			   KITE_CLOCK_LOCKED : KITE_CLOCK_UNSYNC;
+			   ss == SERVO_LOCKED && updates >= HISTORY / 2 && worst <= o.lock_ns &&
+			   ref_ok ? KITE_CLOCK_LOCKED : KITE_CLOCK_UNSYNC;
+		if (st.state == KITE_CLOCK_LOCKED && prev != KITE_CLOCK_LOCKED)
+			st.locked_since_ns = smp.card_ns;	/* older stamps are not UTC */
 		if (ss == SERVO_STEP || ss == SERVO_UNLOCKED) {	/* old errors mean nothing now */
 			memset(err_hist, 0, sizeof(err_hist));
 			updates = 0;
@@ -355,13 +442,7 @@ int main(int argc, char **argv)
 			       ss == SERVO_FAULT ? ": " : "", ss == SERVO_FAULT ? servo.why : "");
 		fflush(stdout);
 		updates++;
-		next.tv_nsec += (long)(1e9 * o.interval);
-		while (next.tv_nsec >= 1000000000) {
-			next.tv_nsec -= 1000000000;
-			next.tv_sec++;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR && !stop)
-			;
+		schedule_next(&next, o.interval);
 	}
 	/* a clock nobody keeps any more is not synchronised: say so at once */
 	st.state = KITE_CLOCK_UNSYNC;

@@ -53,21 +53,25 @@ static void state_path(struct kite_dev *dev, char *buf, size_t len);
 
 /*
  * hw-spec §3.4.1: one clock command at a time. kite.ko serialises its own;
- * processes driving the registers (a servo, and an application sampling the
- * clock) take a lock file next to the status file. -1: no lock to be had
- * (the directory is not writable): go on without.
+ * processes driving the registers (a servo, an application sampling the
+ * clock) take a lock file next to the status file, which kite-clock-sync
+ * creates (readable by all: flock needs no write access). No file: no lock
+ * (the issuer tags still keep commands apart). -1: none taken.
  */
 static int cmd_lock(struct kite_dev *dev)
 {
 	char path[280];
-	int fd;
+	int fd, i;
 
 	state_path(dev, path, sizeof(path) - 8);
 	strcat(path, ".lock");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
-		close(fd);
-		fd = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (i = 0; fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (i == 1000) {	/* a second: never wait for ever on a stuck holder */
+			close(fd);
+			return -1;
+		}
+		usleep(1000);
 	}
 	return fd;
 }
@@ -125,6 +129,7 @@ int kite_clock_sample(struct kite_dev *dev, unsigned int n, struct kite_clock_sa
 	unsigned int i;
 	int err, lock;
 
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	KITE_NONNULL(out);
 	if (n < 1 || n > MAX_SAMPLES)
@@ -165,6 +170,7 @@ int kite_clock_step(struct kite_dev *dev, int64_t delta_ns)
 	int64_t sec = delta_ns / 1000000000, nsec = delta_ns % 1000000000;
 	int err;
 
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	if (dev->ops->phc_open) {
 		if (nsec < 0) {	/* the kernel wants 0 <= nsec < 10^9 */
@@ -176,7 +182,13 @@ int kite_clock_step(struct kite_dev *dev, int64_t delta_ns)
 		return phc_adjust(dev, &tx, NULL);
 	}
 	err = direct_ok(dev);
-	return err ? err : hw_err(dev, kite_hw_clock_step(&dev->hw, delta_ns));
+	if (!err) {
+		int lock = cmd_lock(dev);
+
+		err = hw_err(dev, kite_hw_clock_step(&dev->hw, delta_ns));
+		cmd_unlock(lock);
+	}
+	return err;
 }
 
 int kite_clock_set(struct kite_dev *dev, uint64_t ns)
@@ -184,6 +196,7 @@ int kite_clock_set(struct kite_dev *dev, uint64_t ns)
 	struct timespec ts = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) };
 	int err;
 
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	if (dev->ops->phc_open)
 		return phc_adjust(dev, NULL, &ts);
@@ -204,6 +217,7 @@ int kite_clock_set_freq(struct kite_dev *dev, double ppb)
 	long scaled;
 	int err;
 
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	if (!(ppb >= -500000 && ppb <= 500000))
 		return kite_err(-ERANGE, "kite_clock_set_freq: %g ppb is beyond the card's "
@@ -221,20 +235,26 @@ int kite_clock_set_freq(struct kite_dev *dev, double ppb)
 
 /*
  * The published status: a sequence number (odd while the servo writes), then
- * the status. Keyed by port 0's MAC, so that every way of opening the card
- * (/dev/kiteN, its PCI address, emu:PATH) finds the same file.
+ * the status. Named after the card (dev->ident: however it was opened, the
+ * same file), which it also holds, so a file renamed or reused for another
+ * card is refused.
  */
 struct clock_file {
 	uint32_t magic;
 	uint32_t seq;
-	uint64_t mac;
+	char ident[96];
 	struct kite_clock_status st;
 };
 
 struct kite_clock_map {
 	struct clock_file *f;
 	int writable;
+	int fd;			/* the publisher's: its flock keeps a second one out */
+	uint64_t failed_at;	/* a reader found no file: not again for a second */
 };
+
+#define SEQ_TRIES	10000	/* a writer killed mid-write leaves seq odd */
+#define TIME_SLACK_NS	50000000ULL	/* TIME is coarse (§3.4): refreshed every few us */
 
 static void state_path(struct kite_dev *dev, char *buf, size_t len)
 {
@@ -243,52 +263,81 @@ static void state_path(struct kite_dev *dev, char *buf, size_t len)
 	if (env && env[0])
 		snprintf(buf, len, "%s", env);
 	else
-		snprintf(buf, len, "/run/kite/clock-%012llx",
-			 (unsigned long long)(kite_rd64(dev, KITE_R_AT(P_MAC, 0)) & 0xffffffffffffULL));
+		snprintf(buf, len, "/run/kite/clock-%s", dev->ident);
 }
 
+/* Map the status file: readers once (and not again for a second after a miss). */
 static int clock_map(struct kite_dev *dev, int writable)
 {
 	struct kite_clock_map *m = dev->clock;
 	char path[256];
+	struct stat sb;
 	void *p;
 	int fd;
 
-	if (m && (m->writable || !writable))
+	if (m && m->f && (m->writable || !writable))
 		return 0;
+	if (m && !m->f && !writable && realtime_ns() - m->failed_at < 1000000000ULL)
+		return kite_err(-ENOENT, "no clock servo publishes this card's clock (looked "
+				"under a second ago)");
 	state_path(dev, path, sizeof(path));
 	if (writable && !getenv("KITE_CLOCK_STATE"))
 		mkdir("/run/kite", 0755);	/* exists already, or the open says why */
-	fd = open(path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return kite_err(-errno, "%s: %s%s", path, strerror(errno), errno == ENOENT ?
+	fd = open(path, (writable ? O_RDWR | O_CREAT | O_NOFOLLOW : O_RDONLY) | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int err = -errno;
+
+		if (!writable) {
+			if (!m)
+				m = dev->clock = calloc(1, sizeof(*m));
+			if (m)
+				m->failed_at = realtime_ns();
+		}
+		return kite_err(err, "%s: %s%s", path, strerror(-err), err == -ENOENT ?
 				" (no clock servo publishes this card's clock: run kite-clock-sync)" :
 				"");
+	}
+	if (writable && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return kite_err(-EBUSY, "%s: another kite-clock-sync publishes this card's "
+				"clock already", path);
+	}
+	if (writable) {	/* the command lock (cmd_lock), readable by every sampler */
+		char lock[280];
+		int lfd;
+
+		snprintf(lock, sizeof(lock), "%.270s.lock", path);
+		lfd = open(lock, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (lfd >= 0)
+			close(lfd);
+	}
 	if (writable && ftruncate(fd, sizeof(struct clock_file)) < 0) {
 		close(fd);
 		return kite_err(-errno, "%s: %s", path, strerror(errno));
 	}
-	if (!writable) {	/* a shorter file would SIGBUS the reader */
-		struct stat sb;
-
-		if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(struct clock_file)) {
-			close(fd);
-			return kite_err(-ENOENT, "%s: not a kite clock status file", path);
-		}
+	if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(struct clock_file)) {
+		close(fd);	/* a shorter file would SIGBUS the reader */
+		return kite_err(-ENOENT, "%s: not a kite clock status file", path);
 	}
 	p = mmap(NULL, sizeof(struct clock_file), writable ? PROT_READ | PROT_WRITE : PROT_READ,
 		 MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		close(fd);
 		return kite_err(-errno, "%s: mmap: %s", path, strerror(errno));
+	}
+	if (!writable)
+		close(fd);
 	kite_clock_unmap(dev);
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		munmap(p, sizeof(struct clock_file));
+		if (writable)
+			close(fd);
 		return kite_err(-ENOMEM, "out of memory");
 	}
 	m->f = p;
 	m->writable = writable;
+	m->fd = writable ? fd : -1;
 	dev->clock = m;
 	return 0;
 }
@@ -297,7 +346,10 @@ void kite_clock_unmap(struct kite_dev *dev)
 {
 	if (!dev->clock)
 		return;
-	munmap(dev->clock->f, sizeof(struct clock_file));
+	if (dev->clock->f)
+		munmap(dev->clock->f, sizeof(struct clock_file));
+	if (dev->clock->fd > 0)
+		close(dev->clock->fd);
 	free(dev->clock);
 	dev->clock = NULL;
 }
@@ -308,64 +360,98 @@ int kite_clock_publish(struct kite_dev *dev, const struct kite_clock_status *st)
 	uint32_t seq;
 	int err;
 
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	KITE_NONNULL(st);
 	if (st->size != sizeof(*st))
 		return kite_err(-EINVAL, "kite_clock_publish: status size %u, this libkite's is %zu",
 				st->size, sizeof(*st));
+	pthread_mutex_lock(&dev->clock_lock);
 	err = clock_map(dev, 1);
-	if (err)
+	if (!err) {
+		f = dev->clock->f;
+		seq = __atomic_load_n(&f->seq, __ATOMIC_RELAXED) | 1;
+		__atomic_store_n(&f->seq, seq, __ATOMIC_RELAXED);	/* odd: being written */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		f->magic = STATE_MAGIC;
+		memcpy(f->ident, dev->ident, sizeof(f->ident));
+		memcpy(&f->st, st, sizeof(*st));
+		__atomic_store_n(&f->seq, seq + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&dev->clock_lock);
+	return err;
+}
+
+/* The status as published, whole (seqlock), and for this card. */
+static int status_read(struct kite_dev *dev, struct kite_clock_status *st)
+{
+	const struct clock_file *f;
+	char ident[sizeof(f->ident)];
+	uint32_t seq, tries = 0;
+	int err;
+
+	pthread_mutex_lock(&dev->clock_lock);
+	err = clock_map(dev, 0);
+	if (err) {
+		pthread_mutex_unlock(&dev->clock_lock);
 		return err;
+	}
 	f = dev->clock->f;
-	seq = __atomic_load_n(&f->seq, __ATOMIC_RELAXED) | 1;
-	__atomic_store_n(&f->seq, seq, __ATOMIC_RELAXED);	/* odd: being written */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	f->magic = STATE_MAGIC;
-	f->mac = kite_rd64(dev, KITE_R_AT(P_MAC, 0)) & 0xffffffffffffULL;
-	memcpy(&f->st, st, sizeof(*st));
-	__atomic_store_n(&f->seq, seq + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&dev->clock_lock);	/* mapped for the device's life */
+	do {
+		if (++tries > SEQ_TRIES)
+			return kite_err(-EAGAIN, "the clock status is half written (its servo died "
+					"while writing it?)");
+		seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
+		memcpy(st, &f->st, sizeof(*st));
+		memcpy(ident, f->ident, sizeof(ident));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((seq & 1) || seq != __atomic_load_n(&f->seq, __ATOMIC_RELAXED));
+	if (!seq || f->magic != STATE_MAGIC)
+		return kite_err(-ENOENT, "no clock status published for this card yet");
+	if (st->size != sizeof(*st))
+		return kite_err(-ENOENT, "the clock status was written by another libkite "
+				"(status size %u, ours %zu)", st->size, sizeof(*st));
+	ident[sizeof(ident) - 1] = 0;
+	if (strcmp(ident, dev->ident))
+		return kite_err(-ENOENT, "the clock status file is another card's (%s, not %s)",
+				ident, dev->ident);
 	return 0;
 }
 
 int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *st)
 {
-	const struct clock_file *f;
-	uint32_t seq, tries = 0;
-	uint64_t mac, age, stale;
+	uint64_t now = realtime_ns();
+	int64_t age, stale;
 	int err;
 
+	KITE_CALL();
 	KITE_NONNULL(dev);
 	KITE_NONNULL(st);
-	err = clock_map(dev, 0);
+	err = status_read(dev, st);
 	if (err)
 		return err;
-	f = dev->clock->f;
-	do {
-		if (++tries > 1000000)
-			return kite_err(-EAGAIN, "the clock status is being rewritten all the time");
-		seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
-		memcpy(st, &f->st, sizeof(*st));
-		mac = f->mac;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((seq & 1) || seq != __atomic_load_n(&f->seq, __ATOMIC_RELAXED));
-	if (!seq || f->magic != STATE_MAGIC || st->size != sizeof(*st))
-		return kite_err(-ENOENT, "no clock status published for this card yet");
-	if (mac != (kite_rd64(dev, KITE_R_AT(P_MAC, 0)) & 0xffffffffffffULL))
-		return kite_err(-ENOENT, "the clock status file is another card's (MAC %012llx)",
-				(unsigned long long)mac);
-	age = realtime_ns() - st->updated_ns;
-	stale = 3ULL * st->interval_ms * 1000000 + 1000000000;
-	if ((int64_t)age > (int64_t)stale)
-		return kite_err(-ESTALE, "the clock servo stopped: its last update is %.1f s old",
-				(double)(int64_t)age / 1e9);
+	/* two missed updates, or a status from the future (the system clock went back) */
+	age = (int64_t)(now - st->updated_ns);
+	stale = 2LL * st->interval_ms * 1000000 + 250000000;
+	if (age > stale || age < -250000000)
+		return kite_err(-ESTALE, "the clock servo stopped: its last update is %.2f s %s",
+				fabs((double)age) / 1e9, age < 0 ? "in the future" : "old");
+	/* the error grows at the slew rate until the next update */
+	if (age > 0)
+		st->max_error_ns += (uint64_t)ceil(fabs(st->slew_ppb) * (double)age * 1e-9);
 	return 0;
 }
 
 int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc)
 {
 	struct kite_clock_status st = { 0 };
+	uint64_t card_now, now;
+	int64_t skew;
 	int err;
 
+	KITE_CALL();
+	KITE_NONNULL(dev);
 	KITE_NONNULL(utc);
 	err = kite_clock_status(dev, &st);
 	if (err)
@@ -373,7 +459,21 @@ int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc)
 	if (st.state != KITE_CLOCK_LOCKED)
 		return kite_err(-EAGAIN, "the card clock is not synchronised to UTC (%s, last "
 				"offset %lld ns)", st.state == KITE_CLOCK_FAULT ? "faulty" :
-				"not locked yet", (long long)st.offset_ns);
+				"not locked", (long long)st.offset_ns);
+	/* the card's own clock agrees now (not another card's status; not stepped since) */
+	card_now = kite_rd64(dev, KITE_R_TIME);
+	now = realtime_ns();
+	skew = (int64_t)(card_now - now);
+	if ((uint64_t)llabs(skew) > st.max_error_ns + TIME_SLACK_NS)
+		return kite_err(-EAGAIN, "the card clock reads %+.3f s from UTC, not within the "
+				"published %llu ns: stepped since, or another card's status",
+				(double)skew / 1e9, (unsigned long long)st.max_error_ns);
+	if ((int64_t)(card_ns - st.locked_since_ns) < 0 ||
+	    (int64_t)(card_ns - card_now) > (int64_t)TIME_SLACK_NS)
+		return kite_err(-ERANGE, "card time %llu is %s: only stamps taken while the "
+				"clock is locked are UTC", (unsigned long long)card_ns,
+				(int64_t)(card_ns - st.locked_since_ns) < 0 ?
+				"from before the lock began" : "in the future");
 	/* the servo keeps card time on UTC: the card's reading is UTC within max_error_ns */
 	utc->tv_sec = (time_t)(card_ns / 1000000000);
 	utc->tv_nsec = (long)(card_ns % 1000000000);

@@ -134,6 +134,33 @@ static int kite_pci_resolve(const char *addr, char *path, size_t len,
 	return 0;
 }
 
+/*
+ * Who the card is, however it was opened (/dev/kiteN, its PCI address,
+ * emu:PATH): the clock status file is named after it (clock.c).
+ */
+static void dev_ident(struct kite_dev *dev, const char *arg)
+{
+	char link[PATH_MAX], path[PATH_MAX], *p;
+	ssize_t n;
+
+	if (dev->ops == &kite_backend_emu) {
+		if (!realpath(arg, path))
+			snprintf(path, sizeof(path), "%s", arg);
+		snprintf(dev->ident, sizeof(dev->ident), "emu%.92s", path);	/* a socket's path */
+	} else if (dev->ops == &kite_backend_kmod) {
+		snprintf(path, sizeof(path), "/sys/class/misc/%s/device", strrchr(arg, '/') + 1);
+		n = readlink(path, link, sizeof(link) - 1);
+		link[n > 0 ? n : 0] = 0;
+		snprintf(dev->ident, sizeof(dev->ident), "%.64s",
+			 n > 0 ? strrchr(link, '/') + 1 : strrchr(arg, '/') + 1);
+	} else {
+		snprintf(dev->ident, sizeof(dev->ident), "%.64s", arg);
+	}
+	for (p = dev->ident; *p; p++)	/* a file name */
+		if (*p == '/')
+			*p = '_';
+}
+
 int kite_open(const char *devstr, struct kite_dev **out)
 {
 	return kite_open_flags(devstr, 0, out);
@@ -193,6 +220,8 @@ int kite_open_flags(const char *devstr, unsigned int flags, struct kite_dev **ou
 		return err;
 	}
 	kite_trace_open(dev, devstr);
+	dev_ident(dev, arg);
+	pthread_mutex_init(&dev->clock_lock, NULL);
 	*out = dev;
 	return 0;
 }
@@ -211,6 +240,7 @@ void kite_close(struct kite_dev *dev)
 		kite_pool_free(dev->pools);
 	dev->ops->close(dev);
 	kite_clock_unmap(dev);
+	pthread_mutex_destroy(&dev->clock_lock);
 	kite_trace_close(dev);
 	kite_devtag_put(dev->tag);
 	free(dev);

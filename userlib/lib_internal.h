@@ -3,6 +3,7 @@
 #ifndef KITE_LIB_INTERNAL_H
 #define KITE_LIB_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -109,6 +110,8 @@ struct kite_dev {
 	struct kite_hw hw;		/* control sequences, for backends with a writable BAR0 */
 	FILE *trace;			/* KITE_TRACE (trace.c), or NULL */
 	struct kite_clock_map *clock;	/* the published clock state (clock.c), or NULL */
+	pthread_mutex_t clock_lock;	/* its mapping, for threads converting timestamps */
+	char ident[96];			/* the card: PCI address, or emu_ + socket path */
 	char trace_name[96];
 };
 

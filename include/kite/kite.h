@@ -516,9 +516,13 @@ struct kite_clock_status {
 	uint32_t size;		/**< sizeof(struct kite_clock_status): set it */
 	uint32_t state;		/**< enum kite_clock_state */
 	int64_t offset_ns;	/**< last measured card time - UTC */
-	uint64_t max_error_ns;	/**< bound on |card time - UTC| while LOCKED */
+	uint64_t max_error_ns;	/**< bound on |card time - UTC| while LOCKED (kite_clock_status
+				     adds what the clock may have drifted since the update) */
 	double freq_ppb;	/**< rate adjustment in force */
+	double slew_ppb;	/**< how far that is from the measured drift: the rate at
+				     which the error may grow until the next update */
 	uint64_t updated_ns;	/**< CLOCK_REALTIME of this status */
+	uint64_t locked_since_ns; /**< card time the lock began: older stamps are not UTC */
 	uint32_t interval_ms;	/**< the servo's update interval: staler means it stopped */
 	uint32_t rsvd;
 	char source[32];	/**< what the card follows: "CLOCK_REALTIME", a PHC path */
@@ -526,21 +530,27 @@ struct kite_clock_status {
 
 /**
  * \brief Publish the clock's status for this card (the servo's call). The
- * file is KITE_CLOCK_STATE if set, else /run/kite/clock-MAC (port 0's MAC).
+ * file is KITE_CLOCK_STATE if set, else /run/kite/clock-CARD (CARD: its PCI
+ * address, or emu_ and kite-emu's socket path). One publisher per card: the
+ * first call takes the file for the process's life (-EBUSY for a second).
  * \return 0 or a negative errno.
  */
 KITE_API int kite_clock_publish(struct kite_dev *dev, const struct kite_clock_status *st);
 
 /**
  * \brief The status last published for this card. \return 0, -ENOENT (no
- * servo ever published one), -ESTALE (its servo stopped updating it).
+ * servo ever published one), -ESTALE (its servo missed two updates).
+ * Thread-safe.
  */
 KITE_API int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *st);
 
 /**
  * \brief A card timestamp (RX, TX, stream) as UTC. Only while a servo keeps
- * the card clock LOCKED to UTC; otherwise an error that says why, never a
- * wrong time. \return 0, -ENOENT, -ESTALE, or -EAGAIN (not synchronised).
+ * the card clock LOCKED to UTC, for a stamp taken since the lock began, and
+ * while the card's TIME agrees with the status; otherwise an error that says
+ * why, never a wrong time. Thread-safe; one TIME register read per call.
+ * \return 0, -ENOENT, -ESTALE, -EAGAIN (not synchronised), -ERANGE (a stamp
+ * from before the lock, or from the future).
  */
 KITE_API int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc);
 

@@ -312,7 +312,7 @@ static void kite_hw_clock_test(struct kunit *test)
 	st.n = 0;
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_latch(&hw, &ns, record_stamp, &st), -ETIMEDOUT);
 	KUNIT_EXPECT_STREQ(test, st.order, "ab");
-	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "not acknowledged within 10 us: CLK_ACK 0x"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hw.msg, "unacknowledged within 10 us: CLK_ACK 0x"));
 	/* the acknowledgment seen is another issuer's: the message says so */
 	card->regs[KITE_R_CLK_ACK / 4] = 0x1ff07;
 	KUNIT_EXPECT_EQ(test, kite_hw_clock_step(&hw, 1000), -ETIMEDOUT);
