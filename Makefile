@@ -57,7 +57,7 @@ $(BUILD)/emu/%.o: emu/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) -Iemu -Iuserlib -Itools -c $< -o $@
+	$(CC) $(ALLCFLAGS) -Iemu -Iuserlib -c $< -o $@
 
 $(LIBA): $(LIB_OBJS)
 	rm -f $@
@@ -88,7 +88,7 @@ OBJS_kite-regs       := tools/kite-regs.o tools/regs_access.o tools/pci_list.o t
 			libkite.a
 OBJS_kite-bind       := tools/kite-bind.o tools/pci_list.o tools/args.o
 OBJS_kite-stat       := tools/kite-stat.o tools/args.o libkite.a
-OBJS_kite-clock-sync := tools/kite-clock-sync.o tools/clock_servo.o tools/args.o libkite.a
+OBJS_kite-clock-sync := tools/kite-clock-sync.o tools/args.o libkite.a
 OBJS_kite-capture    := tools/kite-capture.o tools/port_default.o tools/args.o libkite.a
 OBJS_kite-responder  := examples/kite-responder.o tools/args.o libkite.a
 OBJS_regdoc          := tools/regdoc.o
@@ -99,7 +99,7 @@ OBJS_kite-bus        := bench/kite-bus.o bench/inproc.o libkite.a libkite-emu.a
 OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
 OBJS_test_emu_clock  := tests/test_emu_clock.o libkite-emu.a
-OBJS_test_servo      := tests/test_servo.o tools/clock_servo.o
+OBJS_test_servo      := tests/test_servo.o libkite.a
 OBJS_test_iova       := tests/test_iova.o libkite.a
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
@@ -128,7 +128,7 @@ endef
 $(foreach p,kite-emu $(TOOLS) $(BENCH) $(TESTS),$(eval $(call program,$(p))))
 
 # Static programs for the QEMU guest's initramfs (tests/qemu.sh)
-GUEST_BINS := kite-pingpong e2e_client kmod_client kmod_attack kmod_stress
+GUEST_BINS := kite-pingpong e2e_client kmod_client kmod_attack kmod_stress clock_client
 guest: $(GUEST_BINS:%=$(BUILD)/guest/%)
 
 define guest_program

@@ -4,6 +4,8 @@
  *   clock_client DEV LOCKED   a frame's RX timestamp converts to UTC between
  *                             the system times around its send and receipt,
  *                             give or take the servo's published bound
+ *   clock_client DEV SERVO    the same with the servo in this process, as a
+ *                             VFIO application runs it; refused once closed
  *   clock_client DEV ENOENT|EAGAIN|ESTALE|ERANGE
  *                             kite_clock_utc refuses with that error a stamp
  *                             of long ago, and leaves the result alone
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "harness.h"
@@ -63,6 +66,51 @@ static uint64_t stamped_frame(struct kite_dev *dev, uint64_t *before, uint64_t *
 	return ts;
 }
 
+/*
+ * SERVO: the servo in this process (what a VFIO application does): updates
+ * every 0.1 s until LOCKED (a minute at most), then a frame's time as UTC;
+ * once closed, conversions are refused.
+ */
+static int servo_in_process(struct kite_dev *dev)
+{
+	struct kite_clock_servo_conf conf = { .size = sizeof(conf), .interval_s = 0.1,
+					      .flags = KITE_CLOCK_SERVO_TRUST_UNSYNCED };
+	struct kite_clock_status st = { .size = sizeof(st) };
+	struct kite_clock_servo *servo;
+	struct kite_clock_update u = { 0 };
+	uint64_t before, after, ts, utc_ns;
+	struct timespec utc;
+	int i;
+
+	if (kite_clock_servo_open(dev, &conf, &servo))
+		DIE("%s", kite_last_error());
+	for (i = 0; i < 600 && u.state != KITE_CLOCK_LOCKED; i++) {
+		if (kite_clock_servo_update(servo, &u))
+			DIE("%s", kite_last_error());
+		usleep(100000);
+	}
+	if (u.state != KITE_CLOCK_LOCKED)
+		DIE("the in-process servo did not lock in a minute (last offset %lld ns)",
+		    (long long)u.offset_ns);
+	printf("locked after %d updates, offset %lld ns, bound %llu ns\n", i,
+	       (long long)u.offset_ns, (unsigned long long)u.max_error_ns);
+	ts = stamped_frame(dev, &before, &after);
+	if (kite_clock_servo_update(servo, &u) || kite_clock_status(dev, &st) ||
+	    kite_clock_utc(dev, ts, &utc))
+		DIE("%s", kite_last_error());
+	utc_ns = (uint64_t)utc.tv_sec * 1000000000ULL + (uint64_t)utc.tv_nsec;
+	if (utc_ns + st.max_error_ns < before || utc_ns > after + st.max_error_ns)
+		DIE("the frame's UTC time %llu is outside [%llu, %llu] +- %llu ns",
+		    (unsigned long long)utc_ns, (unsigned long long)before,
+		    (unsigned long long)after, (unsigned long long)st.max_error_ns);
+	printf("a frame at UTC %llu, inside its send window\n", (unsigned long long)utc_ns);
+	kite_clock_servo_close(servo);
+	if (kite_clock_utc(dev, ts, &utc) != -EAGAIN)
+		DIE("after the servo closed, a conversion was not refused");
+	kite_close(dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int err; } want[] = {
@@ -77,9 +125,11 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc != 3)
-		DIE("usage: clock_client DEV LOCKED|ENOENT|EAGAIN|ESTALE|ERANGE");
+		DIE("usage: clock_client DEV LOCKED|SERVO|ENOENT|EAGAIN|ESTALE|ERANGE");
 	if (kite_open(argv[1], &dev))
 		DIE("%s", kite_last_error());
+	if (!strcmp(argv[2], "SERVO"))
+		return servo_in_process(dev);
 	if (strcmp(argv[2], "LOCKED")) {
 		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 			if (!strcmp(argv[2], want[i].name))

@@ -41,6 +41,8 @@ t "KITE_IOVA_MODE=nonsense is refused by name" sh -c \
 export KITE_IOVA_MODE=pa
 t "IOVA = PA: 3000 frames byte-exact through vfio-pci" /e2e_client traffic $addr 1 3000 32
 t "IOVA = PA: kite-pingpong through vfio-pci" /kite-pingpong -d $addr -n 2000 -W 100
+t "card time as UTC through vfio-pci: the servo in the application's process locks, a frame converts" \
+	env KITE_CLOCK_STATE=/tmp/vfio-clock /clock_client $addr SERVO
 hp=$(hp_free)
 start_hog $addr 3
 kill -9 $hog

@@ -555,6 +555,50 @@ KITE_API int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *s
 KITE_API int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc);
 
 /**
+ * An in-process clock servo: what kite-clock-sync runs, for a program that
+ * keeps the card to itself (through VFIO a group opens once, so no daemon can
+ * run beside it). Open it, then call kite_clock_servo_update() every
+ * interval_s from a control thread (never the data path: it reads the card
+ * and the system clock, and writes the status file); kite_clock_utc() then
+ * converts, in this process and any other. Close it to say the clock is no
+ * longer kept.
+ */
+struct kite_clock_servo_conf {
+	uint32_t size;		/**< sizeof(struct kite_clock_servo_conf): set it */
+	uint32_t readings;	/**< clock readings per update, the narrowest used (0: 5) */
+	double interval_s;	/**< how often the caller updates (0: 0.25 s) */
+	double lock_ns;		/**< LOCKED only within this of UTC (0: 10000) */
+	const char *source;	/**< NULL or "CLOCK_REALTIME", "CLOCK_TAI", a PHC's path */
+	double source_offset_s;	/**< the source is this far ahead of UTC (TAI: 37) */
+	uint32_t flags;		/**< KITE_CLOCK_SERVO_* */
+	uint32_t rsvd;
+};
+#define KITE_CLOCK_SERVO_MONITOR	0x1	/**< measure and publish, adjust nothing */
+#define KITE_CLOCK_SERVO_TRUST_UNSYNCED	0x2	/**< an unsynchronised system clock is UTC */
+
+/** What one update did. */
+struct kite_clock_update {
+	uint32_t state;		/**< enum kite_clock_state, as published */
+	uint32_t flags;		/**< KITE_CLOCK_UPDATE_* */
+	int64_t offset_ns;	/**< card time - UTC, measured */
+	double freq_ppb;	/**< rate adjustment now in force */
+	uint64_t bracket_ns;	/**< how sure the reading was */
+	uint64_t max_error_ns;	/**< the bound published */
+	const char *why;	/**< a fault's, a skip's or a refusal's reason, or NULL */
+};
+#define KITE_CLOCK_UPDATE_STEPPED	0x1	/**< the clock was stepped */
+#define KITE_CLOCK_UPDATE_SKIPPED	0x2	/**< no usable reading this time (why says) */
+
+struct kite_clock_servo;
+
+/** \return 0, -EBUSY (another servo keeps this card), or a clock or file error. */
+KITE_API int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_conf *conf,
+				   struct kite_clock_servo **out);
+/** \return 0 (see *u), or an error once the card could not be read 20 times in a row. */
+KITE_API int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update *u);
+KITE_API void kite_clock_servo_close(struct kite_clock_servo *s);
+
+/**
  * \brief Reset the card: every queue of every process stops, filters and
  * counters clear. Queues of this process must then kite_queue_restart().
  */
