@@ -233,7 +233,7 @@ int kite_hw_commit(struct kite_hw *hw)
 #define CLOCK_SPIN_READS	1000
 
 static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ctx, int post),
-		     void *ctx)
+		     void *ctx, __u32 *issued)
 {
 	__u32 ack = rd32(hw, KITE_R_CLK_ACK), cmd, v;
 	unsigned int i = 0;
@@ -246,6 +246,7 @@ static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ct
 		cmd = (__u32)(KITE_FPREP(KITE_CLK_CMD_OP, op) |
 			      KITE_FPREP(KITE_CLK_CMD_SEQ, (hw->clk_tag << 8) | hw->clk_count));
 	} while (cmd == ack);	/* new, or the card would take it for done */
+	*issued = cmd;
 	if (stamp)
 		stamp(ctx, 0);
 	wr32(hw, KITE_R_CLK_CMD, cmd);
@@ -274,15 +275,14 @@ static int clock_cmd(struct kite_hw *hw, unsigned int op, void (*stamp)(void *ct
 int kite_hw_clock_latch(struct kite_hw *hw, __u64 *ns, void (*stamp)(void *ctx, int post),
 			void *ctx)
 {
-	int err = clock_cmd(hw, KITE_CLK_CMD_OP_LATCH, stamp, ctx);
-	__u32 ack;
+	__u32 cmd;
+	int err = clock_cmd(hw, KITE_CLK_CMD_OP_LATCH, stamp, ctx, &cmd);
 
 	if (err)
 		return err;
-	ack = rd32(hw, KITE_R_CLK_ACK);
 	*ns = rd32(hw, KITE_R_TIME_LATCH) | (__u64)rd32(hw, KITE_R_TIME_LATCH + 4) << 32;
-	/* no other command ran meanwhile: the latch (both halves) is still ours */
-	if (rd32(hw, KITE_R_CLK_ACK) != ack)
+	/* no other command ran since ours: the latch (both halves) is ours */
+	if (rd32(hw, KITE_R_CLK_ACK) != cmd)
 		return fail(hw, -EAGAIN,
 			    "another program's clock command ran during our latch: only one may drive the clock");
 	return 0;
@@ -290,15 +290,19 @@ int kite_hw_clock_latch(struct kite_hw *hw, __u64 *ns, void (*stamp)(void *ctx, 
 
 int kite_hw_clock_set(struct kite_hw *hw, __u64 ns)
 {
+	__u32 cmd;
+
 	wr64(hw, KITE_R_TIME_SET, ns);
-	return clock_cmd(hw, KITE_CLK_CMD_OP_SET, NULL, NULL);
+	return clock_cmd(hw, KITE_CLK_CMD_OP_SET, NULL, NULL, &cmd);
 }
 
 /* §3.4.1 STEP: acknowledged, and TIME_SET is read only when the card executes it. */
 int kite_hw_clock_step(struct kite_hw *hw, __s64 delta)
 {
+	__u32 cmd;
+
 	wr64(hw, KITE_R_TIME_SET, (__u64)delta);
-	return clock_cmd(hw, KITE_CLK_CMD_OP_STEP, NULL, NULL);
+	return clock_cmd(hw, KITE_CLK_CMD_OP_STEP, NULL, NULL, &cmd);
 }
 
 /* §3.4.1: the rate, clamped to what the card honours (no acknowledgment: §3.11). */

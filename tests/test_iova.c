@@ -92,6 +92,25 @@ static void test_alloc_exhausted(void **state)
 	kite_iova_space_free(&s);
 }
 
+/* IOVA = VA mappings are recorded too: no allocation lands on one, and none is mapped twice */
+static void test_reserve(void **state)
+{
+	struct kite_iova_space s = { .nranges = 1 };
+	uint64_t iova;
+
+	(void)state;
+	s.range[0][0] = 0;
+	s.range[0][1] = 16 * MB - 1;
+	assert_int_equal(kite_iova_reserve(&s, 0, 2 * MB), 0);
+	assert_int_equal(kite_iova_alloc(&s, 2 * MB, &iova), 0);
+	assert_int_equal(iova, 2 * MB);
+	assert_int_equal(kite_iova_reserve(&s, 3 * MB, 4096), -EEXIST);
+	kite_iova_free(&s, 0);
+	assert_int_equal(kite_iova_alloc(&s, 2 * MB, &iova), 0);
+	assert_int_equal(iova, 0);
+	kite_iova_space_free(&s);
+}
+
 static void test_mode_parse(void **state)
 {
 	enum kite_iova_mode m;
@@ -114,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_aligned_first_fit_reuse),
 		cmocka_unit_test(test_alloc_skips_hole),
 		cmocka_unit_test(test_alloc_exhausted),
+		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_mode_parse),
 	};
 

@@ -216,18 +216,21 @@ static int choose_iova(struct vfio_priv *p, struct kite_dma *m, uint64_t *iova)
 		err = kite_dma_map_physical(m, "KITE_IOVA_MODE=pa");
 		*iova = m->iova;
 		if (!err && !kite_iova_fits(&p->iova, *iova, m->len)) {
-			munlock(m->va, m->len);
 			kite_iova_ranges_str(&p->iova, ranges, sizeof(ranges));
 			err = kite_err(-EINVAL, "KITE_IOVA_MODE=pa: physical address 0x%llx is "
 				       "outside the IOMMU's usable ranges (%s)",
 				       (unsigned long long)*iova, ranges);
 		}
+		if (!err)
+			err = kite_iova_reserve(&p->iova, *iova, m->len);
+		if (err && *iova == m->iova)
+			munlock(m->va, m->len);
 		return err;
 	case KITE_IOVA_AUTO:
 	case KITE_IOVA_VA:
 		if (kite_iova_fits(&p->iova, va, m->len)) {
 			*iova = va;
-			return 0;
+			return kite_iova_reserve(&p->iova, va, m->len);
 		}
 		if (p->iova_mode == KITE_IOVA_VA) {
 			kite_iova_ranges_str(&p->iova, ranges, sizeof(ranges));

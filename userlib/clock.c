@@ -248,6 +248,7 @@ struct clock_file {
 
 struct kite_clock_map {
 	struct clock_file *f;
+	struct clock_file *old;	/* the read-only mapping a publisher replaced */
 	int writable;
 	int fd;			/* the publisher's: its flock keeps a second one out */
 	uint64_t failed_at;	/* a reader found no file: not again for a second */
@@ -327,18 +328,20 @@ static int clock_map(struct kite_dev *dev, int writable)
 	}
 	if (!writable)
 		close(fd);
-	kite_clock_unmap(dev);
-	m = calloc(1, sizeof(*m));
+	if (!m)
+		m = dev->clock = calloc(1, sizeof(*m));
 	if (!m) {
 		munmap(p, sizeof(struct clock_file));
 		if (writable)
 			close(fd);
 		return kite_err(-ENOMEM, "out of memory");
 	}
+	/* a reader thread may still read the old mapping: it goes at kite_close only */
+	if (m->f)
+		m->old = m->f;
 	m->f = p;
 	m->writable = writable;
 	m->fd = writable ? fd : -1;
-	dev->clock = m;
 	return 0;
 }
 
@@ -348,6 +351,8 @@ void kite_clock_unmap(struct kite_dev *dev)
 		return;
 	if (dev->clock->f)
 		munmap(dev->clock->f, sizeof(struct clock_file));
+	if (dev->clock->old)
+		munmap(dev->clock->old, sizeof(struct clock_file));
 	if (dev->clock->fd > 0)
 		close(dev->clock->fd);
 	free(dev->clock);

@@ -33,6 +33,7 @@ struct kite_clock_servo {
 	int64_t ahead_ns;	/* how far the reference is ahead of UTC */
 	double err_hist[HISTORY];
 	unsigned long updates;	/* since the servo last started over */
+	uint64_t floor_ns;	/* card time before the last backward step: stamps up to it repeat */
 	unsigned int failures;
 	char why[160];
 };
@@ -142,6 +143,8 @@ int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_co
 	    conf->flags & ~(KITE_CLOCK_SERVO_MONITOR | KITE_CLOCK_SERVO_TRUST_UNSYNCED))
 		return kite_err(-EINVAL, "kite_clock_servo_open: readings 0..25, interval and lock "
 				"not negative, flags KITE_CLOCK_SERVO_*");
+	if (dev->clock_servo)
+		return kite_err(-EBUSY, "a clock servo of this process keeps this card already");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return kite_err(-ENOMEM, "out of memory");
@@ -171,6 +174,7 @@ int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_co
 		free(s);
 		return err;
 	}
+	dev->clock_servo = true;
 	*out = s;
 	return 0;
 }
@@ -228,8 +232,12 @@ int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update
 	freq = s->st.freq_ppb;
 	if (!(s->conf.flags & KITE_CLOCK_SERVO_MONITOR)) {
 		ss = clock_servo_sample(&s->servo, smp.card_ns, mid, &freq, &step);
-		if (ss == SERVO_STEP)
+		if (ss == SERVO_STEP) {
 			err = kite_clock_step(s->dev, step);
+			/* back: card times up to here come again, and they are not UTC */
+			if (!err && step < 0)
+				s->floor_ns = smp.card_ns + bracket;
+		}
 		if (!err && (ss == SERVO_STEP || ss == SERVO_LOCKED))
 			err = kite_clock_set_freq(s->dev, freq);
 		if (err)
@@ -248,8 +256,9 @@ int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update
 	s->st.state = ss == SERVO_FAULT ? KITE_CLOCK_FAULT :
 		      ss == SERVO_LOCKED && s->updates >= HISTORY / 2 && worst <= s->conf.lock_ns &&
 		      ref_ok ? KITE_CLOCK_LOCKED : KITE_CLOCK_UNSYNC;
-	if (s->st.state == KITE_CLOCK_LOCKED && prev != KITE_CLOCK_LOCKED)
-		s->st.locked_since_ns = smp.card_ns;	/* older stamps are not UTC */
+	if (s->st.state == KITE_CLOCK_LOCKED && prev != KITE_CLOCK_LOCKED)	/* older: not UTC */
+		s->st.locked_since_ns = (int64_t)(s->floor_ns - smp.card_ns) > 0 ? s->floor_ns :
+					smp.card_ns;
 	if (ss == SERVO_STEP || ss == SERVO_UNLOCKED) {	/* old errors mean nothing now */
 		memset(s->err_hist, 0, sizeof(s->err_hist));
 		s->updates = 0;
@@ -280,5 +289,6 @@ void kite_clock_servo_close(struct kite_clock_servo *s)
 	kite_clock_publish(s->dev, &s->st);
 	if (s->ref_fd >= 0)
 		close(s->ref_fd);
+	s->dev->clock_servo = false;
 	free(s);
 }

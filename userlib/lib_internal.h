@@ -111,6 +111,7 @@ struct kite_dev {
 	FILE *trace;			/* KITE_TRACE (trace.c), or NULL */
 	struct kite_clock_map *clock;	/* the published clock state (clock.c), or NULL */
 	pthread_mutex_t clock_lock;	/* its mapping, for threads converting timestamps */
+	bool clock_servo;		/* kite_clock_servo_open'ed: one per device */
 	char ident[96];			/* the card: PCI address, or emu_ + socket path */
 	char trace_name[96];
 };
@@ -269,6 +270,7 @@ KITE_HIDDEN int kite_iova_mode_parse(const char *s, enum kite_iova_mode *mode);
 KITE_HIDDEN int kite_iova_query(int container, struct kite_iova_space *s);
 KITE_HIDDEN bool kite_iova_fits(const struct kite_iova_space *s, uint64_t start, uint64_t len);
 KITE_HIDDEN int kite_iova_alloc(struct kite_iova_space *s, uint64_t len, uint64_t *iova);
+KITE_HIDDEN int kite_iova_reserve(struct kite_iova_space *s, uint64_t start, uint64_t len);
 KITE_HIDDEN void kite_iova_free(struct kite_iova_space *s, uint64_t iova);
 KITE_HIDDEN void kite_iova_space_free(struct kite_iova_space *s);
 KITE_HIDDEN void kite_iova_ranges_str(const struct kite_iova_space *s, char *buf, size_t len);

@@ -105,6 +105,35 @@ static const struct kite_iova_used *overlap(const struct kite_iova_space *s, uin
 	return NULL;
 }
 
+static int grow(struct kite_iova_space *s)
+{
+	unsigned int cap = s->cap ? s->cap * 2 : 16;
+	struct kite_iova_used *u;
+
+	if (s->nused < s->cap)
+		return 0;
+	u = realloc(s->used, cap * sizeof(*u));
+	if (!u)
+		return kite_err(-ENOMEM, "out of memory");
+	s->used = u;
+	s->cap = cap;
+	return 0;
+}
+
+/* Record an IOVA chosen elsewhere (= VA, = PA), so that no allocation overlaps it. */
+int kite_iova_reserve(struct kite_iova_space *s, uint64_t start, uint64_t len)
+{
+	int err = grow(s);
+
+	if (err)
+		return err;
+	if (overlap(s, start, len))
+		return kite_err(-EEXIST, "IOVA 0x%llx is in use by another mapping of this "
+				"process", (unsigned long long)start);
+	s->used[s->nused++] = (struct kite_iova_used){ start, len };
+	return 0;
+}
+
 /*
  * First fit, aligned to 2 MiB (the pools' chunks are 2 MiB; smaller mappings
  * take 4 KiB alignment), in each range from its start upwards.
@@ -114,17 +143,13 @@ int kite_iova_alloc(struct kite_iova_space *s, uint64_t len, uint64_t *iova)
 	uint64_t align = len >= (2ULL << 20) ? 2ULL << 20 : 4096;
 	unsigned int i;
 
+	int err;
+
 	if (!len)
 		return kite_err(-EINVAL, "an empty DMA mapping");
-	if (s->nused == s->cap) {
-		unsigned int cap = s->cap ? s->cap * 2 : 16;
-		struct kite_iova_used *u = realloc(s->used, cap * sizeof(*u));
-
-		if (!u)
-			return kite_err(-ENOMEM, "out of memory");
-		s->used = u;
-		s->cap = cap;
-	}
+	err = grow(s);
+	if (err)
+		return err;
 	for (i = 0; i < s->nranges; i++) {
 		uint64_t a = (s->range[i][0] + align - 1) & ~(align - 1);
 		const struct kite_iova_used *u;
@@ -143,7 +168,7 @@ int kite_iova_alloc(struct kite_iova_space *s, uint64_t len, uint64_t *iova)
 			(unsigned long long)len);
 }
 
-/* Forget an allocated IOVA (one kite_iova_alloc handed out; others are ignored). */
+/* Forget an IOVA kite_iova_alloc or kite_iova_reserve recorded. */
 void kite_iova_free(struct kite_iova_space *s, uint64_t iova)
 {
 	unsigned int i;
