@@ -248,7 +248,7 @@ void kite_close(struct kite_dev *dev)
 
 const char *kite_version(void)
 {
-	return KITE_VERSION_STRING;	/* the Makefile's, from VERSION */
+	return KITE_LIB_VERSION;	/* version.h, from VERSION */
 }
 
 int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info)
