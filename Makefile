@@ -7,7 +7,11 @@ BUILD   ?= build
 VERSION := $(shell cat VERSION)
 SAN     ?=
 PREFIX  ?= /usr/local
-UDEVDIR ?= /etc/udev/rules.d
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+# a package's rules go under /usr/lib/udev (the admin's /etc overrides them); a local install's under /etc
+UDEVDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
 CC      ?= cc
 
 ifeq ($(origin CC),default)
@@ -71,13 +75,14 @@ $(BUILD)/libkite-emu.a: $(EMU_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-# rebuilt when PREFIX changes (make install PREFIX=/opt/kite after make)
+# rebuilt when the directories change (make install PREFIX=/opt/kite after make)
 $(BUILD)/.prefix: FORCE
 	@mkdir -p $(@D)
-	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
 
 $(BUILD)/kite.pc: userlib/kite.pc.in $(BUILD)/.prefix
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Programs: the objects each links (under $(BUILD)) and its extra libraries;
 # one rule links them all, and the QEMU guest's static copies.
@@ -231,17 +236,17 @@ $(BUILD)/man/%.1: $(BUILD)/%
 	@mkdir -p $(@D)
 	help2man -N --no-discard-stderr -n "$(DESC_$*)" -o $@ $(abspath $<)
 
-install: all man
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kite $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libkite.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libkite.so
-	install -m 644 $(filter-out include/kite/board.h,$(wildcard include/kite/*.h)) \
-		include/kite/regs.def $(DESTDIR)$(PREFIX)/include/kite/
-	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 $(BUILD)/kite-emu $(BUILD)/kite-pingpong $(BUILD)/kite-regs \
-		$(BUILD)/kite-stat $(BUILD)/kite-capture $(BUILD)/kite-responder $(BUILD)/kite-bind \
-		$(BUILD)/kite-clock-sync $(DESTDIR)$(PREFIX)/bin/
+# what install copies; it builds only these (not the tests)
+HEADERS := $(filter-out include/kite/board.h,$(wildcard include/kite/*.h)) include/kite/regs.def
+
+install: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(MAN_TOOLS:%=$(BUILD)/%) man
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/kite $(DESTDIR)$(BINDIR)
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libkite.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libkite.so
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/kite/
+	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(MAN_TOOLS:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
@@ -249,11 +254,20 @@ install: all man
 	install -m 644 tools/completion/kite.bash $(DESTDIR)$(BASHCOMPDIR)/kite-regs
 	for t in $(filter-out kite-regs,$(MAN_TOOLS)); do ln -sf kite-regs $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 
+# exactly what install put there (same variables as the install)
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libkite.a $(DESTDIR)$(LIBDIR)/libkite.so \
+	      $(DESTDIR)$(LIBDIR)/libkite.so.$(SOVER) $(DESTDIR)$(LIBDIR)/pkgconfig/kite.pc \
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/kite/,$(notdir $(HEADERS))) \
+	      $(MAN_TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(MAN_TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	      $(MAN_TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) $(DESTDIR)$(UDEVDIR)/60-kite.rules
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/kite 2>/dev/null
+
 clean:
 	@case "$(BUILD)" in ""|.|./|/|..|../) echo "make clean: refusing BUILD=$(BUILD)" >&2; exit 1;; esac
 	rm -rf $(sort $(BUILD) build build-san build-kernel $(FUZZ_OUT))
 
-.PHONY: FORCE all bench guest version dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
+.PHONY: FORCE all bench guest version uninstall dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -220,6 +220,17 @@ check "make install (tools with --version, man pages, completion); an app builds
 		[ \"\${COMPREPLY[*]}\" = P_MTU ]' &&
 	[ -f $inst/etc/udev/rules.d/60-kite.rules ] &&
 	! LD_LIBRARY_PATH=$inst/opt/kite/lib $dir/app emu:/nonexistent"
+check "make install PREFIX=/usr LIBDIR=multiarch: files where Debian puts them; uninstall leaves nothing; install builds no tests" bash -c "
+	deb=$dir/debroot && ma=/usr/lib/\$(gcc -print-multiarch) &&
+	make -s install BUILD=$B DESTDIR=\$deb PREFIX=/usr LIBDIR=\$ma >/dev/null &&
+	[ -f \$deb\$ma/libkite.so.0 ] && [ -f \$deb\$ma/pkgconfig/kite.pc ] &&
+	grep -qx \"libdir=\$ma\" \$deb\$ma/pkgconfig/kite.pc &&
+	[ -f \$deb/usr/lib/udev/rules.d/60-kite.rules ] && [ ! -e \$deb/etc ] &&
+	[ -f \$deb/usr/include/kite/version.h ] && [ -x \$deb/usr/bin/kite-clock-sync ] &&
+	[ -f \$deb/usr/share/man/man1/kite-clock-sync.1 ] &&
+	make -s uninstall DESTDIR=\$deb PREFIX=/usr LIBDIR=\$ma &&
+	[ -z \"\$(find \$deb \\( -type f -o -type l \\) | tee /dev/stderr)\" ] &&
+	! make -n install BUILD=$dir/fresh PREFIX=/usr 2>/dev/null | grep -E 'test_|e2e_client|hostile_client'"
 check "libkite.so exports only kite_* symbols, soname libkite.so.0" bash -c "
 	! nm -D --defined-only $B/libkite.so.0 | awk '{print \$3}' | grep -v '^kite_' &&
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
