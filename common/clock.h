@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Time for every userspace part of kite (libkite's control path, kite-emu,
- * the tools, tests and benchmarks): CLOCK_MONOTONIC, and the TSC measured
- * against it. Header-only; not installed.
+ * the tools, tests and benchmarks): CLOCK_MONOTONIC and CLOCK_REALTIME in ns,
+ * and the TSC measured against the first. Header-only; not installed.
  */
 #ifndef KITE_COMMON_CLOCK_H
 #define KITE_COMMON_CLOCK_H
@@ -11,12 +11,26 @@
 #include <time.h>
 #include <x86intrin.h>
 
+static inline uint64_t kite_ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
 static inline uint64_t kite_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return kite_ts_ns(&ts);
+}
+
+/* UTC as the system keeps it (the card clock's reference, userlib/clock.c) */
+static inline uint64_t kite_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return kite_ts_ns(&ts);
 }
 
 static inline double kite_mono_s(void)

@@ -24,14 +24,6 @@
 #define DIE(...) do { fprintf(stderr, "clock_client: " __VA_ARGS__); fputc('\n', stderr); \
 		      exit(1); } while (0)
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* One frame out and back on queue 3 (its own MAC filter): its RX time, bracketed. */
 static uint64_t stamped_frame(struct kite_dev *dev, uint64_t *before, uint64_t *after)
 {
@@ -51,14 +43,14 @@ static uint64_t stamped_frame(struct kite_dev *dev, uint64_t *before, uint64_t *
 	p = kite_pkt_alloc(pool);
 	frame_fill(p->data, 64, f.key, f.key, 0);
 	p->len = 64;
-	*before = realtime_ns();
+	*before = kite_realtime_ns();
 	if (kite_tx_burst(q, &p, 1) != 1)
 		DIE("the frame was not taken");
 	deadline = kite_mono_s() + 60;
 	while (kite_rx_burst(q, &p, 1) == 0)
 		if (kite_mono_s() > deadline)
 			DIE("the frame did not come back");
-	*after = realtime_ns();
+	*after = kite_realtime_ns();
 	if (!(p->rx_flags & KITE_RX_TS_VALID))
 		DIE("no RX timestamp");
 	ts = p->ts;

@@ -10,18 +10,16 @@
  *                   [--source CLOCK_TAI|/dev/ptpN [--source-offset SEC]]
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timex.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "args.h"
+#include "clock.h"
 #include "kite/kite.h"
 
 #define MAX_UPDATES 100000	/* statistics kept */
@@ -147,14 +145,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The next update one interval on; when late (a loaded host), from now, not a burst. */
 static void schedule_next(struct timespec *next, double interval)
 {
@@ -194,7 +184,7 @@ static void stats_add(struct stats *s, int locked, int64_t offset)
 		return;
 	}
 	if (s->locked_at < 0)
-		s->locked_at = now_s();
+		s->locked_at = kite_mono_s();
 	if (s->n < MAX_UPDATES)
 		s->abs_offset[s->n++] = fabs((double)offset);
 }
@@ -250,9 +240,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	stats.start = now_s();
+	stats.start = kite_mono_s();
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!stop && (!o.seconds || now_s() - stats.start < o.seconds)) {
+	while (!stop && (!o.seconds || kite_mono_s() - stats.start < o.seconds)) {
 		if (kite_clock_servo_update(servo, &u)) {
 			fprintf(stderr, "kite-clock-sync: %s\n", kite_last_error());
 			rc = 1;

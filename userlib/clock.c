@@ -20,20 +20,11 @@
 #include <sys/timex.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lib_internal.h"
 
-#define CLOCKFD			3
-#define FD_TO_CLOCKID(fd)	((clockid_t)((((unsigned int)~(fd)) << 3) | CLOCKFD))
 #define MAX_SAMPLES		25	/* PTP_MAX_SAMPLES */
 #define STATE_MAGIC		0x4b434c4bu	/* "KCLK" */
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* A card without clock control, or a backend without a writable BAR0, says so. */
 static int direct_ok(struct kite_dev *dev)
@@ -91,9 +82,9 @@ static void stamp(void *ctx, int post)
 	struct stamps *s = ctx;
 
 	if (post)
-		s->after = realtime_ns();
+		s->after = kite_realtime_ns();
 	else
-		s->before = realtime_ns();
+		s->before = kite_realtime_ns();
 }
 
 static uint64_t pct_ns(const struct ptp_clock_time *t)
@@ -157,7 +148,8 @@ static int phc_adjust(struct kite_dev *dev, struct timex *tx, const struct times
 
 	if (fd < 0)
 		return fd;
-	if ((set ? clock_settime(FD_TO_CLOCKID(fd), set) : clock_adjtime(FD_TO_CLOCKID(fd), tx)) < 0)
+	if ((set ? clock_settime(KITE_FD_TO_CLOCKID(fd), set) :
+		   clock_adjtime(KITE_FD_TO_CLOCKID(fd), tx)) < 0)
 		err = kite_err(-errno, "the card's PTP clock: %s: %s",
 			       set ? "clock_settime" : "clock_adjtime", strerror(errno));
 	close(fd);
@@ -278,7 +270,7 @@ static int clock_map(struct kite_dev *dev, int writable)
 
 	if (m && m->f && (m->writable || !writable))
 		return 0;
-	if (m && !m->f && !writable && realtime_ns() - m->failed_at < 1000000000ULL)
+	if (m && !m->f && !writable && kite_realtime_ns() - m->failed_at < 1000000000ULL)
 		return kite_err(-ENOENT, "no clock servo publishes this card's clock (looked "
 				"under a second ago)");
 	state_path(dev, path, sizeof(path));
@@ -292,7 +284,7 @@ static int clock_map(struct kite_dev *dev, int writable)
 			if (!m)
 				m = dev->clock = calloc(1, sizeof(*m));
 			if (m)
-				m->failed_at = realtime_ns();
+				m->failed_at = kite_realtime_ns();
 		}
 		return kite_err(err, "%s: %s%s", path, strerror(-err), err == -ENOENT ?
 				" (no clock servo publishes this card's clock: run kite-clock-sync)" :
@@ -426,7 +418,7 @@ static int status_read(struct kite_dev *dev, struct kite_clock_status *st)
 
 int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *st)
 {
-	uint64_t now = realtime_ns();
+	uint64_t now = kite_realtime_ns();
 	int64_t age, stale;
 	int err;
 
@@ -467,7 +459,7 @@ int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc)
 				"not locked", (long long)st.offset_ns);
 	/* the card's own clock agrees now (not another card's status; not stepped since) */
 	card_now = kite_rd64(dev, KITE_R_TIME);
-	now = realtime_ns();
+	now = kite_realtime_ns();
 	skew = (int64_t)(card_now - now);
 	if ((uint64_t)llabs(skew) > st.max_error_ns + TIME_SLACK_NS)
 		return kite_err(-EAGAIN, "the card clock reads %+.3f s from UTC, not within the "

@@ -14,14 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "clock_servo.h"
 #include "lib_internal.h"
 
 #define HISTORY		16	/* max_error_ns: the worst of the last updates */
 #define MAX_FAILURES	20	/* readings failed in a row before giving up */
 #define MAX_BRACKET_NS	100000	/* a reading less sure than this is not used */
-#define CLOCKFD		3
-#define FD_TO_CLOCKID(fd)	((clockid_t)((((unsigned int)~(fd)) << 3) | CLOCKFD))
 
 struct kite_clock_servo {
 	struct kite_dev *dev;
@@ -37,19 +36,6 @@ struct kite_clock_servo {
 	unsigned int failures;
 	char why[160];
 };
-
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts_ns(&ts);
-}
 
 static int reference_open(struct kite_clock_servo *s)
 {
@@ -67,7 +53,7 @@ static int reference_open(struct kite_clock_servo *s)
 		s->ref_fd = open(src, O_RDONLY | O_CLOEXEC);
 		if (s->ref_fd < 0)
 			return kite_err(-errno, "source %s: %s", src, strerror(errno));
-		s->ref_id = FD_TO_CLOCKID(s->ref_fd);
+		s->ref_id = KITE_FD_TO_CLOCKID(s->ref_fd);
 	}
 	if (clock_gettime(s->ref_id, &ts) < 0)
 		return kite_err(-EINVAL, "source %s: not a clock (%s)", src, strerror(errno));
@@ -93,10 +79,10 @@ static int64_t reference_skew(const struct kite_clock_servo *s, uint64_t *width)
 		clock_gettime(CLOCK_REALTIME, &a);
 		clock_gettime(s->ref_id, &ref);
 		clock_gettime(CLOCK_REALTIME, &b);
-		w = ts_ns(&b) - ts_ns(&a);
+		w = kite_ts_ns(&b) - kite_ts_ns(&a);
 		if (!i || w < *width) {
 			*width = w;
-			best = (int64_t)(ts_ns(&ref) - (ts_ns(&a) + w / 2)) - s->ahead_ns;
+			best = (int64_t)(kite_ts_ns(&ref) - (kite_ts_ns(&a) + w / 2)) - s->ahead_ns;
 		}
 	}
 	return best;
@@ -163,7 +149,7 @@ int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_co
 	clock_servo_init(&s->servo, 500000);
 	err = reference_open(s);
 	/* the card is ours: say so (a second servo is refused here), nothing locked yet */
-	s->st.updated_ns = realtime_ns();
+	s->st.updated_ns = kite_realtime_ns();
 	if (!err)
 		err = kite_clock_publish(dev, &s->st);
 	if (!err && !(s->conf.flags & KITE_CLOCK_SERVO_MONITOR))
@@ -189,7 +175,7 @@ static int update_failed(struct kite_clock_servo *s, struct kite_clock_update *u
 		return kite_err(-EIO, "the card clock could not be read %u times in a row: %s",
 				s->failures, s->why);
 	s->st.state = KITE_CLOCK_UNSYNC;
-	s->st.updated_ns = realtime_ns();
+	s->st.updated_ns = kite_realtime_ns();
 	kite_clock_publish(s->dev, &s->st);
 	u->state = s->st.state;
 	return 0;
@@ -285,7 +271,7 @@ void kite_clock_servo_close(struct kite_clock_servo *s)
 		return;
 	/* a clock nobody keeps any more is not synchronised: say so at once */
 	s->st.state = KITE_CLOCK_UNSYNC;
-	s->st.updated_ns = realtime_ns();
+	s->st.updated_ns = kite_realtime_ns();
 	kite_clock_publish(s->dev, &s->st);
 	if (s->ref_fd >= 0)
 		close(s->ref_fd);

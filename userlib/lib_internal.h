@@ -253,6 +253,8 @@ static inline uint64_t kite_rd64(struct kite_dev *dev, uint32_t off)
 
 /* direct.c: for backends with a writable BAR0 */
 KITE_HIDDEN void kite_clock_unmap(struct kite_dev *dev);
+/* a PTP device's fd as a clock id (Linux's posix-clock encoding) */
+#define KITE_FD_TO_CLOCKID(fd)	((clockid_t)((((unsigned int)~(fd)) << 3) | 3))
 
 /* vfio_iova.c: the IOVAs the vfio backend gives the card */
 enum kite_iova_mode { KITE_IOVA_AUTO, KITE_IOVA_VA, KITE_IOVA_ALLOC, KITE_IOVA_PA };
