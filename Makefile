@@ -67,8 +67,10 @@ $(LIBA): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libkite.so.$(SOVER) -Wl,-z,defs $(LDFLAGS) $^ -o $@ $(LDLIBS)
+# symbol versions (userlib/libkite.map): an exported name missing there is not exported
+$(LIBSO): $(LIB_OBJS) userlib/libkite.map
+	$(CC) -shared -Wl,-soname,libkite.so.$(SOVER) -Wl,-z,defs -Wl,--version-script=userlib/libkite.map \
+		-Wl,--no-undefined-version $(LDFLAGS) $(LIB_OBJS) -o $@ $(LDLIBS)
 	ln -sf libkite.so.$(SOVER) $(BUILD)/libkite.so
 
 $(BUILD)/libkite-emu.a: $(EMU_OBJS)
@@ -152,7 +154,8 @@ check: docs-check
 	$(MAKE) BUILD=build-san SAN=1 test
 	bash tests/fuzz.sh build-fuzz
 	bash tests/kernel.sh build-kernel
-	bash tests/summary.sh build build-san build-fuzz build-kernel
+	bash tests/packages.sh build-pkg
+	bash tests/summary.sh build build-san build-fuzz build-kernel build-pkg
 
 # libFuzzer targets (clang, ASan+UBSan): `make fuzz` builds, `make fuzz-long` runs
 # them for 10 minutes each; make check runs them for 30 s (tests/fuzz.sh)
@@ -239,7 +242,9 @@ $(BUILD)/man/%.1: $(BUILD)/%
 # what install copies; it builds only these (not the tests)
 HEADERS := $(filter-out include/kite/board.h,$(wildcard include/kite/*.h)) include/kite/regs.def
 
-install: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(MAN_TOOLS:%=$(BUILD)/%) man
+installable: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(MAN_TOOLS:%=$(BUILD)/%) man
+
+install: installable
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/kite $(DESTDIR)$(BINDIR)
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
@@ -265,9 +270,9 @@ uninstall:
 
 clean:
 	@case "$(BUILD)" in ""|.|./|/|..|../) echo "make clean: refusing BUILD=$(BUILD)" >&2; exit 1;; esac
-	rm -rf $(sort $(BUILD) build build-san build-kernel $(FUZZ_OUT))
+	rm -rf $(sort $(BUILD) build build-san build-kernel build-pkg $(FUZZ_OUT))
 
-.PHONY: FORCE all bench guest version uninstall dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
+.PHONY: FORCE all bench guest version installable uninstall dkms-install dkms-uninstall test check kernel-check docs docs-check demo modules install clean fuzz fuzz-long fuzz-seeds soak man
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -120,6 +120,34 @@ fi
 result "QEMU guest: insmod, sysfs, ioctls, mmap rules, traffic, kill -9, rmmod: $(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)" $rc "$log" suite
 grep -E "^    (path|descriptor|pio) " "$log" | sed 's/^    /    guest /'
 
+# The same guests on a debug kernel (KASAN, lockdep, atomic-sleep and hung-task
+# checks, VFIO no-IOMMU), built once from the same source and cached outside the
+# repo; kite.ko, uio_kite.ko and the bug-injecting test module built against it.
+dbg=
+if [ -n "$src" ]; then
+	dbg=$(bash tests/debug-kernel.sh "$src" 2>"$log")
+	rc=$?
+else
+	rc=1
+fi
+result "debug guest kernel: built, or cached in ${dbg:-/var/cache/kite/debug-guest}" $rc "$log"
+dtree=$OUT/debugsrc
+rm -rf "$dtree" "$OUT/debug"
+mkdir -p "$dtree" "$OUT/debug"
+cp -r Kbuild VERSION kmod uio hw include tests/kinject "$dtree/"
+if [ -n "$dbg" ]; then
+	make -s -C "$dbg" M="$(realpath "$dtree")" modules >"$log" 2>&1 &&
+		make -s -C "$dbg" M="$(realpath "$dtree")/kinject" modules >>"$log" 2>&1 &&
+		! grep -E "warning:|error:" "$log" >/dev/null &&
+		cp "$dtree/kmod/kite.ko" "$dtree/uio/uio_kite.ko" "$dtree/kinject/kite_inject.ko" \
+			"$OUT/debug/"
+	rc=$?
+	[ $rc -eq 0 ] && KITE_GUEST_KERNEL=$dbg bash tests/qemu.sh "$OUT/debug/kite.ko" \
+		"${USERSPACE_BUILD:-build}" >"$log" 2>&1
+	rc=$?
+fi
+result "QEMU guests on the debug kernel (KASAN, lockdep; VFIO no-IOMMU; injected bugs caught): $(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)" $rc "$log" suite
+
 echo "$pass $fail" >"$OUT/test-counts"
 echo "kernel: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -6,15 +6,20 @@
 # file the model DMAs into (IOVA = guest physical address).
 #   1. pc machine, no IOMMU (tests/guest-init.sh): kite.ko, then uio_kite;
 #   2. q35 with a virtual Intel IOMMU (tests/guest-vfio.sh): vfio-pci.
+# With KITE_GUEST_KERNEL=DIR, the debug kernel tests/debug-kernel.sh built in
+# DIR (KASAN, lockdep, ...) instead, and two more boots that need it:
+#   3. pc, VFIO's unsafe no-IOMMU mode (tests/guest-noiommu.sh);
+#   4. the self-test of the bug detectors (tests/guest-inject.sh, kite_inject.ko
+#      next to KITE_KO).
 # Fails on any failed step and on any WARN, BUG, oops or KASAN line.
-# usage: tests/qemu.sh KITE_KO USERSPACE_BUILD_DIR
+# usage: [KITE_GUEST_KERNEL=DIR] tests/qemu.sh KITE_KO USERSPACE_BUILD_DIR
 set -u
 ko=$1
 B=${2:-build}
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/kite-qemu.XXXXXX)
 emu=
-total_pass=0 total_fail=0
+total_pass=0 total_fail=0 inject_boot=
 cleanup() {
 	[ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null && wait "$emu" 2>/dev/null
 	rm -rf "$dir"
@@ -22,9 +27,18 @@ cleanup() {
 trap cleanup EXIT
 die() { echo "qemu: $*"; echo "qemu: $total_pass passed, $((total_fail + 1)) failed"; exit 1; }
 
-kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -1)
-[ -n "$kernel" ] || die "no /boot/vmlinuz-*-amd64 (install linux-image-amd64)"
-kver=${kernel#/boot/vmlinuz-}
+debug=${KITE_GUEST_KERNEL:-}
+if [ -n "$debug" ]; then
+	kernel=$debug/arch/x86/boot/bzImage
+	[ -f "$kernel" ] || die "no debug kernel in $debug (tests/debug-kernel.sh builds it)"
+	kver=$(cat "$debug/include/config/kernel.release")
+	moddir=$debug/modroot/lib/modules/$kver
+else
+	kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -1)
+	[ -n "$kernel" ] || die "no /boot/vmlinuz-*-amd64 (install linux-image-amd64)"
+	kver=${kernel#/boot/vmlinuz-}
+	moddir=/lib/modules/$kver
+fi
 vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
 [ "$vermagic" = "$kver" ] || die "kite.ko is built for '$vermagic', the guest kernel is $kver"
 busybox=$(command -v busybox || echo /bin/busybox)
@@ -32,7 +46,7 @@ file "$busybox" | grep -q "statically linked" || die "need a static busybox (bus
 make -s BUILD="$B" guest >/dev/null || die "cannot build the guest programs"
 
 # initramfs INIT MODULE... : pack the test programs, the given kernel modules
-# (paths under /lib/modules/$kver, or our .ko files) and INIT as /init
+# (paths under $moddir, or our .ko files) and INIT as /init
 initramfs() {
 	local init=$1 root=$dir/root bin lib m
 	shift
@@ -60,13 +74,16 @@ initramfs() {
 	for m in "$@"; do
 		if [ -f "$m" ]; then
 			cp "$m" "$root/lib/modules/$kver/extra/"
+		elif grep -qx "$m" "$moddir/modules.builtin" 2>/dev/null; then
+			continue	# built into this kernel (the debug one)
 		else
 			mkdir -p "$root/lib/modules/$kver/$(dirname "$m")"
-			cp "/lib/modules/$kver/$m" "$root/lib/modules/$kver/$m"
+			cp "$moddir/$m" "$root/lib/modules/$kver/$m"
 		fi
 	done
 	cp "$init" "$root/init"
 	cp tests/guest-lib.sh tests/guest-ptp.sh "$root/"
+	[ -f "$(dirname "$ko")/kite_inject.ko" ] && cp "$(dirname "$ko")/kite_inject.ko" "$root/"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initrd.gz" ||
 		die "cannot pack the initramfs"
@@ -74,7 +91,7 @@ initramfs() {
 
 # boot NAME MACHINE APPEND: the model on the host, the guest in QEMU
 boot() {
-	local name=$1 machine=$2 append=$3 line bad p f start rc
+	local name=$1 machine=$2 append=$3 line bad= p f start rc
 	shift 3
 	rm -f "$dir/bars" "$dir/emu.sock"
 	truncate -s 0 "$dir/ram" && truncate -s 512M "$dir/ram"
@@ -107,7 +124,9 @@ boot() {
 	echo "qemu: $name guest ran $((SECONDS - start)) s (exit $rc)"
 	grep -E '^(ok|FAIL) - |^    ' "$dir/serial.log"
 	line=$(grep -Eo 'KITE-GUEST: [0-9]+ passed, [0-9]+ failed' "$dir/serial.log" | tail -1)
-	bad=$(grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|Kernel panic' \
+	# the bug-injecting guest checks its own log, section by section
+	[ "$name" = "$inject_boot" ] || bad=$(grep -E \
+		'WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|Kernel panic|blocked for more than' \
 		"$dir/serial.log")
 	p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
@@ -139,6 +158,17 @@ boot "q35 + intel-iommu, 48-bit" q35,memory-backend=ram "hugepages=32 intel_iomm
 # QEMU's default width (39 bits, as many real machines): IOVA = VA does not fit
 boot "q35 + intel-iommu, 39-bit" q35,memory-backend=ram "hugepages=32 intel_iommu=on KITE_AW=39" \
 	-device intel-iommu,intremap=on
+
+if [ -n "$debug" ]; then
+	initramfs tests/guest-noiommu.sh kernel/virt/lib/irqbypass.ko kernel/drivers/vfio/vfio.ko \
+		kernel/drivers/vfio/vfio_virqfd.ko kernel/drivers/vfio/vfio_iommu_type1.ko \
+		kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/pci/vfio-pci.ko
+	boot "pc, VFIO no-IOMMU (debug kernel)" pc,memory-backend=ram "hugepages=32"
+	[ -f "$(dirname "$ko")/kite_inject.ko" ] || die "no kite_inject.ko next to $ko"
+	inject_boot="pc, injected bugs (debug kernel)"
+	initramfs tests/guest-inject.sh
+	boot "$inject_boot" pc,memory-backend=ram ""
+fi
 
 echo "qemu: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -75,6 +75,54 @@ static void test_dev_info(void **state)
 	assert_int_equal(kite_link_get(f->dev, 2, &l), -EINVAL);
 }
 
+/*
+ * The ABI rule (kite.h): an application built against another kite.h passes
+ * its own struct sizes. A newer one's output structs get their unknown tail
+ * zeroed; its input structs are refused (-E2BIG) when they set a field this
+ * libkite does not know; anything smaller than 0.1's struct is -EINVAL.
+ */
+static void test_abi_struct_sizes(void **state)
+{
+	struct fx *f = *state;
+	struct { struct kite_dev_info i; unsigned char tail[16]; } big;
+	struct { struct kite_filter f; unsigned char tail[8]; } newer = {
+		.f = { .type = KITE_FILTER_UDP_DST, .port = 0, .queue = 0, .key = 7001 } };
+	struct { struct kite_queue_conf c; unsigned char tail[8]; } conf = {
+		.c = { .tx_ring_size = 64, .rx_ring_size = 64 } };
+	struct kite_queue *q0 = open_q(f, 0, 0, 64, 64), *q1 = NULL;
+	struct kite_dev_info in;
+	unsigned int i;
+	int idx;
+
+	assert_int_equal(kite_dev_info(f->dev, &in), 0);
+	memset(&big, 0xa5, sizeof(big));
+	assert_int_equal(kite_dev_info_sz(f->dev, &big.i, sizeof(big)), 0);
+	assert_memory_equal(&big.i, &in, sizeof(in));
+	for (i = 0; i < sizeof(big.tail); i++)
+		assert_int_equal(big.tail[i], 0);
+	assert_int_equal(kite_dev_info_sz(f->dev, &in, 8), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "kite_dev_info: struct kite_dev_info of 8 bytes"));
+	/* a newer application's filter: fine while its new fields are zero */
+	idx = kite_filter_add_sz(f->dev, &newer.f, sizeof(newer));
+	assert_true(idx >= 0);
+	assert_int_equal(kite_filter_del(f->dev, (unsigned int)idx), 0);
+	newer.tail[5] = 1;
+	assert_int_equal(kite_filter_add_sz(f->dev, &newer.f, sizeof(newer)), -E2BIG);
+	assert_non_null(strstr(kite_last_error(), "kite_filter_add: struct kite_filter: the "
+			       "application sets byte"));
+	assert_non_null(strstr(kite_last_error(), "upgrade libkite"));
+	assert_int_equal(kite_filter_copy_sz(f->dev, &newer.f, 4), -EINVAL);
+	/* ... and its queue configuration */
+	conf.c.rx_pool = f->pool;
+	conf.tail[0] = 1;
+	assert_int_equal(kite_queue_open_sz(f->dev, 1, &conf.c, &q1, sizeof(conf)), -E2BIG);
+	assert_null(q1);
+	conf.tail[0] = 0;
+	assert_int_equal(kite_queue_open_sz(f->dev, 1, &conf.c, &q1, sizeof(conf)), 0);
+	kite_queue_close(q1);
+	kite_queue_close(q0);
+}
+
 static long hugepages_free(void)
 {
 	FILE *m = fopen("/proc/meminfo", "r");
@@ -1088,6 +1136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_dev_info, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_abi_struct_sizes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pool, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_buffer_ownership, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_pool, fx_setup, fx_teardown),

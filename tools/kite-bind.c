@@ -58,6 +58,8 @@ static bool user_node(const char *drv, char *node, size_t len)
 		if (kite_pci_link(pci_addr, "iommu_group", group, sizeof(group)))
 			return false;
 		snprintf(node, len, "/dev/vfio/%s", group);
+		if (access(node, F_OK))	/* vfio's unsafe no-IOMMU mode names it so */
+			snprintf(node, len, "/dev/vfio/noiommu-%s", group);
 		return true;
 	}
 	snprintf(pattern, sizeof(pattern), "%s/%s", dev_dir,

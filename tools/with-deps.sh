@@ -24,7 +24,8 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 	# the QEMU guest: Debian's kernel, a static busybox initramfs
 	qemu-system-x86 linux-image-amd64 busybox-static cpio file kmod
 	# the card clock's PHC driven by linuxptp (phc_ctl, phc2sys) in the guest
-	linuxptp)
+	linuxptp
+	dpkg-dev debhelper dh-dkms lintian debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

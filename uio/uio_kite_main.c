@@ -22,6 +22,11 @@
 
 #include <kite/board.h>
 
+/* a dead process's claims are dropped from its mm's release (Debian's kernels have it) */
+#if !IS_ENABLED(CONFIG_MMU_NOTIFIER)
+#error "uio_kite needs a kernel with CONFIG_MMU_NOTIFIER (selected by KVM, INTEL_IOMMU_SVM, ...)"
+#endif
+
 /*
  * A process's claim of a queue. It ends with the process's address space:
  * the notifier's release runs in exit_mmap() (exit, kill, exec) before the
@@ -181,29 +186,43 @@ static int uio_kite_release(struct uio_info *info, struct inode *inode)
 	return 0;
 }
 
-/* "claim Q": the writing process owns queue q until it releases it or its memory goes. */
-static int uio_kite_claim(struct uio_kite *u, unsigned int q)
+/*
+ * "claim Q": the writing process owns queue q until it releases it or its
+ * memory goes. The notifier is registered before u->lock is taken: register
+ * takes mmap_lock, and mmap (mmap_lock, then uio's info_lock) and open (info_lock,
+ * then u->lock) already order those locks before ours. The writer's mm cannot
+ * be released while it is in this write, so the notifier cannot fire early.
+ */
+static struct uio_kite_claim *uio_kite_claim_new(struct uio_kite *u, unsigned int q)
 {
-	struct uio_kite_claim *c, *old = u->claim[q];
+	struct uio_kite_claim *c = kzalloc(sizeof(*c), GFP_KERNEL);
 	int err;
 
-	if (old)
-		return old->mn.mm == current->mm ? -EALREADY : -EBUSY;
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	c->mn.ops = &uio_kite_mn_ops;
 	c->u = u;
 	c->q = q;
 	c->pid = get_pid(task_tgid(current));
-	/* u->lock is held: the notifier's release cannot run before it is listed */
 	err = mmu_notifier_register(&c->mn, current->mm);
 	if (err) {
 		put_pid(c->pid);
 		kfree(c);
-		return err;
+		return ERR_PTR(err);
 	}
-	u->claim[q] = c;
+	return c;
+}
+
+/* u->lock held: install c as q's owner, unless q has one (c goes to gone) */
+static int uio_kite_claim(struct uio_kite *u, struct uio_kite_claim *c, struct list_head *gone)
+{
+	struct uio_kite_claim *old = u->claim[c->q];
+
+	if (old) {
+		list_add(&c->dead, gone);
+		return old->mn.mm == current->mm ? -EALREADY : -EBUSY;
+	}
+	u->claim[c->q] = c;
 	return 0;
 }
 
@@ -215,6 +234,7 @@ static ssize_t kite_queues_store(struct device *dev, struct device_attribute *at
 				 const char *buf, size_t len)
 {
 	struct uio_kite *u = dev_get_drvdata(dev);
+	struct uio_kite_claim *c = NULL;
 	unsigned int q;
 	LIST_HEAD(gone);
 	char verb[8];
@@ -222,9 +242,14 @@ static ssize_t kite_queues_store(struct device *dev, struct device_attribute *at
 
 	if (sscanf(buf, "%7s %u", verb, &q) != 2 || q >= u->nqueues)
 		return -EINVAL;
-	mutex_lock(&u->lock);
 	if (!strcmp(verb, "claim")) {
-		err = uio_kite_claim(u, q);
+		c = uio_kite_claim_new(u, q);
+		if (IS_ERR(c))
+			return PTR_ERR(c);
+	}
+	mutex_lock(&u->lock);
+	if (c) {
+		err = uio_kite_claim(u, c, &gone);
 	} else if (strcmp(verb, "release")) {
 		err = -EINVAL;
 	} else if (u->claim[q] && u->claim[q]->mn.mm == current->mm) {

@@ -95,6 +95,9 @@ static int open_group(struct vfio_priv *p)
 		if (errno == EACCES)
 			return kite_err(-EACCES, "%s: permission denied (udev/60-kite.rules gives "
 					"group 'kite' the VFIO group of kite cards)", path);
+		if (errno == EPERM && p->noiommu)
+			return kite_err(-EPERM, "%s: VFIO's no-IOMMU mode is for processes with "
+					"CAP_SYS_RAWIO (root) only", path);
 		if (errno == EBUSY)
 			return kite_err(-EBUSY, "%s is in use by another process", path);
 		return kite_err(-errno, "%s: %s", path, strerror(errno));

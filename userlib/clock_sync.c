@@ -181,7 +181,7 @@ static int update_failed(struct kite_clock_servo *s, struct kite_clock_update *u
 	return 0;
 }
 
-int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update *u)
+static int servo_update(struct kite_clock_servo *s, struct kite_clock_update *u)
 {
 	enum clock_servo_state ss = SERVO_LOCKED;
 	struct kite_clock_sample smp;
@@ -191,9 +191,7 @@ int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update
 	uint32_t prev;
 	int err, k, ref_ok;
 
-	KITE_CALL();
-	KITE_NONNULL(s);
-	KITE_NONNULL(u);
+	KITE_NONNULL_IN("kite_clock_servo_update", s);
 	memset(u, 0, sizeof(*u));
 	s->why[0] = 0;
 	err = kite_clock_sample(s->dev, s->conf.readings, &smp);
@@ -263,6 +261,22 @@ int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update
 	u->max_error_ns = s->st.max_error_ns;
 	u->why = s->why[0] ? s->why : NULL;
 	return 0;
+}
+
+int kite_clock_servo_update_sz(struct kite_clock_servo *s, struct kite_clock_update *out,
+			       size_t size)
+{
+	struct kite_clock_update u;
+	int err;
+
+	KITE_CALL_AS("kite_clock_servo_update");
+	KITE_NONNULL_IN("kite_clock_servo_update", out);
+	err = kite_abi_size_ok(KITE_ABI_CLOCK_UPDATE, size);	/* before the clock is touched */
+	if (err)
+		return err;
+	err = servo_update(s, &u);
+	kite_abi_out(KITE_ABI_CLOCK_UPDATE, out, &u, size);	/* the reason, also on error */
+	return err;
 }
 
 void kite_clock_servo_close(struct kite_clock_servo *s)

@@ -18,25 +18,26 @@ static int check_port(struct kite_dev *dev, const char *fn, unsigned int port)
 	return 0;
 }
 
-int kite_link_get(struct kite_dev *dev, unsigned int port, struct kite_link *out)
+int kite_link_get_sz(struct kite_dev *dev, unsigned int port, struct kite_link *out, size_t size)
 {
 	static const unsigned int gbps[] = { 0, 10, 25, 100 };
+	struct kite_link l = { 0 };
 	uint32_t st;
 	uint64_t mac;
 	int i, err = check_port(dev, "kite_link_get", port);
 
 	if (err)
 		return err;
-	KITE_NONNULL(out);
+	KITE_NONNULL_IN("kite_link_get", out);
 	st = kite_rd32(dev, KITE_R_AT(P_STATUS, port));
 	mac = kite_rd64(dev, KITE_R_AT(P_MAC, port));
-	out->up = (int)KITE_FGET(KITE_P_STATUS_LINK_UP, st);
-	out->speed_gbps = KITE_FGET(KITE_P_STATUS_SPEED, st) < 4 ?
-			  gbps[KITE_FGET(KITE_P_STATUS_SPEED, st)] : 0;
-	out->mtu = kite_rd32(dev, KITE_R_AT(P_MTU, port));
+	l.up = (int)KITE_FGET(KITE_P_STATUS_LINK_UP, st);
+	l.speed_gbps = KITE_FGET(KITE_P_STATUS_SPEED, st) < 4 ?
+		       gbps[KITE_FGET(KITE_P_STATUS_SPEED, st)] : 0;
+	l.mtu = kite_rd32(dev, KITE_R_AT(P_MTU, port));
 	for (i = 0; i < 6; i++)
-		out->mac[i] = (uint8_t)(mac >> (40 - 8 * i));
-	return 0;
+		l.mac[i] = (uint8_t)(mac >> (40 - 8 * i));
+	return kite_abi_out(KITE_ABI_LINK, out, &l, size);
 }
 
 int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu)
@@ -114,26 +115,32 @@ static int check_filter(struct kite_dev *dev, const struct kite_filter *f, bool 
 	return check_port(dev, fn, f->port);
 }
 
-static int filter_add(struct kite_dev *dev, const struct kite_filter *f, bool copy,
-		      const char *fn)
+static int filter_add(struct kite_dev *dev, const struct kite_filter *theirs, size_t size,
+		      bool copy, const char *fn)
 {
+	struct kite_filter f;
 	unsigned int i;
-	int err = check_filter(dev, f, copy, fn);
+	int err;
 
 	KITE_CALL_AS(fn);
+	if (!theirs)
+		return kite_err(-EINVAL, "%s: NULL filter", fn);
+	err = kite_abi_in(KITE_ABI_FILTER, &f, theirs, size);
 	if (!err)
-		err = dev->ops->filter_add(dev, f, copy, &i);
+		err = check_filter(dev, &f, copy, fn);
+	if (!err)
+		err = dev->ops->filter_add(dev, &f, copy, &i);
 	return err ? err : (int)i;
 }
 
-int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f)
+int kite_filter_add_sz(struct kite_dev *dev, const struct kite_filter *f, size_t size)
 {
-	return filter_add(dev, f, false, "kite_filter_add");
+	return filter_add(dev, f, size, false, "kite_filter_add");
 }
 
-int kite_filter_copy(struct kite_dev *dev, const struct kite_filter *f)
+int kite_filter_copy_sz(struct kite_dev *dev, const struct kite_filter *f, size_t size)
 {
-	return filter_add(dev, f, true, "kite_filter_copy");
+	return filter_add(dev, f, size, true, "kite_filter_copy");
 }
 
 int kite_filter_del(struct kite_dev *dev, unsigned int index)
@@ -145,13 +152,15 @@ int kite_filter_del(struct kite_dev *dev, unsigned int index)
 	return dev->ops->filter_del(dev, index);
 }
 
-int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_stats *o)
+int kite_port_stats_sz(struct kite_dev *dev, unsigned int port, struct kite_port_stats *out,
+		       size_t size)
 {
+	struct kite_port_stats s, *o = &s;
 	int err = check_port(dev, "kite_port_stats", port);
 
 	if (err)
 		return err;
-	KITE_NONNULL(o);
+	KITE_NONNULL_IN("kite_port_stats", out);
 	o->rx_pkts = kite_rd64(dev, KITE_R_AT(P_RX_PKTS, port));
 	o->rx_bytes = kite_rd64(dev, KITE_R_AT(P_RX_BYTES, port));
 	o->tx_pkts = kite_rd64(dev, KITE_R_AT(P_TX_PKTS, port));
@@ -160,13 +169,17 @@ int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_st
 	o->rx_drop_mtu = kite_rd64(dev, KITE_R_AT(P_RX_DROP_MTU, port));
 	o->rx_drop_noq = kite_rd64(dev, KITE_R_AT(P_RX_DROP_NOQ, port));
 	o->tx_drop_link = kite_rd64(dev, KITE_R_AT(P_TX_DROP_LINK, port));
-	return 0;
+	return kite_abi_out(KITE_ABI_PORT_STATS, out, o, size);
 }
 
-int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid, struct kite_queue_hw_stats *o)
+int kite_queue_hw_stats_sz(struct kite_dev *dev, unsigned int qid,
+			   struct kite_queue_hw_stats *out, size_t size)
 {
-	KITE_NONNULL(dev);
-	KITE_NONNULL(o);
+	struct kite_queue_hw_stats s, *o = &s;
+
+	KITE_CALL_AS("kite_queue_hw_stats");
+	KITE_NONNULL_IN("kite_queue_hw_stats", dev);
+	KITE_NONNULL_IN("kite_queue_hw_stats", out);
 	if (qid >= dev->info.num_queues)
 		return kite_err(-EINVAL, "kite_queue_hw_stats: queue %u does not exist", qid);
 	o->tx_pkts = kite_rd64(dev, KITE_R_AT(Q_TX_PKTS, qid));
@@ -177,7 +190,7 @@ int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid, struct kite_queu
 	o->rx_bytes = kite_rd64(dev, KITE_R_AT(Q_RX_BYTES, qid));
 	o->rx_drop_nobuf = kite_rd64(dev, KITE_R_AT(Q_RX_DROP_NOBUF, qid));
 	o->rx_drop_bufsz = kite_rd64(dev, KITE_R_AT(Q_RX_DROP_BUFSZ, qid));
-	return 0;
+	return kite_abi_out(KITE_ABI_QUEUE_HW_STATS, out, o, size);
 }
 
 int kite_faults(struct kite_dev *dev, struct kite_fault *out, unsigned int n)

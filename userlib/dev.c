@@ -251,12 +251,12 @@ const char *kite_version(void)
 	return KITE_LIB_VERSION;	/* version.h, from VERSION */
 }
 
-int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info)
+int kite_dev_info_sz(struct kite_dev *dev, struct kite_dev_info *info, size_t size)
 {
+	KITE_CALL_AS("kite_dev_info");
 	if (!dev || !info)
 		return kite_err(-EINVAL, "kite_dev_info: NULL argument");
-	*info = dev->info;
-	return 0;
+	return kite_abi_out(KITE_ABI_DEV_INFO, info, &dev->info, size);
 }
 
 void kite_set_wait_hook(struct kite_dev *dev, void (*fn)(void *), void *arg)

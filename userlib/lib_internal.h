@@ -216,11 +216,26 @@ KITE_HIDDEN void kite_pkt_recycle(struct kite_pkt *pkt);
 /* datapath.c: why tx_burst stopped at pkt (cold) */
 KITE_HIDDEN void kite_tx_refuse(const struct kite_queue *q, const struct kite_pkt *pkt);
 
-/* The control-path rule (kite.h): a NULL pointer argument is -EINVAL, named. */
-#define KITE_NONNULL(p) do {							\
+/* abi.c: structs that travel with their size (kite.h, "ABI") */
+enum kite_abi_struct {
+	KITE_ABI_DEV_INFO, KITE_ABI_QUEUE_CONF, KITE_ABI_QUEUE_STATS, KITE_ABI_QUEUE_STATE,
+	KITE_ABI_LINK, KITE_ABI_FILTER, KITE_ABI_PORT_STATS, KITE_ABI_QUEUE_HW_STATS,
+	KITE_ABI_CLOCK_UPDATE,
+};
+/* the caller's struct of size bytes into the library's (zeroed) one; -E2BIG
+ * for a field the library does not know set, -EINVAL below 0.1's size */
+KITE_HIDDEN int kite_abi_in(enum kite_abi_struct t, void *ours, const void *theirs, size_t size);
+/* the library's struct to the caller's, fields it does not have zeroed */
+KITE_HIDDEN int kite_abi_size_ok(enum kite_abi_struct t, size_t size);
+KITE_HIDDEN int kite_abi_out(enum kite_abi_struct t, void *theirs, const void *ours, size_t size);
+
+/* The control-path rule (kite.h): a NULL pointer argument is -EINVAL, named
+ * with the public call (fn: the name an application calls, not a *_sz symbol). */
+#define KITE_NONNULL_IN(fn, p) do {						\
 	if (!(p))								\
-		return kite_err(-EINVAL, "%s: %s is NULL", __func__, #p);	\
+		return kite_err(-EINVAL, "%s: %s is NULL", fn, #p);		\
 } while (0)
+#define KITE_NONNULL(p) KITE_NONNULL_IN(__func__, p)
 
 /*
  * error.c. Every error message starts with the public call that failed

@@ -314,12 +314,14 @@ int kite_queue_restart(struct kite_queue *q)
 	return queue_start_hw(q);
 }
 
-int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st)
+int kite_queue_state_sz(struct kite_queue *q, struct kite_queue_state *out, size_t size)
 {
+	struct kite_queue_state s = { 0 }, *st = &s;
 	uint32_t v;
 
-	KITE_NONNULL(q);
-	KITE_NONNULL(st);
+	KITE_CALL_AS("kite_queue_state");
+	KITE_NONNULL_IN("kite_queue_state", q);
+	KITE_NONNULL_IN("kite_queue_state", out);
 	v = kite_rd32(q->dev, KITE_R_AT(Q_STATUS, q->qid));
 	st->cause = KITE_FGET(KITE_Q_STATUS_CAUSE, v);
 	st->cause_name = kite_enum_name(KITE_FI_Q_STATUS_CAUSE, st->cause);
@@ -329,26 +331,40 @@ int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st)
 		st->state = KITE_QUEUE_RUNNING;
 	else
 		st->state = KITE_QUEUE_STOPPED;
-	return 0;
+	return kite_abi_out(KITE_ABI_QUEUE_STATE, out, st, size);
 }
 
-void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out)
+void kite_queue_stats_sz(const struct kite_queue *q, struct kite_queue_stats *out, size_t size)
 {
+	KITE_CALL_AS("kite_queue_stats");
 	if (q && out)
-		*out = q->stats;
+		kite_abi_out(KITE_ABI_QUEUE_STATS, out, &q->stats, size);
 }
 
-int kite_queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
-		    struct kite_queue **out)
+/* the caller's kite_queue_conf, whatever kite.h it was compiled against */
+static int open_sized(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
+		      size_t conf_size, const struct kite_queue_opts *opts, struct kite_queue **out)
 {
-	KITE_CALL();
-	return queue_open(dev, qid, conf, NULL, out);
+	struct kite_queue_conf c;
+	int err;
+
+	if (!conf)
+		return kite_err(-EINVAL, "NULL argument");
+	err = kite_abi_in(KITE_ABI_QUEUE_CONF, &c, conf, conf_size);
+	return err ? err : queue_open(dev, qid, &c, opts, out);
 }
 
-int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
-			 const struct kite_queue_conf *conf, const struct kite_queue_opts *opts,
-			 struct kite_queue **out)
+int kite_queue_open_sz(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
+		       struct kite_queue **out, size_t conf_size)
 {
-	KITE_CALL();
-	return queue_open(dev, qid, conf, opts, out);
+	KITE_CALL_AS("kite_queue_open");
+	return open_sized(dev, qid, conf, conf_size, NULL, out);
+}
+
+int kite_queue_open_opts_sz(struct kite_dev *dev, unsigned int qid,
+			    const struct kite_queue_conf *conf, const struct kite_queue_opts *opts,
+			    struct kite_queue **out, size_t conf_size)
+{
+	KITE_CALL_AS("kite_queue_open_opts");
+	return open_sized(dev, qid, conf, conf_size, opts, out);
 }

@@ -54,6 +54,20 @@ struct kite_dev;
 struct kite_queue;
 struct kite_pool;
 
+/*
+ * ABI (libkite.so.0): a struct that may grow travels with its size. The
+ * functions taking one are called through macros (kite_dev_info(),
+ * kite_queue_open(), ...) that pass sizeof(*ptr) as the application was
+ * compiled; the exported *_sz functions never change meaning. Fields are only
+ * ever appended. The library fills what both sides know and zeroes the rest
+ * of an output struct; an input struct larger than the library's must have
+ * its extra bytes zero (else -E2BIG: the application asks for something this
+ * libkite does not know). Smaller than the struct was in 0.1 is -EINVAL.
+ * kite_clock_status, kite_clock_servo_conf and kite_queue_opts carry their
+ * size in their first field instead. Array elements (kite_pkt,
+ * kite_rx_frame, kite_tx_report, kite_fault, kite_clock_sample) never grow.
+ */
+
 /**
  * A packet buffer: one cache line of metadata outside DMA memory (the card
  * cannot corrupt it); data points into DMA memory. Bytes 16..23 are the
@@ -148,7 +162,8 @@ struct kite_dev_info {
 KITE_API const char *kite_version(void);
 
 /** \brief Fill *info. \return 0 or -EINVAL. */
-KITE_API int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info);
+KITE_API int kite_dev_info_sz(struct kite_dev *dev, struct kite_dev_info *info, size_t size);
+#define kite_dev_info(dev, info) kite_dev_info_sz(dev, info, sizeof(*(info)))
 
 /**
  * \brief Call fn(arg) while libkite waits for the card (queue start, reset,
@@ -202,8 +217,11 @@ struct kite_queue_conf {
  * \return 0, -EBUSY (another process owns it), -EINVAL, -ENOMEM, -EIO (the
  *         card refused the configuration; see kite_last_error).
  */
-KITE_API int kite_queue_open(struct kite_dev *dev, unsigned int qid,
-			     const struct kite_queue_conf *conf, struct kite_queue **out);
+KITE_API int kite_queue_open_sz(struct kite_dev *dev, unsigned int qid,
+				const struct kite_queue_conf *conf, struct kite_queue **out,
+				size_t conf_size);
+#define kite_queue_open(dev, qid, conf, out) \
+	kite_queue_open_sz(dev, qid, conf, out, sizeof(*(conf)))
 
 /**
  * Options beyond kite_queue_conf (kite_queue_open_opts). It starts with its
@@ -244,9 +262,12 @@ struct kite_queue_opts {
  * \return as kite_queue_open; -EOPNOTSUPP when the card (or kite.ko) has
  *         lacks a feature asked for; -EINVAL for a bad size or flag.
  */
-KITE_API int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
-				  const struct kite_queue_conf *conf,
-				  const struct kite_queue_opts *opts, struct kite_queue **out);
+KITE_API int kite_queue_open_opts_sz(struct kite_dev *dev, unsigned int qid,
+				     const struct kite_queue_conf *conf,
+				     const struct kite_queue_opts *opts, struct kite_queue **out,
+				     size_t conf_size);
+#define kite_queue_open_opts(dev, qid, conf, opts, out) \
+	kite_queue_open_opts_sz(dev, qid, conf, opts, out, sizeof(*(conf)))
 
 /** A frame in a queue's RX stream ring (kite_rx_stream), read in place. */
 struct kite_rx_frame {
@@ -369,7 +390,9 @@ struct kite_queue_stats {
 	uint64_t tx_reports_lost;
 };
 
-KITE_API void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out);
+KITE_API void kite_queue_stats_sz(const struct kite_queue *q, struct kite_queue_stats *out,
+				  size_t size);
+#define kite_queue_stats(q, out) kite_queue_stats_sz(q, out, sizeof(*(out)))
 
 enum kite_queue_run_state { KITE_QUEUE_RUNNING, KITE_QUEUE_STOPPED, KITE_QUEUE_ERROR };
 
@@ -380,7 +403,8 @@ struct kite_queue_state {
 };
 
 /** \brief Read the queue's state from the card (an MMIO read: not for the hot path). */
-KITE_API int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st);
+KITE_API int kite_queue_state_sz(struct kite_queue *q, struct kite_queue_state *st, size_t size);
+#define kite_queue_state(q, st) kite_queue_state_sz(q, st, sizeof(*(st)))
 
 /**
  * \brief Restart a queue after an error or a card reset: in-flight TX
@@ -397,7 +421,9 @@ struct kite_link {
 	uint8_t mac[6];
 };
 
-KITE_API int kite_link_get(struct kite_dev *dev, unsigned int port, struct kite_link *out);
+KITE_API int kite_link_get_sz(struct kite_dev *dev, unsigned int port, struct kite_link *out,
+			      size_t size);
+#define kite_link_get(dev, port, out) kite_link_get_sz(dev, port, out, sizeof(*(out)))
 
 /** \brief Set a port's MTU (68..9000). */
 KITE_API int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu);
@@ -429,7 +455,8 @@ struct kite_filter {
  * (the message names the owner where the backend can tell); -ENOSPC when
  * the table is full. KITE_FILTER_ALL is refused: it would take every frame.
  */
-KITE_API int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f);
+KITE_API int kite_filter_add_sz(struct kite_dev *dev, const struct kite_filter *f, size_t size);
+#define kite_filter_add(dev, f) kite_filter_add_sz(dev, f, sizeof(*(f)))
 
 /**
  * \brief Copy matching frames to f->queue; they still go where they would
@@ -441,7 +468,8 @@ KITE_API int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f);
  * \return its index; -EEXIST when the key is already copied on the port;
  * -EOPNOTSUPP on a card without copy filters; -ENOSPC when the table is full.
  */
-KITE_API int kite_filter_copy(struct kite_dev *dev, const struct kite_filter *f);
+KITE_API int kite_filter_copy_sz(struct kite_dev *dev, const struct kite_filter *f, size_t size);
+#define kite_filter_copy(dev, f) kite_filter_copy_sz(dev, f, sizeof(*(f)))
 KITE_API int kite_filter_del(struct kite_dev *dev, unsigned int index);
 
 struct kite_port_stats {
@@ -454,9 +482,12 @@ struct kite_queue_hw_stats {
 	uint64_t rx_pkts, rx_bytes, rx_drop_nobuf, rx_drop_bufsz;
 };
 
-KITE_API int kite_port_stats(struct kite_dev *dev, unsigned int port, struct kite_port_stats *out);
-KITE_API int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid,
-				 struct kite_queue_hw_stats *out);
+KITE_API int kite_port_stats_sz(struct kite_dev *dev, unsigned int port,
+				struct kite_port_stats *out, size_t size);
+#define kite_port_stats(dev, port, out) kite_port_stats_sz(dev, port, out, sizeof(*(out)))
+KITE_API int kite_queue_hw_stats_sz(struct kite_dev *dev, unsigned int qid,
+				    struct kite_queue_hw_stats *out, size_t size);
+#define kite_queue_hw_stats(dev, qid, out) kite_queue_hw_stats_sz(dev, qid, out, sizeof(*(out)))
 
 /** A DMA fault the card logged (hw-spec §7). */
 struct kite_fault {
@@ -595,7 +626,9 @@ struct kite_clock_servo;
 KITE_API int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_conf *conf,
 				   struct kite_clock_servo **out);
 /** \return 0 (see *u), or an error once the card could not be read 20 times in a row. */
-KITE_API int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update *u);
+KITE_API int kite_clock_servo_update_sz(struct kite_clock_servo *s, struct kite_clock_update *u,
+				       size_t size);
+#define kite_clock_servo_update(s, u) kite_clock_servo_update_sz(s, u, sizeof(*(u)))
 KITE_API void kite_clock_servo_close(struct kite_clock_servo *s);
 
 /**
