@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <linux/vfio.h>
+
 #include "lib_internal.h"
 
 #define MB (1ULL << 20)
@@ -111,6 +113,53 @@ static void test_reserve(void **state)
 	kite_iova_space_free(&s);
 }
 
+/* VFIO_IOMMU_GET_INFO's capability chain read as untrusted input */
+static void test_parse_info(void **state)
+{
+	union {
+		struct vfio_iommu_type1_info info;
+		unsigned char raw[256];
+	} b;
+	struct vfio_iommu_type1_info_cap_iova_range *r;
+	struct kite_iova_space s;
+	size_t off = sizeof(b.info);
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	b.info.argsz = sizeof(b);
+	b.info.flags = VFIO_IOMMU_INFO_CAPS;
+	b.info.cap_offset = (uint32_t)off;
+	r = (void *)(b.raw + off);
+	r->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+	r->nr_iovas = 2;
+	r->iova_ranges[0].start = 0;
+	r->iova_ranges[0].end = 0xfedfffff;
+	r->iova_ranges[1].start = 0xfef00000;
+	r->iova_ranges[1].end = (1ULL << 39) - 1;
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.nranges, 2);
+	assert_int_equal(s.range[1][0], 0xfef00000);
+	/* a chain that points back at itself ends; the ranges read once */
+	r->header.next = (uint32_t)off;
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.nranges, 2);
+	/* more ranges than the answer holds: none taken, the fallback used */
+	r->header.next = 0;
+	r->nr_iovas = 0x10000001;
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.nranges, 2);
+	assert_int_equal(s.range[0][0], 1 * MB);
+	assert_false(kite_iova_fits(&s, 0xfee00000, 4096));	/* the MSI window stays out */
+	/* a capability offset past the answer, or inside the fixed part */
+	b.info.cap_offset = 4096;
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.range[0][0], 1 * MB);
+	b.info.cap_offset = 4;
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.range[0][0], 1 * MB);
+	assert_int_equal(s.range[1][1], (1ULL << 39) - 1);
+}
+
 static void test_mode_parse(void **state)
 {
 	enum kite_iova_mode m;
@@ -130,6 +179,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fits),
+		cmocka_unit_test(test_parse_info),
 		cmocka_unit_test(test_alloc_aligned_first_fit_reuse),
 		cmocka_unit_test(test_alloc_skips_hole),
 		cmocka_unit_test(test_alloc_exhausted),

@@ -285,6 +285,9 @@ struct kite_iova_space {
 };
 KITE_HIDDEN int kite_iova_mode_parse(const char *s, enum kite_iova_mode *mode);
 KITE_HIDDEN int kite_iova_query(int container, struct kite_iova_space *s);
+struct vfio_iommu_type1_info;
+KITE_HIDDEN void kite_iova_parse_info(const struct vfio_iommu_type1_info *info,
+				      struct kite_iova_space *s);
 KITE_HIDDEN bool kite_iova_fits(const struct kite_iova_space *s, uint64_t start, uint64_t len);
 KITE_HIDDEN int kite_iova_alloc(struct kite_iova_space *s, uint64_t len, uint64_t *iova);
 KITE_HIDDEN int kite_iova_reserve(struct kite_iova_space *s, uint64_t start, uint64_t len);

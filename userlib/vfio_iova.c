@@ -33,12 +33,50 @@ int kite_iova_mode_parse(const char *s, enum kite_iova_mode *mode)
 	return kite_err(-EINVAL, "KITE_IOVA_MODE '%s': auto, va, alloc or pa", s);
 }
 
+/*
+ * The ranges in a VFIO_IOMMU_GET_INFO answer of info->argsz bytes. The chain
+ * is the kernel's, but it is read as untrusted: inside argsz, forward only.
+ */
+void kite_iova_parse_info(const struct vfio_iommu_type1_info *info, struct kite_iova_space *s)
+{
+	const struct vfio_info_cap_header *h;
+	uint32_t off;
+
+	s->nranges = 0;
+	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
+	while (off >= sizeof(*info) && off % 4 == 0 && off + sizeof(*h) <= info->argsz) {
+		h = (const struct vfio_info_cap_header *)((const char *)info + off);
+		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
+			uint64_t room = info->argsz - off;
+			uint32_t i;
+
+			if (room < sizeof(*r) ||
+			    r->nr_iovas > (room - sizeof(*r)) / sizeof(r->iova_ranges[0]))
+				break;
+			for (i = 0; i < r->nr_iovas && s->nranges < KITE_IOVA_RANGES; i++) {
+				s->range[s->nranges][0] = r->iova_ranges[i].start;
+				s->range[s->nranges][1] = r->iova_ranges[i].end;
+				s->nranges++;
+			}
+		}
+		if (h->next <= off)
+			break;
+		off = h->next;
+	}
+	if (!s->nranges) {	/* an old kernel that does not say: the narrowest common IOMMU, */
+		s->range[0][0] = 1ULL << 20;		/* without x86's MSI window */
+		s->range[0][1] = 0xfee00000ULL - 1;
+		s->range[1][0] = 0xfef00000ULL;
+		s->range[1][1] = (1ULL << 39) - 1;
+		s->nranges = 2;
+	}
+}
+
 /* The usable IOVA ranges of a type1 container (its IOVA-range capability). */
 int kite_iova_query(int container, struct kite_iova_space *s)
 {
 	struct vfio_iommu_type1_info *info = calloc(1, sizeof(*info));
-	struct vfio_info_cap_header *h;
-	uint32_t off;
 
 	s->nranges = 0;
 	if (!info)
@@ -55,30 +93,13 @@ int kite_iova_query(int container, struct kite_iova_space *s)
 		info = big;
 		memset(info, 0, argsz);
 		info->argsz = argsz;
-		if (ioctl(container, VFIO_IOMMU_GET_INFO, info) < 0)
-			info->flags = 0;
-	}
-	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
-	while (off && off + sizeof(*h) <= info->argsz) {
-		h = (struct vfio_info_cap_header *)((char *)info + off);
-		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			struct vfio_iommu_type1_info_cap_iova_range *r = (void *)h;
-			uint32_t i;
-
-			for (i = 0; i < r->nr_iovas && s->nranges < KITE_IOVA_RANGES; i++) {
-				s->range[s->nranges][0] = r->iova_ranges[i].start;
-				s->range[s->nranges][1] = r->iova_ranges[i].end;
-				s->nranges++;
-			}
+		if (ioctl(container, VFIO_IOMMU_GET_INFO, info) < 0 || info->argsz > argsz) {
+			info->flags = 0;	/* no caps; never read past what we allocated */
+			info->argsz = argsz;
 		}
-		off = h->next;
 	}
+	kite_iova_parse_info(info, s);
 	free(info);
-	if (!s->nranges) {	/* an old kernel that does not say: the narrowest common IOMMU */
-		s->range[0][0] = 1ULL << 20;
-		s->range[0][1] = (1ULL << 39) - 1;
-		s->nranges = 1;
-	}
 	return 0;
 }
 
