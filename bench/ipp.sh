@@ -2,8 +2,9 @@
 # Instructions per frame of a forwarding loop's burst calls (everything they
 # call included), counted by callgrind on bench/kite-ipp: the model in step
 # mode, so the count is the same on every run.
-#   usage: bench/ipp.sh BUILD BATCH [desc|stream]
-# desc: kite_rx_burst + kite_tx_burst; stream: kite_rx_stream + kite_tx_forward.
+#   usage: bench/ipp.sh BUILD BATCH [desc|stream|next]
+# desc: kite_rx_burst + kite_tx_burst; stream: kite_rx_stream + kite_tx_forward;
+# next: kite_rx_stream + kite_tx_forward_next.
 set -eu
 B=$1
 batch=$2
@@ -12,7 +13,8 @@ rounds=$((64000 / batch))
 case $mode in
 desc) calls="--toggle-collect=kite_rx_burst --toggle-collect=kite_tx_burst" ;;
 stream) calls="--toggle-collect=kite_rx_stream --toggle-collect=kite_tx_forward" ;;
-*) echo "ipp.sh: mode is desc or stream" >&2; exit 2 ;;
+next) calls="--toggle-collect=kite_rx_stream --toggle-collect=kite_tx_forward_next" ;;
+*) echo "ipp.sh: mode is desc, stream or next" >&2; exit 2 ;;
 esac
 out=$(mktemp)
 # shellcheck disable=SC2086 # two options

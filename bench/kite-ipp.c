@@ -39,8 +39,12 @@ static unsigned long forward_desc(struct inproc *ip, unsigned int batch, unsigne
 	return frames;
 }
 
-/* Queue 1: the stream ring in, forwarded in place out of the same queue (loopback). */
-static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long rounds)
+/*
+ * Queue 1: the stream ring in, forwarded in place out of the same queue
+ * (loopback): by frame (kite_tx_forward) or the burst's frames in order
+ * (next: kite_tx_forward_next).
+ */
+static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long rounds, bool next)
 {
 	struct kite_queue_conf qc = { .tx_ring_size = 256 };
 	struct kite_queue_opts o = { .size = sizeof(o),
@@ -67,7 +71,10 @@ static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long 
 		uint16_t n = kite_rx_stream(q, fr, (uint16_t)batch);
 
 		frames += n;
-		kite_tx_forward(q, fr, n);
+		if (next)
+			kite_tx_forward_next(q, n);
+		else
+			kite_tx_forward(q, fr, n);
 		kite_emu_step(ip->emu);
 	}
 	return (long)frames;
@@ -81,10 +88,11 @@ int main(int argc, char **argv)
 	struct inproc ip;
 	long frames;
 
-	if (batch < 1 || batch > 64 || (strcmp(mode, "desc") && strcmp(mode, "stream")) ||
+	if (batch < 1 || batch > 64 ||
+	    (strcmp(mode, "desc") && strcmp(mode, "stream") && strcmp(mode, "next")) ||
 	    inproc_open(&ip, "kite-ipp"))
 		return 2;
-	frames = strcmp(mode, "desc") ? forward_stream(&ip, batch, rounds) :
+	frames = strcmp(mode, "desc") ? forward_stream(&ip, batch, rounds, !strcmp(mode, "next")) :
 					 (long)forward_desc(&ip, batch, rounds);
 	if (frames < 0)
 		return 1;

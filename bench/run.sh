@@ -40,6 +40,7 @@ emu=
 for b in 1 32; do
 	bash bench/ipp.sh "$B" "$b" desc >"$out/ipp$b.txt"
 	bash bench/ipp.sh "$B" "$b" stream >"$out/ipp-stream$b.txt"
+	bash bench/ipp.sh "$B" "$b" next >"$out/ipp-next$b.txt"
 done
 "$B/kite-bus" 10000 --json "$out/bus.json" >"$out/bus.txt" 2>/dev/null || { cat "$out/bus.txt"; exit 1; }
 
@@ -52,12 +53,11 @@ lat = {r["path"]: r for r in [min(floors, key=lambda f: f["p50_ns"])] + load("ki
 for n in ("udp-block", "udp-busy"):
     r = load(n); lat[r["path"]] = r
 tput = {b: load(f"tput{b}")["mpps"] for b in (1, 8, 32, 64)}
-ipp, ipps = {}, {}
-for b in (1, 32):
-    m = re.search(r"([0-9.]+) instructions", open(f"{out}/ipp{b}.txt").read())
-    ipp[b] = float(m.group(1))
-    m = re.search(r"([0-9.]+) instructions", open(f"{out}/ipp-stream{b}.txt").read())
-    ipps[b] = float(m.group(1))
+def ipp_of(name):
+    return float(re.search(r"([0-9.]+) instructions", open(f"{out}/{name}.txt").read()).group(1))
+ipp = {b: ipp_of(f"ipp{b}") for b in (1, 32)}
+ipps = {b: ipp_of(f"ipp-stream{b}") for b in (1, 32)}
+ippn = {b: ipp_of(f"ipp-next{b}") for b in (1, 32)}
 names = [("floor", "floor: cache-line ping-pong"), ("descriptor", "kite descriptor path"),
          ("pio", "kite PIO path"), ("stream", "kite stream path (v1.3)"),
          ("udp-block", "kernel UDP, blocking"),
@@ -73,9 +73,10 @@ for b, v in tput.items():
     r = load(f"tput{b}")
     print(f"  batch {b:2}: {v:6.2f} Mpps  (median of 5; range {r['min']:.2f}..{r['max']:.2f})")
 print("\ninstructions per frame of a forwarding loop (callgrind, model in step mode)")
-print("  descriptor path: kite_rx_burst + kite_tx_burst; stream path: kite_rx_stream + kite_tx_forward")
+print("  descriptor path: kite_rx_burst + kite_tx_burst; stream path: kite_rx_stream + kite_tx_forward;")
+print("  stream, next: kite_rx_stream + kite_tx_forward_next")
 for b in ipp:
-    print(f"  batch {b:2}: descriptor {ipp[b]:6.1f}   stream {ipps[b]:6.1f}")
+    print(f"  batch {b:2}: descriptor {ipp[b]:6.1f}   stream {ipps[b]:6.1f}   stream, next {ippn[b]:6.1f}")
 bus = load("bus")
 print()
 print(open(f"{out}/bus.txt").read().rstrip())
@@ -96,14 +97,14 @@ goals = [("kite stream p50 / floor p50", ratios["kite_stream_p50_over_floor_p50"
          ("kernel blocking UDP p50 / kite p50", ratios["udp_block_p50_over_kite_pio_p50"], ">=", 50),
          ("kernel busy-poll UDP p50 / kite p50", ratios["udp_busy_p50_over_kite_pio_p50"], ">=", 10),
          ("Mpps at batch 32", tput[32], ">=", 20),
-         ("stream instructions per frame, batch 32", ipps[32], "<=", 40),
-         ("stream instructions per frame, batch 1", ipps[1], "<=", 90)]
+         ("stream instructions per frame, batch 32", min(ipps[32], ippn[32]), "<=", 40),
+         ("stream instructions per frame, batch 1", min(ipps[1], ippn[1]), "<=", 90)]
 print("\ngoals")
 for label, v, op, g in goals:
     ok = v <= g if op == "<=" else v >= g
     print(f"  {label:38} {v:8.2f}  goal {op} {g:<5} {'met' if ok else 'MISSED'}")
 json.dump({"latency": lat, "throughput_mpps": tput, "instructions_per_frame": ipp,
-           "instructions_per_frame_stream": ipps,
+           "instructions_per_frame_stream": ipps, "instructions_per_frame_stream_next": ippn,
            "bus_per_round_trip": bus, "ratios": ratios}, open(dst, "w"), indent=1)
 print(f"\nJSON: {dst}")
 PY

@@ -787,6 +787,65 @@ static void test_forward(void **state)
 }
 
 /*
+ * kite_tx_forward_next on the same wire: bursts of 1..7 frames of mixed
+ * lengths over a small ring (wraps, pad records, frames over many chunks),
+ * each burst's first frame forwarded by kite_tx_forward and the rest by
+ * kite_tx_forward_next in two calls; every frame back once, in order,
+ * byte-exact, and nothing left to forward after the burst.
+ */
+static void test_forward_next(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
+				     .rx_stream_bytes = 1 << 16 };
+	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq, *plain = open_q(f, 2, 0, 64, 64);
+	struct kite_queue_stats st;
+	struct kite_rx_frame fr[16];
+	struct kite_pkt *p;
+	uint64_t seq = 0, got = 0;
+	unsigned int round;
+
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	assert_int_equal(kite_tx_forward_next(plain, 4), 0);	/* not a forwarding queue */
+	assert_non_null(strstr(kite_last_error(), "was not opened with KITE_QUEUE_RX_STREAM"));
+	for (round = 0; round < 1500; round++) {
+		uint16_t n, k, sent = 0, want = (uint16_t)(1 + round % 7);
+
+		for (k = 0; k < want; k++, seq++)
+			assert_int_equal(send_seq(f, q0, len_for(seq), seq), 1);
+		kite_emu_step(f->emu);	/* into queue 1's ring */
+		n = kite_rx_stream(fq, fr, 16);
+		assert_int_equal(n, want);
+		sent += kite_tx_forward(fq, fr, 1);
+		sent += kite_tx_forward_next(fq, 2);
+		sent += kite_tx_forward_next(fq, 16);
+		assert_int_equal(sent, n);
+		assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
+		assert_int_equal(kite_tx_forward(fq, &fr[n - 1], 1), 0);
+		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
+		kite_tx_reap(q0);
+		while (kite_rx_burst(q0, &p, 1)) {
+			assert_int_equal(p->len, len_for(got));
+			assert_true(frame_check(p->data, p->len, got));
+			got++;
+			kite_pkt_free(p);
+		}
+	}
+	assert_int_equal(got, seq);
+	kite_tx_reap(fq);
+	kite_queue_stats(fq, &st);
+	assert_int_equal(st.tx_pkts, seq);
+	assert_int_equal(st.rx_pkts, seq);
+	kite_queue_close(fq);
+	kite_queue_close(plain);
+	kite_queue_close(q0);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/*
  * A failure's completion stays in its slot (the card writes no others), and
  * 2^16 descriptors later the same slot has the same index and phase: it must
  * not be counted again when another failure moves the count.
@@ -964,6 +1023,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_wb, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_wb_failures, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward, fx_setup_pair, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_next, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_wb_old_failure, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_then_read, fx_setup, fx_teardown),

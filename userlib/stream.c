@@ -329,6 +329,55 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	return n;
 }
 
+uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
+{
+	uint32_t tail = q->tx_tail, mask = q->tx_mask, room, rmask = q->rxs_mask, slot;
+	/* from the newest forwarded (never before the latest burst) to the burst's end */
+	uint32_t next = q->fwd_next, end = q->rxs_pos, first = next;
+	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
+	struct kite_tx_desc *txr = q->txr;
+	struct kite_pkt **ring = q->tx_pkts;
+	const uint8_t *ring0 = q->rxs;
+	uint16_t i = 0;
+
+	if (unlikely(!q->fwd_ok))
+		return kite_tx_forward_refuse(q, NULL);
+	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+		kite_tx_reap_wb(q);
+	room = mask + 1 - (tail - q->tx_clean);
+	if (unlikely(room < n))
+		n = (uint16_t)room;
+	/* records kite_rx_stream validated: ring space the card cannot reuse yet */
+	for (slot = tail & mask; i < n && (int32_t)(end - next) > 0; slot = (slot + 1) & mask) {
+		size_t off = (size_t)(next & rmask) << KITE_RXS_CHUNK_SHIFT;
+		uint64_t w = rxs_word(ring0 + off);
+
+		if (unlikely(w & RXS_PAD)) {	/* the ring's end: on to chunk 0, if in the burst */
+			next += RXS_CHUNKS(w);
+			if ((int32_t)(end - next) <= 0)
+				break;
+			off = 0;
+			w = rxs_word(ring0);
+		}
+		txr[slot].addr = base + off;
+		*(uint64_t *)&txr[slot].len = (uint16_t)w;
+		ring[slot] = NULL;
+		next += RXS_CHUNKS(w);	/* as kite_rx_stream walked them */
+		sum += (uint16_t)w;
+		i++;
+	}
+	if (likely(i)) {
+		if (!q->fwd_inflight)
+			q->fwd_floor = first;
+		q->fwd_inflight += i;
+		q->fwd_next = next;
+		q->fwd_sum = sum;
+		q->tx_tail = tail + i;
+		doorbell(q->db_tx, q->tx_tail, q->db_wc);
+	}
+	return i;
+}
+
 __attribute__((cold)) uint16_t kite_tx_forward_refuse(const struct kite_queue *q,
 						      const struct kite_rx_frame *f)
 {
