@@ -47,11 +47,9 @@ hp_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
 # began; tests/guest-inject.sh shows that this catches each bug the debug
 # kernel reports
 log_clean() {
-	if grep -q "KITE-GUEST: init started" "$1"; then
-		sed -n '/KITE-GUEST: init started/,$p' "$1"
-	else
-		cat "$1"
-	fi | ! grep -A40 -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|possible circular|blocked for more than|scheduling while atomic"
+	from=1
+	grep -q "KITE-GUEST: init started" "$1" && from='/KITE-GUEST: init started/'
+	! sed -n "$from,\$p" "$1" | grep -A40 -E "WARNING:|BUG:|Oops|KASAN|general protection|Call Trace|possible circular|blocked for more than|scheduling while atomic"
 }
 
 # the end of every guest: a clean kernel log, the count, power off
