@@ -231,8 +231,10 @@ check "make install PREFIX=/usr LIBDIR=multiarch: files where Debian puts them; 
 	make -s uninstall DESTDIR=\$deb PREFIX=/usr LIBDIR=\$ma &&
 	[ -z \"\$(find \$deb \\( -type f -o -type l \\) | tee /dev/stderr)\" ] &&
 	! make -n install BUILD=$dir/fresh PREFIX=/usr 2>/dev/null | grep -E 'test_|e2e_client|hostile_client'"
-check "libkite.so exports only kite_* symbols, soname libkite.so.0" bash -c "
-	! nm -D --defined-only $B/libkite.so.0 | awk '{print \$3}' | grep -v '^kite_' &&
+check "libkite.so exports only kite_* symbols, each at version KITE_0.1; soname libkite.so.0" bash -c "
+	objdump -T $B/libkite.so.0 | awk '\$2 == \"g\" {print \$(NF-1), \$NF}' >$dir/exports &&
+	grep -q '^KITE_0.1 kite_open\$' $dir/exports &&
+	! grep -v -e '^KITE_0.1 kite_' -e '^KITE_0.1 KITE_0.1\$' $dir/exports &&
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
 
 check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -W 100
