@@ -26,8 +26,9 @@ mkdir -p "$out"
 rm -f "$stamp"
 log=$out/build.log
 start=$SECONDS
-{
-	make -C "$src" O="$out" x86_64_defconfig
+# each step's failure ends it (set -e does not hold inside a function called with ||)
+build() {
+	make -C "$src" O="$out" x86_64_defconfig || return 1
 	cfg="$src/scripts/config --file $out/.config"
 	# what the guests do not need: the bulk of defconfig's build time
 	$cfg -d DRM -d SOUND -d USB_SUPPORT -d WLAN -d WIRELESS -d CFG80211 -d NETFILTER \
@@ -47,11 +48,12 @@ start=$SECONDS
 		-m UIO -m VFIO -m VFIO_PCI -m VFIO_IOMMU_TYPE1 -e VFIO_NOIOMMU -m E1000 \
 		-e VIRTUALIZATION -e IRQ_BYPASS_MANAGER -e POSIX_TIMERS -e SYSVIPC
 	$cfg --set-str LOCALVERSION -kite-debug -d LOCALVERSION_AUTO
-	make -C "$src" O="$out" olddefconfig
-	make -C "$src" O="$out" -j"$(nproc)" bzImage modules
+	make -C "$src" O="$out" olddefconfig || return 1
+	make -C "$src" O="$out" -j"$(nproc)" bzImage modules || return 1
 	rm -rf "$out/modroot"
 	make -C "$src" O="$out" INSTALL_MOD_PATH="$out/modroot" modules_install
-} >"$log" 2>&1 || { tail -30 "$log" >&2; echo "debug-kernel: build failed, log in $log" >&2; exit 1; }
+}
+build >"$log" 2>&1 || { tail -30 "$log" >&2; echo "debug-kernel: build failed, log in $log" >&2; exit 1; }
 # the options must have survived olddefconfig (a missing dependency drops them)
 for opt in KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS VFIO_NOIOMMU INTEL_IOMMU \
 	HOTPLUG_PCI_ACPI DETECT_HUNG_TASK MMU_NOTIFIER USERFAULTFD SECURITYFS SECURITY_LOCKDOWN_LSM; do

@@ -237,6 +237,10 @@ check "libkite.so exports only kite_* symbols, each at version KITE_0.1; soname 
 	! grep -v -e '^KITE_0.1 kite_' -e '^KITE_0.1 KITE_0.1\$' $dir/exports &&
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
 
+check "kite.h from C++ (g++ -Wall -Wextra -Werror): the sized calls work, NULL is -EINVAL" bash -c "
+	g++ -std=c++17 -Wall -Wextra -Werror ${APP_CFLAGS:-} -Iinclude tests/cxx_app.cc $B/libkite.a \
+		-o $dir/cxx_app -pthread -lm && $dir/cxx_app $dev | grep -q '^emu 16$'"
+
 check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -W 100
 
 # tools leave the card as they found it; a dead app's default queue is forgotten

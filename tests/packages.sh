@@ -56,8 +56,11 @@ if [ -d .git ]; then
 else
 	tar -cf - --exclude='./build*' --exclude=./debian/build . | tar -xf - -C "$src"
 fi
-build() { (cd "$src" && dpkg-buildpackage -us -uc -b); }
-t "dpkg-buildpackage -us -uc -b (the symbols file checked at level 4)" build
+build() {
+	(cd "$src" && dpkg-buildpackage -us -uc -b) &&
+	[ "$(ls "$work"/*.deb | grep -cv dbgsym)" = 4 ] || { echo "not four packages:"; ls "$work"; false; }
+}
+t "dpkg-buildpackage -us -uc -b: four packages (the symbols file checked at level 4)" build
 debs=$(ls "$work"/*.deb 2>/dev/null | grep -v dbgsym)
 deb() { ls "$work/$1"_*.deb; }
 
@@ -84,9 +87,10 @@ layout() {
 }
 t "files where Debian expects them (multiarch libdir, /usr/lib/udev, /usr/src for DKMS)" layout
 deps() {
+	local d
 	for p in libkite0 libkite-dev kite-tools; do
-		! dpkg-deb -f "$(deb $p)" Depends | grep -q linux-headers ||
-			{ echo "$p depends on kernel headers"; return 1; }
+		d=$(dpkg-deb -f "$(deb $p)" Depends) || return 1
+		! echo "$d" | grep -q linux-headers || { echo "$p depends on kernel headers"; return 1; }
 	done
 	dpkg-deb -f "$(deb kite-dkms)" Depends | grep -q linux-headers
 }
@@ -102,9 +106,15 @@ abi_break() {
 	gcc -shared -Wl,-soname,libkite.so.0 -Wl,--version-script="$b/libkite.map" \
 		"$src"/debian/build/userlib/*.o "$src"/debian/build/hw/*.o -o "$b/libkite.so.0" \
 		-pthread -lm &&
-	mkdir -p "$b/pkg/DEBIAN" "$b/debian" && cp debian/libkite0.symbols "$b/debian/" &&
-	! (cd "$b" && dpkg-gensymbols -c4 -plibkite0 -v"$version+next" -P"$b/pkg" -e"$b/libkite.so.0" \
-		-O"$b/out.symbols" >"$b/msg" 2>&1); cat "$b/msg"
+	mkdir -p "$b/pkg/DEBIAN" "$b/debian" && cp debian/libkite0.symbols "$b/debian/" || return 1
+	# at the level debian/rules sets (it must be 4: new symbols fail too)
+	level=$(sed -n 's/^export DPKG_GENSYMBOLS_CHECK_LEVEL = //p' debian/rules)
+	[ "$level" = 4 ] || { echo "debian/rules: DPKG_GENSYMBOLS_CHECK_LEVEL is '$level'"; return 1; }
+	if (cd "$b" && DPKG_GENSYMBOLS_CHECK_LEVEL=$level dpkg-gensymbols -plibkite0 \
+		-v"$version+next" -P"$b/pkg" -e"$b/libkite.so.0" -O"$b/out.symbols" >"$b/msg" 2>&1); then
+		cat "$b/msg"; echo "dpkg-gensymbols accepted a library without kite_time"; return 1
+	fi
+	cat "$b/msg"
 	grep -q -- '^+#MISSING: .*kite_time@KITE_0.1' "$b/msg"
 }
 t "ABI check: a library missing kite_time fails dpkg-gensymbols, naming it" abi_break
@@ -119,9 +129,12 @@ make_base() {
 }
 [ -f "$base" ] || t "debootstrap --variant=minbase bookworm (once; cached in $cache)" make_base
 mkdir -p "$root"
-tar -C "$root" -xzf "$base" && mount -t proc proc "$root/proc" && cp /etc/resolv.conf "$root/etc/"
-cp $debs "$root/tmp/"
-cp tests/install_app.c "$root/tmp/app.c"
+fresh_root() {
+	tar -C "$root" -xzf "$base" && mount -t proc proc "$root/proc" &&
+	cp /etc/resolv.conf "$root/etc/" && cp $debs "$root/tmp/" &&
+	cp tests/install_app.c "$root/tmp/app.c"
+}
+t "a fresh root from the cached minbase, the four packages copied in" fresh_root
 # the packages the debs pull in come from Debian's archive; keep them for the next run
 mkdir -p "$cache/pkg-apt"
 cp "$cache"/pkg-apt/*.deb "$root/var/cache/apt/archives/" 2>/dev/null
@@ -146,7 +159,9 @@ hkver=$(basename "$(ls -d "$root"/usr/src/linux-headers-*-amd64 | sort -V | tail
 hkver=${hkver#linux-headers-}
 
 t "apt install the four packages" in_root sh -c "apt-get install -y -q --no-install-recommends \
-	$(for d in $debs; do printf '/tmp/%s ' "$(basename "$d")"; done)"
+	$(for d in $debs; do printf '/tmp/%s ' "$(basename "$d")"; done) &&
+	dpkg-query -W -f='\${Status}\n' kite-dkms kite-tools libkite0 libkite-dev |
+	grep -c 'install ok installed' | grep -qx 4"
 t "kite-dkms: DKMS built and installed kite.ko and uio_kite.ko for $hkver" in_root sh -c \
 	"dkms status kite | grep -q '$version, $hkver, x86_64: installed' &&
 	 ls /lib/modules/$hkver/updates/dkms/kite.ko* /lib/modules/$hkver/updates/dkms/uio_kite.ko* &&

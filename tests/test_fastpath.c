@@ -458,7 +458,19 @@ static void test_stream_opts_errors(void **state)
 
 	o.size = 8;
 	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);
-	assert_non_null(strstr(kite_last_error(), "kite_queue_open_opts: opts->size 8"));
+	assert_non_null(strstr(kite_last_error(),
+			       "kite_queue_open_opts: struct kite_queue_opts of 8 bytes"));
+	/* a newer application's larger opts: refused only if it sets what is new */
+	{
+		struct { struct kite_queue_opts o; uint64_t more; } big = { .o = o };
+
+		big.o.size = sizeof(big);
+		big.more = 1;
+		assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &big.o, &q), -E2BIG);
+		big.more = 0;
+		assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &big.o, &q), 0);
+		kite_queue_close(q);
+	}
 	o.size = sizeof(o);
 	o.flags = 0x8;
 	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &q), -EINVAL);

@@ -150,11 +150,38 @@ static void test_parse_info(void **state)
 	assert_int_equal(s.nranges, 2);
 	assert_int_equal(s.range[0][0], 1 * MB);
 	assert_false(kite_iova_fits(&s, 0xfee00000, 4096));	/* the MSI window stays out */
-	/* a capability offset past the answer, or inside the fixed part */
+	/* a capability offset past the answer */
+	r->nr_iovas = 2;
 	b.info.cap_offset = 4096;
 	kite_iova_parse_info(&b.info, &s);
 	assert_int_equal(s.range[0][0], 1 * MB);
-	b.info.cap_offset = 4;
+	/*
+	 * A well-formed range capability placed where no capability may be:
+	 * misaligned, then inside the fixed part (at 8, where its nr_iovas
+	 * overlays cap_offset, so both read 8). Taken, it would give range 0 at
+	 * 0x5000; refused, the fallback starts at 1 MiB.
+	 */
+	memset(&b, 0, sizeof(b));
+	b.info.argsz = sizeof(b);
+	b.info.flags = VFIO_IOMMU_INFO_CAPS;
+	b.info.cap_offset = (uint32_t)off + 2;
+	r = (void *)(b.raw + off);	/* built aligned, then moved (no misaligned store here) */
+	r->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+	r->nr_iovas = 1;
+	r->iova_ranges[0].start = 0x5000;
+	r->iova_ranges[0].end = 0x8fff;
+	memmove(b.raw + off + 2, r, sizeof(*r) + sizeof(r->iova_ranges[0]));
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.range[0][0], 1 * MB);
+	memset(&b, 0, sizeof(b));
+	b.info.argsz = sizeof(b);
+	b.info.flags = VFIO_IOMMU_INFO_CAPS;
+	r = (void *)(b.raw + 8);
+	r->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+	r->nr_iovas = 8;
+	assert_int_equal(b.info.cap_offset, 8);
+	r->iova_ranges[0].start = 0x5000;
+	r->iova_ranges[0].end = 0x8fff;
 	kite_iova_parse_info(&b.info, &s);
 	assert_int_equal(s.range[0][0], 1 * MB);
 	assert_int_equal(s.range[1][1], (1ULL << 39) - 1);

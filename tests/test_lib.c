@@ -91,6 +91,10 @@ static void test_abi_struct_sizes(void **state)
 		.c = { .tx_ring_size = 64, .rx_ring_size = 64 } };
 	struct kite_queue *q0 = open_q(f, 0, 0, 64, 64), *q1 = NULL;
 	struct kite_dev_info in;
+	struct kite_link link;
+	struct kite_port_stats ps;
+	struct kite_clock_update upd;
+	struct kite_clock_status st;
 	unsigned int i;
 	int idx;
 
@@ -102,6 +106,18 @@ static void test_abi_struct_sizes(void **state)
 		assert_int_equal(big.tail[i], 0);
 	assert_int_equal(kite_dev_info_sz(f->dev, &in, 8), -EINVAL);
 	assert_non_null(strstr(kite_last_error(), "kite_dev_info: struct kite_dev_info of 8 bytes"));
+	/* each message names the call the application made, not the previous one */
+	assert_int_equal(kite_link_get_sz(f->dev, 0, &link, 8), -EINVAL);
+	assert_int_equal(strncmp(kite_last_error(), "kite_link_get: struct kite_link of 8", 36), 0);
+	assert_int_equal(kite_port_stats_sz(f->dev, 0, &ps, 8), -EINVAL);
+	assert_int_equal(strncmp(kite_last_error(), "kite_port_stats: struct kite_port_stats", 39),
+			 0);
+	/* an update's reason is defined also when the call fails */
+	memset(&upd, 0xa5, sizeof(upd));
+	assert_int_equal(kite_clock_servo_update(NULL, &upd), -EINVAL);
+	assert_null(upd.why);
+	st.size = 8;
+	assert_int_equal(kite_clock_status(f->dev, &st), -EINVAL);
 	/* a newer application's filter: fine while its new fields are zero */
 	idx = kite_filter_add_sz(f->dev, &newer.f, sizeof(newer));
 	assert_true(idx >= 0);

@@ -10,7 +10,7 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 # and what the tests need: `make check` installs these too
 [[ " $* " == *" check "* ]] && pkgs+=(
 	# tshark reads captures back; the TAP test runs ping in a namespace
-	tshark iproute2 iputils-ping
+	g++ tshark iproute2 iputils-ping
 	# the fuzz targets: clang's libFuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
 	# make install (tested by e2e.sh): man pages from --help

@@ -27,6 +27,9 @@ static const struct {
 	[KITE_ABI_PORT_STATS] = SIZE_0_1(kite_port_stats, 64),
 	[KITE_ABI_QUEUE_HW_STATS] = SIZE_0_1(kite_queue_hw_stats, 64),
 	[KITE_ABI_CLOCK_UPDATE] = SIZE_0_1(kite_clock_update, 48),
+	[KITE_ABI_QUEUE_OPTS] = SIZE_0_1(kite_queue_opts, 16),
+	[KITE_ABI_CLOCK_STATUS] = SIZE_0_1(kite_clock_status, 96),
+	[KITE_ABI_SERVO_CONF] = SIZE_0_1(kite_clock_servo_conf, 48),
 };
 
 int kite_abi_size_ok(enum kite_abi_struct t, size_t size)

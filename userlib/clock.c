@@ -416,16 +416,21 @@ static int status_read(struct kite_dev *dev, struct kite_clock_status *st)
 	return 0;
 }
 
-int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *st)
+int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *out)
 {
+	struct kite_clock_status cur, *st = &cur;
 	uint64_t now = kite_realtime_ns();
 	int64_t age, stale;
+	uint32_t size;
 	int err;
 
 	KITE_CALL();
 	KITE_NONNULL(dev);
-	KITE_NONNULL(st);
-	err = status_read(dev, st);
+	KITE_NONNULL(out);
+	size = out->size;	/* the caller's kite.h (kite.h, "ABI") */
+	err = kite_abi_size_ok(KITE_ABI_CLOCK_STATUS, size);
+	if (!err)
+		err = status_read(dev, st);
 	if (err)
 		return err;
 	/* two missed updates, or a status from the future (the system clock went back) */
@@ -437,12 +442,13 @@ int kite_clock_status(struct kite_dev *dev, struct kite_clock_status *st)
 	/* the error grows at the slew rate until the next update */
 	if (age > 0)
 		st->max_error_ns += (uint64_t)ceil(fabs(st->slew_ppb) * (double)age * 1e-9);
-	return 0;
+	st->size = size;
+	return kite_abi_out(KITE_ABI_CLOCK_STATUS, out, st, size);
 }
 
 int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc)
 {
-	struct kite_clock_status st = { 0 };
+	struct kite_clock_status st = { .size = sizeof(st) };
 	uint64_t card_now, now;
 	int64_t skew;
 	int err;

@@ -115,6 +115,7 @@ static int reference_synced(struct kite_clock_servo *s, double *err_ns)
 int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_conf *conf,
 			  struct kite_clock_servo **out)
 {
+	struct kite_clock_servo_conf c;
 	struct kite_clock_servo *s;
 	int err;
 
@@ -122,9 +123,10 @@ int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock_servo_co
 	KITE_NONNULL(dev);
 	KITE_NONNULL(conf);
 	KITE_NONNULL(out);
-	if (conf->size != sizeof(*conf))
-		return kite_err(-EINVAL, "kite_clock_servo_open: conf size %u, this libkite's is "
-				"%zu", conf->size, sizeof(*conf));
+	err = kite_abi_in(KITE_ABI_SERVO_CONF, &c, conf, conf->size);
+	if (err)
+		return err;
+	conf = &c;
 	if (conf->readings > 25 || conf->interval_s < 0 || conf->lock_ns < 0 ||
 	    conf->flags & ~(KITE_CLOCK_SERVO_MONITOR | KITE_CLOCK_SERVO_TRUST_UNSYNCED))
 		return kite_err(-EINVAL, "kite_clock_servo_open: readings 0..25, interval and lock "
@@ -266,7 +268,7 @@ static int servo_update(struct kite_clock_servo *s, struct kite_clock_update *u)
 int kite_clock_servo_update_sz(struct kite_clock_servo *s, struct kite_clock_update *out,
 			       size_t size)
 {
-	struct kite_clock_update u;
+	struct kite_clock_update u = { 0 };	/* copied out also when s is NULL */
 	int err;
 
 	KITE_CALL_AS("kite_clock_servo_update");

@@ -24,8 +24,10 @@ int kite_link_get_sz(struct kite_dev *dev, unsigned int port, struct kite_link *
 	struct kite_link l = { 0 };
 	uint32_t st;
 	uint64_t mac;
-	int i, err = check_port(dev, "kite_link_get", port);
+	int i, err;
 
+	KITE_CALL_AS("kite_link_get");
+	err = check_port(dev, "kite_link_get", port);
 	if (err)
 		return err;
 	KITE_NONNULL_IN("kite_link_get", out);
@@ -156,7 +158,10 @@ int kite_port_stats_sz(struct kite_dev *dev, unsigned int port, struct kite_port
 		       size_t size)
 {
 	struct kite_port_stats s, *o = &s;
-	int err = check_port(dev, "kite_port_stats", port);
+	int err;
+
+	KITE_CALL_AS("kite_port_stats");
+	err = check_port(dev, "kite_port_stats", port);
 
 	if (err)
 		return err;

@@ -220,7 +220,7 @@ KITE_HIDDEN void kite_tx_refuse(const struct kite_queue *q, const struct kite_pk
 enum kite_abi_struct {
 	KITE_ABI_DEV_INFO, KITE_ABI_QUEUE_CONF, KITE_ABI_QUEUE_STATS, KITE_ABI_QUEUE_STATE,
 	KITE_ABI_LINK, KITE_ABI_FILTER, KITE_ABI_PORT_STATS, KITE_ABI_QUEUE_HW_STATS,
-	KITE_ABI_CLOCK_UPDATE,
+	KITE_ABI_CLOCK_UPDATE, KITE_ABI_QUEUE_OPTS, KITE_ABI_CLOCK_STATUS, KITE_ABI_SERVO_CONF,
 };
 /* the caller's struct of size bytes into the library's (zeroed) one; -E2BIG
  * for a field the library does not know set, -EINVAL below 0.1's size */

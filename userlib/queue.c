@@ -25,13 +25,15 @@ static int check_ring_size(struct kite_dev *dev, const char *which, unsigned int
 
 #define QUEUE_FLAGS	(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT | KITE_QUEUE_TX_WB)
 
-static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *o)
+static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *theirs)
 {
-	uint32_t b = o->rx_stream_bytes;
+	struct kite_queue_opts opts, *o = &opts;
+	uint32_t b;
+	int err = kite_abi_in(KITE_ABI_QUEUE_OPTS, o, theirs, theirs->size);
 
-	if (o->size != sizeof(*o))
-		return kite_err(-EINVAL, "opts->size %u: this libkite "
-				"knows struct kite_queue_opts of %zu bytes", o->size, sizeof(*o));
+	if (err)
+		return err;
+	b = o->rx_stream_bytes;
 	if (o->flags & ~QUEUE_FLAGS || o->rsvd)
 		return kite_err(-EINVAL, "unknown flags 0x%x (or rsvd set)", o->flags & ~QUEUE_FLAGS);
 	if (o->flags & KITE_QUEUE_TX_WB && !(dev->info.features & KITE_FEATURE_TX_WB))

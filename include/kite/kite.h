@@ -64,7 +64,9 @@ struct kite_pool;
  * its extra bytes zero (else -E2BIG: the application asks for something this
  * libkite does not know). Smaller than the struct was in 0.1 is -EINVAL.
  * kite_clock_status, kite_clock_servo_conf and kite_queue_opts carry their
- * size in their first field instead. Array elements (kite_pkt,
+ * size in their first field instead, under the same rules. A struct grows by
+ * whole 8-byte units, padding named (rsvd fields, zero), so that it never has
+ * tail padding an application could leave unset. Array elements (kite_pkt,
  * kite_rx_frame, kite_tx_report, kite_fault, kite_clock_sample) never grow.
  */
 
@@ -163,7 +165,9 @@ KITE_API const char *kite_version(void);
 
 /** \brief Fill *info. \return 0 or -EINVAL. */
 KITE_API int kite_dev_info_sz(struct kite_dev *dev, struct kite_dev_info *info, size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_dev_info(dev, info) kite_dev_info_sz(dev, info, sizeof(*(info)))
+#endif
 
 /**
  * \brief Call fn(arg) while libkite waits for the card (queue start, reset,
@@ -220,8 +224,10 @@ struct kite_queue_conf {
 KITE_API int kite_queue_open_sz(struct kite_dev *dev, unsigned int qid,
 				const struct kite_queue_conf *conf, struct kite_queue **out,
 				size_t conf_size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_queue_open(dev, qid, conf, out) \
 	kite_queue_open_sz(dev, qid, conf, out, sizeof(*(conf)))
+#endif
 
 /**
  * Options beyond kite_queue_conf (kite_queue_open_opts). It starts with its
@@ -266,8 +272,10 @@ KITE_API int kite_queue_open_opts_sz(struct kite_dev *dev, unsigned int qid,
 				     const struct kite_queue_conf *conf,
 				     const struct kite_queue_opts *opts, struct kite_queue **out,
 				     size_t conf_size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_queue_open_opts(dev, qid, conf, opts, out) \
 	kite_queue_open_opts_sz(dev, qid, conf, opts, out, sizeof(*(conf)))
+#endif
 
 /** A frame in a queue's RX stream ring (kite_rx_stream), read in place. */
 struct kite_rx_frame {
@@ -403,7 +411,9 @@ struct kite_queue_stats {
 
 KITE_API void kite_queue_stats_sz(const struct kite_queue *q, struct kite_queue_stats *out,
 				  size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_queue_stats(q, out) kite_queue_stats_sz(q, out, sizeof(*(out)))
+#endif
 
 enum kite_queue_run_state { KITE_QUEUE_RUNNING, KITE_QUEUE_STOPPED, KITE_QUEUE_ERROR };
 
@@ -415,7 +425,9 @@ struct kite_queue_state {
 
 /** \brief Read the queue's state from the card (an MMIO read: not for the hot path). */
 KITE_API int kite_queue_state_sz(struct kite_queue *q, struct kite_queue_state *st, size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_queue_state(q, st) kite_queue_state_sz(q, st, sizeof(*(st)))
+#endif
 
 /**
  * \brief Restart a queue after an error or a card reset: in-flight TX
@@ -434,7 +446,9 @@ struct kite_link {
 
 KITE_API int kite_link_get_sz(struct kite_dev *dev, unsigned int port, struct kite_link *out,
 			      size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_link_get(dev, port, out) kite_link_get_sz(dev, port, out, sizeof(*(out)))
+#endif
 
 /** \brief Set a port's MTU (68..9000). */
 KITE_API int kite_mtu_set(struct kite_dev *dev, unsigned int port, unsigned int mtu);
@@ -467,7 +481,9 @@ struct kite_filter {
  * the table is full. KITE_FILTER_ALL is refused: it would take every frame.
  */
 KITE_API int kite_filter_add_sz(struct kite_dev *dev, const struct kite_filter *f, size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_filter_add(dev, f) kite_filter_add_sz(dev, f, sizeof(*(f)))
+#endif
 
 /**
  * \brief Copy matching frames to f->queue; they still go where they would
@@ -480,7 +496,9 @@ KITE_API int kite_filter_add_sz(struct kite_dev *dev, const struct kite_filter *
  * -EOPNOTSUPP on a card without copy filters; -ENOSPC when the table is full.
  */
 KITE_API int kite_filter_copy_sz(struct kite_dev *dev, const struct kite_filter *f, size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_filter_copy(dev, f) kite_filter_copy_sz(dev, f, sizeof(*(f)))
+#endif
 KITE_API int kite_filter_del(struct kite_dev *dev, unsigned int index);
 
 struct kite_port_stats {
@@ -495,10 +513,14 @@ struct kite_queue_hw_stats {
 
 KITE_API int kite_port_stats_sz(struct kite_dev *dev, unsigned int port,
 				struct kite_port_stats *out, size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_port_stats(dev, port, out) kite_port_stats_sz(dev, port, out, sizeof(*(out)))
+#endif
 KITE_API int kite_queue_hw_stats_sz(struct kite_dev *dev, unsigned int qid,
 				    struct kite_queue_hw_stats *out, size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_queue_hw_stats(dev, qid, out) kite_queue_hw_stats_sz(dev, qid, out, sizeof(*(out)))
+#endif
 
 /** A DMA fault the card logged (hw-spec §7). */
 struct kite_fault {
@@ -639,7 +661,9 @@ KITE_API int kite_clock_servo_open(struct kite_dev *dev, const struct kite_clock
 /** \return 0 (see *u), or an error once the card could not be read 20 times in a row. */
 KITE_API int kite_clock_servo_update_sz(struct kite_clock_servo *s, struct kite_clock_update *u,
 				       size_t size);
+#ifndef __cplusplus	/* C++: inline functions at the end */
 #define kite_clock_servo_update(s, u) kite_clock_servo_update_sz(s, u, sizeof(*(u)))
+#endif
 KITE_API void kite_clock_servo_close(struct kite_clock_servo *s);
 
 /**
@@ -672,6 +696,39 @@ KITE_API int kite_reg_write(struct kite_dev *dev, uint32_t off, uint64_t val, un
 
 #ifdef __cplusplus
 }
+
+/*
+ * C++: the sized calls as inline functions (C++ has no sizeof(*NULL), so the
+ * C macros would not compile kite_dev_info(dev, nullptr)). As with stat(),
+ * the struct sharing a function's name is then `struct kite_dev_info`.
+ */
+static inline int kite_dev_info(struct kite_dev *dev, struct kite_dev_info *info)
+{ return kite_dev_info_sz(dev, info, sizeof(*info)); }
+static inline int kite_queue_open(struct kite_dev *dev, unsigned int qid,
+				  const struct kite_queue_conf *conf, struct kite_queue **out)
+{ return kite_queue_open_sz(dev, qid, conf, out, sizeof(*conf)); }
+static inline int kite_queue_open_opts(struct kite_dev *dev, unsigned int qid,
+				       const struct kite_queue_conf *conf,
+				       const struct kite_queue_opts *opts, struct kite_queue **out)
+{ return kite_queue_open_opts_sz(dev, qid, conf, opts, out, sizeof(*conf)); }
+static inline void kite_queue_stats(const struct kite_queue *q, struct kite_queue_stats *out)
+{ kite_queue_stats_sz(q, out, sizeof(*out)); }
+static inline int kite_queue_state(struct kite_queue *q, struct kite_queue_state *st)
+{ return kite_queue_state_sz(q, st, sizeof(*st)); }
+static inline int kite_link_get(struct kite_dev *dev, unsigned int port, struct kite_link *out)
+{ return kite_link_get_sz(dev, port, out, sizeof(*out)); }
+static inline int kite_filter_add(struct kite_dev *dev, const struct kite_filter *f)
+{ return kite_filter_add_sz(dev, f, sizeof(*f)); }
+static inline int kite_filter_copy(struct kite_dev *dev, const struct kite_filter *f)
+{ return kite_filter_copy_sz(dev, f, sizeof(*f)); }
+static inline int kite_port_stats(struct kite_dev *dev, unsigned int port,
+				  struct kite_port_stats *out)
+{ return kite_port_stats_sz(dev, port, out, sizeof(*out)); }
+static inline int kite_queue_hw_stats(struct kite_dev *dev, unsigned int qid,
+				      struct kite_queue_hw_stats *out)
+{ return kite_queue_hw_stats_sz(dev, qid, out, sizeof(*out)); }
+static inline int kite_clock_servo_update(struct kite_clock_servo *s, struct kite_clock_update *u)
+{ return kite_clock_servo_update_sz(s, u, sizeof(*u)); }
 #endif
 
 #endif /* KITE_KITE_H */
