@@ -43,6 +43,23 @@ start_hog() {
 # free 2 MiB pages: memory still pinned for a dead process would keep some
 hp_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
 
+# hugepages_back N: the free count returns to N (30 s: a slow host, not a leak)
+hugepages_back() {
+	i=0
+	while [ "$(hp_free)" != "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	[ $i -lt 300 ]
+}
+
+# kill_hog NAME DEV Q: kill -9 an app under traffic on queue Q; check NAME:
+# the memory it had pinned is free again
+kill_hog() {
+	hp=$(hp_free)
+	start_hog "$2" "$3"
+	kill -9 $hog
+	wait $hog 2>/dev/null
+	t "$1 ($hp)" hugepages_back "$hp"
+}
+
 # log_clean FILE: no kernel trouble in a saved kernel log since the tests
 # began; tests/guest-inject.sh shows that this catches each bug the debug
 # kernel reports

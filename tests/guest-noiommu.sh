@@ -30,13 +30,7 @@ t "kite-bind refuses to unbind the card under an open application" sh -c \
 	 while ! grep -q ready /tmp/h && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done;
 	 ! /kite-bind --unbind $addr --board shmem 2>/tmp/e; rc=\$?; kill -9 \$h; wait \$h;
 	 [ \$rc = 0 ] && grep -q 'in use' /tmp/e || { cat /tmp/e; false; }"
-hp=$(hp_free)
-start_hog $addr 3
-kill -9 $hog
-wait $hog 2>/dev/null
-t "kill -9 under traffic: the locked hugepages free again ($hp)" sh -c \
-	"i=0; while [ \$(awk '/HugePages_Free/ {print \$2}' /proc/meminfo) != $hp ] && [ \$i -lt 100 ];
-	 do sleep 0.1; i=\$((i + 1)); done; [ \$i -lt 100 ]"
+kill_hog "kill -9 under traffic: the locked hugepages free again" $addr 3
 t "... and the card reusable at once: 1000 frames byte-exact" /e2e_client traffic $addr 2 1000 32
 chown 1000 /dev/vfio/noiommu-$group
 t "no-IOMMU mode is root only (CAP_SYS_RAWIO), even with access to the node: said" sh -c \

@@ -43,13 +43,7 @@ t "IOVA = PA: 3000 frames byte-exact through vfio-pci" /e2e_client traffic $addr
 t "IOVA = PA: kite-pingpong through vfio-pci" /kite-pingpong -d $addr -n 2000 -W 100
 t "card time as UTC through vfio-pci: the servo in the application's process locks, a frame converts" \
 	env KITE_CLOCK_STATE=/tmp/vfio-clock /clock_client $addr SERVO
-hp=$(hp_free)
-start_hog $addr 3
-kill -9 $hog
-wait $hog 2>/dev/null
-t "kill -9 under traffic: the container closed, its hugepages free again ($hp)" sh -c \
-	"i=0; while [ \$(awk '/HugePages_Free/ {print \$2}' /proc/meminfo) != $hp ] && [ \$i -lt 100 ];
-	 do sleep 0.1; i=\$((i + 1)); done; [ \$i -lt 100 ]"
+kill_hog "kill -9 under traffic: the container closed, its hugepages free again" $addr 3
 t "... and the card reusable at once: the next open resets it, 1000 frames byte-exact" \
 	/e2e_client traffic $addr 2 1000 32
 unset KITE_IOVA_MODE

@@ -274,6 +274,32 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
 	}
 }
 
+/* Room in the TX ring for n forwarded frames (reaped when due); 0 if q cannot forward. */
+static inline uint16_t fwd_room(struct kite_queue *q, uint16_t n)
+{
+	uint32_t room;
+
+	if (unlikely(!q->fwd_ok))
+		return kite_tx_forward_refuse(q, NULL);
+	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+		kite_tx_reap_wb(q);
+	room = q->tx_mask + 1 - (q->tx_tail - q->tx_clean);
+	return unlikely(room < n) ? (uint16_t)room : n;
+}
+
+/* n records queued from first (their end next, sum the bytes so far): ring the doorbell */
+static inline void fwd_queued(struct kite_queue *q, uint16_t n, uint32_t first, uint32_t next,
+			      uint64_t sum)
+{
+	if (!q->fwd_inflight)
+		q->fwd_floor = first;
+	q->fwd_inflight += n;
+	q->fwd_next = next;
+	q->fwd_sum = sum;
+	q->tx_tail += n;
+	doorbell(q->db_tx, q->tx_tail, q->db_wc);
+}
+
 /*
  * Send frames of the latest kite_rx_stream burst out of the same queue, in
  * place: a descriptor points into the stream ring, and the record's chunks
@@ -281,7 +307,7 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
  */
 uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, uint16_t n)
 {
-	uint32_t tail = q->tx_tail, mask = q->tx_mask, room, rmask = q->rxs_mask;
+	uint32_t tail = q->tx_tail, mask = q->tx_mask, rmask = q->rxs_mask;
 	/* records of the latest burst (from last, span chunks), after the newest forwarded */
 	uint32_t last = q->rxs_last, span = q->rxs_pos - q->rxs_last, next = q->fwd_next;
 	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
@@ -290,13 +316,7 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	const uint8_t *ring0 = q->rxs;
 	uint16_t i;
 
-	if (unlikely(!q->fwd_ok))
-		return kite_tx_forward_refuse(q, NULL);
-	if (q->tx_tail - q->tx_clean >= q->tx_reap)
-		kite_tx_reap_wb(q);
-	room = mask + 1 - (tail - q->tx_clean);
-	if (unlikely(room < n))
-		n = (uint16_t)room;
+	n = fwd_room(q, n);
 	for (i = 0; i < n; i++) {
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
 		uint64_t len;
@@ -317,21 +337,14 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		kite_tx_forward_refuse(q, &f[i]);
 		n = i;
 	}
-	if (likely(n)) {
-		if (!q->fwd_inflight)
-			q->fwd_floor = f[0].pos;
-		q->fwd_inflight += n;
-		q->fwd_next = next;
-		q->fwd_sum = sum;
-		q->tx_tail = tail + n;
-		doorbell(q->db_tx, q->tx_tail, q->db_wc);
-	}
+	if (likely(n))
+		fwd_queued(q, n, f[0].pos, next, sum);
 	return n;
 }
 
 uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 {
-	uint32_t tail = q->tx_tail, mask = q->tx_mask, room, rmask = q->rxs_mask, slot;
+	uint32_t tail = q->tx_tail, mask = q->tx_mask, rmask = q->rxs_mask, slot;
 	/* from the newest forwarded (never before the latest burst) to the burst's end */
 	uint32_t next = q->fwd_next, end = q->rxs_pos, first = next;
 	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
@@ -340,13 +353,7 @@ uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 	const uint8_t *ring0 = q->rxs;
 	uint16_t i = 0;
 
-	if (unlikely(!q->fwd_ok))
-		return kite_tx_forward_refuse(q, NULL);
-	if (q->tx_tail - q->tx_clean >= q->tx_reap)
-		kite_tx_reap_wb(q);
-	room = mask + 1 - (tail - q->tx_clean);
-	if (unlikely(room < n))
-		n = (uint16_t)room;
+	n = fwd_room(q, n);
 	/* records kite_rx_stream validated: ring space the card cannot reuse yet */
 	for (slot = tail & mask; i < n && (int32_t)(end - next) > 0; slot = (slot + 1) & mask) {
 		size_t off = (size_t)(next & rmask) << KITE_RXS_CHUNK_SHIFT;
@@ -366,15 +373,8 @@ uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 		sum += (uint16_t)w;
 		i++;
 	}
-	if (likely(i)) {
-		if (!q->fwd_inflight)
-			q->fwd_floor = first;
-		q->fwd_inflight += i;
-		q->fwd_next = next;
-		q->fwd_sum = sum;
-		q->tx_tail = tail + i;
-		doorbell(q->db_tx, q->tx_tail, q->db_wc);
-	}
+	if (likely(i))
+		fwd_queued(q, i, first, next, sum);
 	return i;
 }
 
