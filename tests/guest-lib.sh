@@ -73,6 +73,9 @@ log_clean() {
 finish() {
 	dmesg >/tmp/dmesg
 	t "kernel log: no WARN, BUG, oops, lockdep splat, hung task" log_clean /tmp/dmesg
+	# a debug kernel's report, even one before /init, turns lockdep off: it must still be on
+	[ -e /proc/lockdep_stats ] && t "lockdep still validating (no report turned it off)" \
+		grep -q 'debug_locks: *1' /proc/lockdep_stats
 	echo "KITE-GUEST: $pass passed, $fail failed"
 	grep -iE "$1" /tmp/dmesg | tail -5
 	poweroff -f
