@@ -63,7 +63,8 @@ enum wait_until { UNTIL_EQ, UNTIL_ANY, UNTIL_REACHED };
 static int wait_reg(struct kite_hw *hw, __u32 off, __u32 mask, __u32 want,
 		    enum wait_until until, unsigned int us, __u32 *v)
 {
-	__u64 deadline = hw->os_ops->now_ns(hw->os) + (__u64)us * 1000 * hw->slack;
+	__u64 deadline = hw->os_ops->now_ns(hw->os) + (__u64)us * 1000 * hw->slack +
+			 (hw->slack > 1 ? (__u64)KITE_HW_MODEL_DESCHED_US * 1000 : 0);
 	int late = 0;
 
 	for (;;) {
@@ -85,7 +86,10 @@ static int wait_reg(struct kite_hw *hw, __u32 off, __u32 mask, __u32 want,
 	}
 }
 
-/* "within 10 ms", "within 2 s": the budget the wait had (32-bit math) */
+/*
+ * "within 10 ms", "within 2 s": the budget the wait had (32-bit math; a
+ * model's allowance for losing its CPU is not named)
+ */
 static const char *budget(struct kite_hw *hw, unsigned int us, char *buf, unsigned int len)
 {
 	unsigned int ms = us / 1000 * hw->slack;

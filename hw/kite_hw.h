@@ -48,8 +48,13 @@ struct kite_hw {
 #define KITE_T_COMMIT_US	10000
 #define KITE_T_CLOCK_US		10	/* a clock command, §3.4.1 */
 
-/* The software model (kite-emu) runs on shared, possibly loaded CPUs. */
+/*
+ * The software model (kite-emu) runs on shared, possibly loaded CPUs: its
+ * times are the spec's times this many times over, and it may also lose its
+ * CPU for a few scheduler ticks (4 ms each at HZ=250) in any wait.
+ */
 #define KITE_HW_SLACK_MODEL	200
+#define KITE_HW_MODEL_DESCHED_US	20000
 
 /* What a queue start programs (hw-spec §3.6, §6.1). */
 struct kite_hw_queue_cfg {

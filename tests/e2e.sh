@@ -238,8 +238,9 @@ check "libkite.so exports only kite_* symbols, each at version KITE_0.1; soname 
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
 
 check "kite.h from C++ (g++ -Wall -Wextra -Werror): the sized calls work, NULL is -EINVAL" bash -c "
-	g++ -std=c++17 -Wall -Wextra -Werror ${APP_CFLAGS:-} -Iinclude tests/cxx_app.cc $B/libkite.a \
-		-o $dir/cxx_app -pthread -lm && $dir/cxx_app $dev | grep -q '^emu 16$'"
+	g++ -std=c++11 -Wall -Wextra -Werror -pedantic ${APP_CFLAGS:-} -Iinclude tests/cxx_app.cc \
+		$B/libkite.a -o $dir/cxx_app -pthread -lm && $dir/cxx_app $dev >$dir/cxx.out &&
+	grep -q '^emu 16$' $dir/cxx.out"
 
 check "kite-pingpong through the daemon" "$B/kite-pingpong" -d "$dev" -n 2000 -W 100
 

@@ -173,6 +173,10 @@ static void test_parse_info(void **state)
 	memmove(b.raw + off + 2, r, sizeof(*r) + sizeof(r->iova_ranges[0]));
 	kite_iova_parse_info(&b.info, &s);
 	assert_int_equal(s.range[0][0], 1 * MB);
+	b.info.cap_offset = (uint32_t)off + 4;	/* 4-aligned, not 8: the kernel aligns to 8 */
+	memmove(b.raw + off + 4, b.raw + off + 2, sizeof(*r) + sizeof(r->iova_ranges[0]));
+	kite_iova_parse_info(&b.info, &s);
+	assert_int_equal(s.range[0][0], 1 * MB);
 	memset(&b, 0, sizeof(b));
 	b.info.argsz = sizeof(b);
 	b.info.flags = VFIO_IOMMU_INFO_CAPS;

@@ -104,6 +104,7 @@ static void test_abi_struct_sizes(void **state)
 	assert_memory_equal(&big.i, &in, sizeof(in));
 	for (i = 0; i < sizeof(big.tail); i++)
 		assert_int_equal(big.tail[i], 0);
+	assert_int_equal(kite_dev_info_sz(f->dev, &in, 1u << 20), -E2BIG);	/* a garbage size */
 	assert_int_equal(kite_dev_info_sz(f->dev, &in, 8), -EINVAL);
 	assert_non_null(strstr(kite_last_error(), "kite_dev_info: struct kite_dev_info of 8 bytes"));
 	/* each message names the call the application made, not the previous one */

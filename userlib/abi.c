@@ -9,6 +9,9 @@
 
 #include "lib_internal.h"
 
+/* the most bytes any struct may ever have (as Linux's sched_setattr: a page) */
+#define ABI_SIZE_MAX	4096u
+
 /* the sizes in libkite 0.1, the first ABI: no caller can pass less (and a
  * struct only grows: the array size below is negative if one shrank) */
 #define SIZE_0_1(type, size) \
@@ -36,8 +39,13 @@ int kite_abi_size_ok(enum kite_abi_struct t, size_t size)
 {
 	if (size < sizes[t].v0_1)
 		return kite_err(-EINVAL, "struct %s of %zu bytes: smaller than any kite.h had "
-				"(%zu); compile against kite.h and call through its macros",
+				"(%zu); compile against kite.h, call through its macros, and "
+				"set .size = sizeof where the struct has one",
 				sizes[t].name, size, sizes[t].v0_1);
+	if (size > ABI_SIZE_MAX)	/* no kite.h will have such a struct: a garbage size */
+		return kite_err(-E2BIG, "struct %s of %zu bytes: larger than any kite.h can "
+				"make it (%u); is its size field set?", sizes[t].name, size,
+				ABI_SIZE_MAX);
 	return 0;
 }
 

@@ -457,6 +457,7 @@ int kite_clock_utc(struct kite_dev *dev, uint64_t card_ns, struct timespec *utc)
 	KITE_NONNULL(dev);
 	KITE_NONNULL(utc);
 	err = kite_clock_status(dev, &st);
+	KITE_CALL();	/* the errors below are kite_clock_utc's */
 	if (err)
 		return err;
 	if (st.state != KITE_CLOCK_LOCKED)

@@ -25,9 +25,10 @@ static int check_ring_size(struct kite_dev *dev, const char *which, unsigned int
 
 #define QUEUE_FLAGS	(KITE_QUEUE_RX_STREAM | KITE_QUEUE_PIO_DIRECT | KITE_QUEUE_TX_WB)
 
-static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *theirs)
+/* the caller's opts, whatever kite.h it was built with, checked into *o */
+static int check_opts(struct kite_dev *dev, const struct kite_queue_opts *theirs,
+		      struct kite_queue_opts *o)
 {
-	struct kite_queue_opts opts, *o = &opts;
 	uint32_t b;
 	int err = kite_abi_in(KITE_ABI_QUEUE_OPTS, o, theirs, theirs->size);
 
@@ -156,6 +157,7 @@ static int stream_alloc(struct kite_queue *q, uint32_t bytes)
 static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_queue_conf *conf,
 		      const struct kite_queue_opts *opts, struct kite_queue **out)
 {
+	struct kite_queue_opts checked;
 	volatile uint8_t *db;
 	struct kite_queue *q;
 	bool stream, q_direct, wb;
@@ -164,9 +166,11 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 
 	if (!dev || !conf || !out)
 		return kite_err(-EINVAL, "NULL argument");
-	err = opts ? check_opts(dev, opts) : 0;
+	err = opts ? check_opts(dev, opts, &checked) : 0;
 	if (err)
 		return err;
+	if (opts)	/* from here on only the checked copy: the caller's may change */
+		opts = &checked;
 	stream = opts && (opts->flags & KITE_QUEUE_RX_STREAM);
 	q_direct = opts && (opts->flags & KITE_QUEUE_PIO_DIRECT);
 	wb = opts && (opts->flags & KITE_QUEUE_TX_WB);

@@ -44,7 +44,7 @@ void kite_iova_parse_info(const struct vfio_iommu_type1_info *info, struct kite_
 
 	s->nranges = 0;
 	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
-	while (off >= sizeof(*info) && off % 4 == 0 && off + sizeof(*h) <= info->argsz) {
+	while (off >= sizeof(*info) && off % 8 == 0 && off + sizeof(*h) <= info->argsz) {
 		h = (const struct vfio_info_cap_header *)((const char *)info + off);
 		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
