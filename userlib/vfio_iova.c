@@ -10,6 +10,7 @@
  * auto (default), va, alloc, pa.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <linux/vfio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,30 +40,31 @@ int kite_iova_mode_parse(const char *s, enum kite_iova_mode *mode)
  */
 void kite_iova_parse_info(const struct vfio_iommu_type1_info *info, struct kite_iova_space *s)
 {
-	const struct vfio_info_cap_header *h;
-	uint32_t off;
+	typedef struct vfio_iommu_type1_info_cap_iova_range cap_t;
+	const char *base = (const char *)info;
+	struct vfio_info_cap_header h;
+	uint32_t off, nr, i;
 
 	s->nranges = 0;
 	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
-	while (off >= sizeof(*info) && off % 8 == 0 && off + sizeof(*h) <= info->argsz) {
-		h = (const struct vfio_info_cap_header *)((const char *)info + off);
-		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
+	/* 4-aligned only (6.1 packs a 12-byte capability before this one): copied out */
+	while (off >= sizeof(*info) && off % 4 == 0 && off + sizeof(h) <= info->argsz) {
+		memcpy(&h, base + off, sizeof(h));
+		if (h.id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			uint64_t room = info->argsz - off;
-			uint32_t i;
 
-			if (room < sizeof(*r) ||
-			    r->nr_iovas > (room - sizeof(*r)) / sizeof(r->iova_ranges[0]))
+			if (room < sizeof(cap_t))
 				break;
-			for (i = 0; i < r->nr_iovas && s->nranges < KITE_IOVA_RANGES; i++) {
-				s->range[s->nranges][0] = r->iova_ranges[i].start;
-				s->range[s->nranges][1] = r->iova_ranges[i].end;
-				s->nranges++;
-			}
+			memcpy(&nr, base + off + offsetof(cap_t, nr_iovas), sizeof(nr));
+			if (nr > (room - sizeof(cap_t)) / sizeof(struct vfio_iova_range))
+				break;
+			for (i = 0; i < nr && s->nranges < KITE_IOVA_RANGES; i++)
+				memcpy(s->range[s->nranges++], base + off + sizeof(cap_t) +
+				       i * sizeof(struct vfio_iova_range), sizeof(struct vfio_iova_range));
 		}
-		if (h->next <= off)
+		if (h.next <= off)
 			break;
-		off = h->next;
+		off = h.next;
 	}
 	if (!s->nranges) {	/* an old kernel that does not say: the narrowest common IOMMU, */
 		s->range[0][0] = 1ULL << 20;		/* without x86's MSI window */
