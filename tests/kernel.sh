@@ -136,9 +136,7 @@ rm -rf "$dtree" "$OUT/debug"
 mkdir -p "$dtree" "$OUT/debug"
 cp -r Kbuild VERSION kmod uio hw include tests/kinject "$dtree/"
 if [ -n "$dbg" ]; then
-	make -s -C "$dbg" M="$(realpath "$dtree")" modules >"$log" 2>&1 &&
-		make -s -C "$dbg" M="$(realpath "$dtree")/kinject" modules >>"$log" 2>&1 &&
-		! grep -E "warning:|error:" "$log" >/dev/null &&
+	kdir=$dbg tree=$dtree kbuild && kdir=$dbg tree=$dtree/kinject kbuild &&
 		cp "$dtree/kmod/kite.ko" "$dtree/uio/uio_kite.ko" "$dtree/kinject/kite_inject.ko" \
 			"$OUT/debug/"
 	rc=$?

@@ -745,6 +745,25 @@ static void test_tx_wb_failures(void **state)
 #define FWD_FLAGS (KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB)
 
 /*
+ * The card sends what was forwarded out of port 1; queue 0 receives it on
+ * port 0: each frame the next in sequence, byte-exact. Returns the count so far.
+ */
+static uint64_t forwarded_back(struct fx *f, struct kite_queue *q0, uint64_t got)
+{
+	struct kite_pkt *p;
+
+	kite_emu_step(f->emu);
+	kite_tx_reap(q0);
+	while (kite_rx_burst(q0, &p, 1)) {
+		assert_int_equal(p->len, len_for(got));
+		assert_true(frame_check(p->data, p->len, got));
+		got++;
+		kite_pkt_free(p);
+	}
+	return got;
+}
+
+/*
  * A zero-copy forwarder on the pair wire: queue 0 sends on port 0, port 1
  * takes the frames into queue 1's stream ring, queue 1 forwards them in
  * place back out of port 1, queue 0 gets them on port 0. Thousands of frames
@@ -759,7 +778,6 @@ static void test_forward(void **state)
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
 	struct kite_queue_stats st;
 	struct kite_rx_frame fr[16];
-	struct kite_pkt *p;
 	uint64_t seq, got = 0, bytes = 0;
 
 	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
@@ -778,14 +796,7 @@ static void test_forward(void **state)
 		assert_int_equal(kite_rx_stream(fq, &fr[1], 15), 0);
 		assert_true((int32_t)(*(volatile uint32_t *)fq->db_rxs + fq->rxs_base - fr[0].pos) <=
 			    0);
-		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
-		kite_tx_reap(q0);
-		while (kite_rx_burst(q0, &p, 1)) {
-			assert_int_equal(p->len, len_for(got));
-			assert_true(frame_check(p->data, p->len, got));
-			got++;
-			kite_pkt_free(p);
-		}
+		got = forwarded_back(f, q0, got);
 	}
 	assert_int_equal(got, 5000);
 	kite_tx_reap(fq);
@@ -814,7 +825,6 @@ static void test_forward_next(void **state)
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq, *plain = open_q(f, 2, 0, 64, 64);
 	struct kite_queue_stats st;
 	struct kite_rx_frame fr[16];
-	struct kite_pkt *p;
 	uint64_t seq = 0, got = 0;
 	unsigned int round;
 
@@ -837,14 +847,7 @@ static void test_forward_next(void **state)
 		assert_int_equal(sent, n);
 		assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
 		assert_int_equal(kite_tx_forward(fq, &fr[n - 1], 1), 0);
-		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
-		kite_tx_reap(q0);
-		while (kite_rx_burst(q0, &p, 1)) {
-			assert_int_equal(p->len, len_for(got));
-			assert_true(frame_check(p->data, p->len, got));
-			got++;
-			kite_pkt_free(p);
-		}
+		got = forwarded_back(f, q0, got);
 	}
 	assert_int_equal(got, seq);
 	kite_tx_reap(fq);

@@ -162,7 +162,6 @@ int kite_port_stats_sz(struct kite_dev *dev, unsigned int port, struct kite_port
 
 	KITE_CALL_AS("kite_port_stats");
 	err = check_port(dev, "kite_port_stats", port);
-
 	if (err)
 		return err;
 	KITE_NONNULL_IN("kite_port_stats", out);
