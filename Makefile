@@ -31,6 +31,8 @@ endif
 
 LIB_SRCS := $(wildcard userlib/*.c) hw/kite_hw.c
 EMU_SRCS := $(filter-out emu/kite-emu.c,$(wildcard emu/*.c))
+NET_SRCS := $(wildcard net/*.c)
+NET_OBJS := $(NET_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
@@ -43,7 +45,7 @@ SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
 LIBSO    := $(BUILD)/libkite.so.$(SOVER)
 
-all: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
+all: $(LIBA) $(LIBSO) $(BUILD)/libkite-net.a $(BUILD)/kite.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
      $(TESTS:%=$(BUILD)/%) $(BENCH:%=$(BUILD)/%)
 
 $(BUILD)/userlib/%.o: userlib/%.c
@@ -54,6 +56,10 @@ $(BUILD)/userlib/%.o: userlib/%.c
 $(BUILD)/hw/%.o: hw/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -fPIC -fvisibility=hidden -Iuserlib -c $< -o $@
+
+$(BUILD)/net/%.o: net/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Inet -c $< -o $@
 
 $(BUILD)/emu/%.o: emu/%.c
 	@mkdir -p $(@D)
@@ -72,6 +78,10 @@ $(LIBSO): $(LIB_OBJS) userlib/libkite.map
 	$(CC) -shared -Wl,-soname,libkite.so.$(SOVER) -Wl,-z,defs -Wl,--version-script=userlib/libkite.map \
 		-Wl,--no-undefined-version $(LDFLAGS) $(LIB_OBJS) -o $@ $(LDLIBS)
 	ln -sf libkite.so.$(SOVER) $(BUILD)/libkite.so
+
+$(BUILD)/libkite-net.a: $(NET_OBJS)
+	rm -f $@
+	ar rcs $@ $^
 
 $(BUILD)/libkite-emu.a: $(EMU_OBJS)
 	rm -f $@
@@ -97,7 +107,7 @@ OBJS_kite-bind       := tools/kite-bind.o tools/pci_list.o tools/args.o
 OBJS_kite-stat       := tools/kite-stat.o tools/args.o libkite.a
 OBJS_kite-clock-sync := tools/kite-clock-sync.o tools/args.o libkite.a
 OBJS_kite-capture    := tools/kite-capture.o tools/port_default.o tools/args.o libkite.a
-OBJS_kite-responder  := examples/kite-responder.o tools/args.o libkite.a
+OBJS_kite-responder  := examples/kite-responder.o examples/example_args.o tools/args.o libkite-net.a libkite.a
 OBJS_regdoc          := tools/regdoc.o
 OBJS_udp-pingpong    := bench/udp-pingpong.o tools/tsc.o
 OBJS_kite-throughput := bench/kite-throughput.o libkite.a

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Command-line addresses for the kite-net examples: parsed whole, with a
+ * message naming the option; a bad value exits with status 2 (as tools/args.h).
+ */
+#ifndef KITE_EXAMPLE_ARGS_H
+#define KITE_EXAMPLE_ARGS_H
+
+#include <stdint.h>
+
+/* "A.B.C.D", host order */
+uint32_t ex_ipv4(const char *tool, char opt, const char *s);
+/* "A.B.C.D/LEN" (LEN 1..30) */
+void ex_prefix(const char *tool, char opt, const char *s, uint32_t *addr, unsigned int *len);
+/* "P" or "FIRST-LAST", at most max ports, none 0 */
+void ex_port_range(const char *tool, char opt, const char *s, unsigned long max,
+		   unsigned long *first, unsigned long *last);
+/* the sum of kite-net's drop_* counters */
+uint64_t ex_drops(const uint64_t *st);
+
+#endif

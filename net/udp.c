@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * UDP sockets. A socket with a queue of its own has a UDP_DST filter on its
+ * port: kn_udp_recv polls that ring, checks each frame and hands out the
+ * payload in place. Datagrams the card steers to the interface queue instead
+ * (priority-tagged frames, which the card's filters do not match, or a
+ * socket without a queue) wait in the socket's backlog.
+ *
+ * Sending builds the header from the socket's template; a frame that fits a
+ * PIO slot goes through the PIO window (no descriptor, no DMA read), a larger
+ * one through a buffer and a descriptor.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "kite/hw.h"
+#include "net_internal.h"
+
+#define KN_UDP_RING	256
+#define KN_RECV_BURST	32
+#define HDRS		(ETH_HLEN + IP_HLEN + UDP_HLEN)
+
+static struct kn_udp *sock_of(struct kn_if *ifp, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < KN_MAX_SOCKETS; i++)
+		if (ifp->socks[i] && ifp->socks[i]->port == port)
+			return ifp->socks[i];
+	return NULL;
+}
+
+static bool sock_joined(const struct kn_udp *s, uint32_t group)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->ngroups; i++)
+		if (s->groups[i] == group)
+			return true;
+	return false;
+}
+
+void kn_udp_input(struct kn_if *ifp, struct kite_pkt *pkt, const struct kn_ip *ip)
+{
+	const uint8_t *f = pkt->data;
+	struct kn_udp *s;
+	unsigned int drop;
+	uint16_t ulen;
+
+	drop = kn_check_udp(f, ip, &ulen);
+	if (!drop) {
+		s = sock_of(ifp, rd16(f + ip->l4 + 2));
+		if (!s) {
+			kn_icmp_port_unreachable(ifp, f, ip);
+			drop = KN_DROP_NO_PORT;
+		} else if (ip->dst_group && !sock_joined(s, ip->dst)) {
+			drop = KN_DROP_NOT_OURS;
+		} else if ((uint16_t)(s->bl_tail - s->bl_head) == KN_BACKLOG) {
+			drop = KN_DROP_SOCK_FULL;
+		} else {
+			s->backlog[s->bl_tail++ % KN_BACKLOG] = pkt;
+			return;
+		}
+	}
+	kn_count(ifp, drop);
+	kite_pkt_free(pkt);
+}
+
+/* Check one frame for socket s and describe it in d; false: dropped and counted. */
+static bool take(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
+{
+	struct kn_if *ifp = s->ifp;
+	const uint8_t *f = pkt->data, *u;
+	struct kn_ip ip;
+	uint16_t off, type, ulen;
+	unsigned int drop;
+
+	drop = kn_check_eth(f, pkt->len, &off, &type);
+	if (!drop)
+		drop = kn_check_ipv4(ifp, f, pkt->len, off, type, &ip);
+	if (!drop && ip.proto != IPPROTO_UDP_)
+		drop = KN_DROP_PROTO;
+	if (!drop)
+		drop = kn_check_udp(f, &ip, &ulen);
+	if (!drop && (rd16(f + ip.l4 + 2) != s->port || (ip.dst_group && !sock_joined(s, ip.dst))))
+		drop = KN_DROP_NOT_OURS;
+	if (drop) {
+		kn_count(ifp, drop);
+		kite_pkt_free(pkt);
+		return false;
+	}
+	u = f + ip.l4;
+	d->data = pkt->data + ip.l4 + UDP_HLEN;
+	d->len = (uint16_t)(ulen - UDP_HLEN);
+	d->src_port = rd16(u);
+	d->src_addr = ip.src;
+	d->dst_addr = ip.dst;
+	d->ts = pkt->rx_flags & KITE_RX_TS_VALID ? pkt->ts : 0;
+	d->pkt = pkt;
+	kn_count(ifp, KN_RX_DGRAMS);
+	return true;
+}
+
+uint16_t kn_udp_recv(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
+{
+	struct kite_pkt *pk[KN_RECV_BURST];
+	uint16_t got = 0, m, i;
+
+	while (got < n && s->bl_head != s->bl_tail)
+		got = (uint16_t)(got + take(s, s->backlog[s->bl_head++ % KN_BACKLOG], &d[got]));
+	if (!s->q || got == n)
+		return got;
+	m = kite_rx_burst(s->q, pk, (uint16_t)(n - got < KN_RECV_BURST ? n - got : KN_RECV_BURST));
+	for (i = 0; i < m; i++)
+		got = (uint16_t)(got + take(s, pk[i], &d[got]));
+	return got;
+}
+
+void kn_udp_release(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
+{
+	uint16_t i;
+
+	(void)s;
+	for (i = 0; i < n; i++) {
+		kite_pkt_free(d[i].pkt);
+		d[i].pkt = NULL;
+	}
+}
+
+/* IP and UDP headers for len payload bytes to dst:port behind the Ethernet header at f */
+static uint16_t fill_headers(struct kn_udp *s, uint8_t *f, const uint8_t *mac, uint32_t dst,
+			     uint16_t port, uint16_t len, const uint8_t *payload)
+{
+	struct kn_if *ifp = s->ifp;
+	uint8_t *ip = f + ETH_HLEN, *u = ip + IP_HLEN;
+	uint16_t ulen = (uint16_t)(UDP_HLEN + len), csum;
+	uint64_t sum;
+
+	memcpy(f, mac, 6);
+	memcpy(f + 6, s->tmpl + 6, HDRS - 6);
+	wr16(ip + 2, (uint16_t)(IP_HLEN + ulen));
+	wr16(ip + 4, ifp->ip_id++);
+	ip[8] = ip_is_multicast(dst) ? s->mcast_ttl : s->ttl;
+	wr32(ip + 16, dst);
+	wr16(ip + 10, kn_csum_fold(kn_csum_add(0, ip, IP_HLEN)));
+	wr16(u + 2, port);
+	wr16(u + 4, ulen);
+	sum = kn_csum_pseudo(ifp->addr, dst, IPPROTO_UDP_, ulen);
+	sum = kn_csum_add(sum, u, UDP_HLEN);
+	csum = kn_csum_fold(kn_csum_add(sum, payload, len));
+	wr16(u + 6, csum ? csum : 0xffff);	/* 0 would mean "no checksum" */
+	return (uint16_t)(HDRS + len);
+}
+
+/* a frame at pkt (already built, flen bytes) onto the wire: PIO when it fits */
+static int send_frame(struct kn_udp *s, struct kite_pkt *pkt, uint16_t flen)
+{
+	struct kite_queue *q = s->q ? s->q : s->ifp->q;
+
+	if (flen < ETH_MIN_FRAME) {
+		memset(pkt->data + flen, 0, ETH_MIN_FRAME - flen);
+		flen = ETH_MIN_FRAME;
+	}
+	if (flen <= KITE_PIO_MAX_FRAME &&
+	    (kite_pio_send(q, pkt->data, flen, 0, 0) == 0 ||
+	     (kite_tx_reap(q), kite_pio_send(q, pkt->data, flen, 0, 0) == 0))) {
+		kite_pkt_free(pkt);
+		return 0;
+	}
+	pkt->len = flen;
+	if (kite_tx_burst(q, &pkt, 1) == 1)
+		return 0;
+	kn_count(s->ifp, KN_TX_FULL);
+	return kn_err(-EAGAIN, "kite-net: the TX ring is full, retry");
+}
+
+static int dest_mac(struct kn_udp *s, uint32_t dst, uint8_t mac[6])
+{
+	struct kn_if *ifp = s->ifp;
+	uint32_t hop;
+	int err;
+
+	if (dst == s->cache_dst && s->cache_gen == ifp->arp_gen) {
+		memcpy(mac, s->cache_mac, 6);
+		return 0;
+	}
+	err = kn_route(ifp, dst, mac, &hop);
+	if (err)
+		return err;
+	s->cache_dst = dst;
+	s->cache_gen = ifp->arp_gen;
+	memcpy(s->cache_mac, mac, 6);
+	return 0;
+}
+
+int kn_udp_sendto(struct kn_udp *s, uint32_t addr, uint16_t port, const void *buf, size_t len)
+{
+	struct kn_if *ifp = s->ifp;
+	struct kite_pkt *pkt;
+	uint8_t mac[6];
+	int err;
+
+	if (len > ifp->mtu - IP_HLEN - UDP_HLEN)
+		return kn_err(-EMSGSIZE, "kn_udp_sendto: %zu bytes do not fit the MTU of %u "
+			      "(no fragmentation)", len, ifp->mtu);
+	if (!port)
+		return kn_err(-EINVAL, "kn_udp_sendto: port 0");
+	err = dest_mac(s, addr, mac);
+	if (err)
+		return err;
+	pkt = kite_pkt_alloc(s->pool);
+	if (!pkt) {
+		kn_count(ifp, KN_TX_FULL);
+		return kn_err(-EAGAIN, "kn_udp_sendto: no free buffer in the socket's pool, retry");
+	}
+	if (pkt->buf_size < HDRS + len + ETH_MIN_FRAME) {
+		kite_pkt_free(pkt);
+		return kn_err(-EMSGSIZE, "kn_udp_sendto: %zu bytes do not fit the pool's "
+			      "%u-byte buffers", len, pkt->buf_size);
+	}
+	memcpy(pkt->data + HDRS, buf, len);
+	err = send_frame(s, pkt, fill_headers(s, pkt->data, mac, addr, port, (uint16_t)len,
+					      pkt->data + HDRS));
+	if (err) {
+		kite_pkt_free(pkt);
+		return err;
+	}
+	kn_count(ifp, KN_TX_DGRAMS);
+	return 0;
+}
+
+int kn_udp_reply(struct kn_udp *s, struct kn_dgram *d, uint16_t len)
+{
+	struct kite_pkt *pkt = d->pkt;
+	uint8_t *f = pkt->data, mac[6];
+	int err;
+
+	if (len > s->ifp->mtu - IP_HLEN - UDP_HLEN || HDRS + (size_t)len > pkt->buf_size ||
+	    HDRS + len < len)
+		return kn_err(-EMSGSIZE, "kn_udp_reply: %u bytes do not fit the MTU or the buffer",
+			      len);
+	memcpy(mac, f + 6, 6);	/* back to the hop it came from */
+	if (d->data != f + HDRS) {	/* it came behind a priority tag: answer untagged */
+		memmove(f + HDRS, d->data, len);
+		d->data = f + HDRS;
+	}
+	err = send_frame(s, pkt, fill_headers(s, f, mac, d->src_addr, d->src_port, len, f + HDRS));
+	if (err)
+		return err;
+	d->pkt = NULL;
+	kn_count(s->ifp, KN_TX_DGRAMS);
+	return 0;
+}
+
+static void build_template(struct kn_udp *s)
+{
+	uint8_t *f = s->tmpl, *ip = f + ETH_HLEN, *u = ip + IP_HLEN;
+
+	memset(f, 0, sizeof(s->tmpl));
+	memcpy(f + 6, s->ifp->mac, 6);
+	wr16(f + 12, ETH_P_IP);
+	ip[0] = 0x45;
+	wr16(ip + 6, 0x4000);	/* DF: kite-net never fragments */
+	ip[8] = s->ttl;
+	ip[9] = IPPROTO_UDP_;
+	wr32(ip + 12, s->ifp->addr);
+	wr16(u, s->port);
+}
+
+static int add_sock(struct kn_if *ifp, struct kn_udp *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < KN_MAX_SOCKETS; i++) {
+		if (!ifp->socks[i]) {
+			ifp->socks[i] = s;
+			return 0;
+		}
+	}
+	return kn_err(-ENOSPC, "kn_udp_open: the interface has %d sockets already",
+		      KN_MAX_SOCKETS);
+}
+
+int kn_udp_open(struct kn_if *ifp, const struct kn_udp_conf *conf, struct kn_udp **out)
+{
+	struct kite_queue_conf qc = { 0 };
+	struct kite_filter flt = { .type = KITE_FILTER_UDP_DST };
+	struct kn_udp *s;
+	int err;
+
+	if (!ifp || !conf || !out)
+		return kn_err(-EINVAL, "kn_udp_open: %s is NULL",
+			      !ifp ? "ifp" : !conf ? "conf" : "out");
+	*out = NULL;
+	if (!conf->port)
+		return kn_err(-EINVAL, "kn_udp_open: port 0");
+	if (sock_of(ifp, conf->port))
+		return kn_err(-EADDRINUSE, "kn_udp_open: port %u has a socket already",
+			      conf->port);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return kn_err(-ENOMEM, "kn_udp_open: out of memory");
+	s->ifp = ifp;
+	s->port = conf->port;
+	s->pool = conf->pool ? conf->pool : ifp->pool;
+	s->ttl = conf->ttl ? conf->ttl : 64;
+	s->mcast_ttl = conf->mcast_ttl ? conf->mcast_ttl : 1;
+	s->filter = -1;
+	build_template(s);
+	err = add_sock(ifp, s);
+	if (err)
+		goto fail;
+	if (conf->queue >= 0) {
+		qc.port = ifp->port;
+		qc.tx_ring_size = qc.rx_ring_size = conf->ring_size ? conf->ring_size : KN_UDP_RING;
+		qc.rx_pool = s->pool;
+		err = kite_queue_open(ifp->dev, (unsigned int)conf->queue, &qc, &s->q);
+		if (err) {
+			err = kn_err(err, "kn_udp_open: %s", kite_last_error());
+			goto fail;
+		}
+		flt.port = ifp->port;
+		flt.queue = (unsigned int)conf->queue;
+		flt.key = conf->port;
+		s->filter = kite_filter_add(ifp->dev, &flt);
+		if (s->filter < 0) {
+			err = kn_err(s->filter, "kn_udp_open: port %u: %s", conf->port,
+				     kite_last_error());
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	kn_udp_close(s);
+	return err;
+}
+
+int kn_udp_join(struct kn_udp *s, uint32_t group)
+{
+	int err;
+
+	if (!ip_is_multicast(group))
+		return kn_err(-EINVAL, "kn_udp_join: %u.%u.%u.%u is not a multicast address",
+			      group >> 24, group >> 16 & 0xff, group >> 8 & 0xff, group & 0xff);
+	if (sock_joined(s, group))
+		return kn_err(-EALREADY, "kn_udp_join: the socket has joined the group already");
+	if (s->ngroups == KN_SOCK_GROUPS)
+		return kn_err(-ENOSPC, "kn_udp_join: a socket joins at most %d groups",
+			      KN_SOCK_GROUPS);
+	err = kn_igmp_join(s->ifp, group);
+	if (err)
+		return err;
+	s->groups[s->ngroups++] = group;
+	return 0;
+}
+
+int kn_udp_leave(struct kn_udp *s, uint32_t group)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->ngroups; i++) {
+		if (s->groups[i] == group) {
+			s->groups[i] = s->groups[--s->ngroups];
+			kn_igmp_leave(s->ifp, group);
+			return 0;
+		}
+	}
+	return kn_err(-ENOENT, "kn_udp_leave: the socket has not joined %u.%u.%u.%u",
+		      group >> 24, group >> 16 & 0xff, group >> 8 & 0xff, group & 0xff);
+}
+
+struct kite_queue *kn_udp_queue(const struct kn_udp *s)
+{
+	return s->q;
+}
+
+void kn_udp_close(struct kn_udp *s)
+{
+	struct kn_if *ifp;
+	unsigned int i;
+
+	if (!s)
+		return;
+	ifp = s->ifp;
+	while (s->ngroups)
+		kn_udp_leave(s, s->groups[0]);
+	if (s->filter >= 0)
+		kite_filter_del(ifp->dev, (unsigned int)s->filter);
+	kite_queue_close(s->q);
+	while (s->bl_head != s->bl_tail)
+		kite_pkt_free(s->backlog[s->bl_head++ % KN_BACKLOG]);
+	for (i = 0; i < KN_MAX_SOCKETS; i++)
+		if (ifp->socks[i] == s)
+			ifp->socks[i] = NULL;
+	free(s);
+}
+
+void kn_udp_close_all(struct kn_if *ifp)
+{
+	unsigned int i;
+
+	for (i = 0; i < KN_MAX_SOCKETS; i++)
+		kn_udp_close(ifp->socks[i]);
+}
