@@ -38,7 +38,7 @@ EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
             kite-clock-sync
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
-TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath e2e_client hostile_client \
+TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_net e2e_client hostile_client \
             clock_client
 
 SOVER    := 0
@@ -120,6 +120,7 @@ OBJS_test_servo      := tests/test_servo.o libkite.a
 OBJS_test_iova       := tests/test_iova.o libkite.a
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
+OBJS_test_net        := tests/test_net.o tests/lib_fixture.o tests/harness.o libkite-net.a libkite.a libkite-emu.a
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
 OBJS_hostile_client  := tests/hostile_client.o libkite.a
 OBJS_clock_client    := tests/clock_client.o tests/harness.o libkite.a
@@ -137,6 +138,7 @@ LIBS_test_servo      := -lcmocka
 LIBS_test_iova       := -lcmocka
 LIBS_test_lib        := -lcmocka
 LIBS_test_fastpath   := -lcmocka
+LIBS_test_net        := -lcmocka
 
 define program
 $(BUILD)/$(1): $(addprefix $(BUILD)/,$(OBJS_$(1)))
