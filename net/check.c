@@ -5,15 +5,6 @@
  */
 #include "net_internal.h"
 
-/* a source we may deliver from and answer to (RFC 1122 §3.2.1.3: no
- * 0.0.0.0/8, loopback, multicast, class E or broadcast; not ourselves) */
-bool kn_src_answerable(const struct kn_if *ifp, uint32_t src)
-{
-	uint8_t top = (uint8_t)(src >> 24);
-
-	return top != 0 && top != 127 && top < 224 && src != ifp->bcast && src != ifp->addr;
-}
-
 unsigned int kn_check_eth(const uint8_t *f, uint16_t len, uint16_t *off, uint16_t *type)
 {
 	if (len < ETH_HLEN)

@@ -83,6 +83,7 @@ struct kn_udp {
 	int filter;		/* its filter entry, -1 none */
 	uint16_t port;
 	uint8_t ttl, mcast_ttl;
+	uint8_t pio_skip;	/* sends left that skip the PIO window (send_pio) */
 	uint16_t bl_head, bl_tail;	/* backlog from the interface queue */
 	unsigned int ngroups;
 	uint32_t groups[KN_SOCK_GROUPS];
@@ -148,15 +149,82 @@ static inline void ip_mcast_mac(uint32_t group, uint8_t mac[6])
 	mac[5] = (uint8_t)group;
 }
 
+/* a source we may deliver from and answer to (RFC 1122 §3.2.1.3: no
+ * 0.0.0.0/8, loopback, multicast, class E or broadcast; not ourselves) */
+static inline bool kn_src_answerable(const struct kn_if *ifp, uint32_t src)
+{
+	uint8_t top = (uint8_t)(src >> 24);
+
+	return top != 0 && top != 127 && top < 224 && src != ifp->bcast && src != ifp->addr;
+}
+
 static inline void kn_count(struct kn_if *ifp, unsigned int stat)
 {
 	ifp->st[stat]++;
 }
 
-/* checksum.c: the Internet checksum (RFC 1071) */
-uint64_t kn_csum_add(uint64_t sum, const void *buf, size_t len);
-uint16_t kn_csum_fold(uint64_t sum);	/* complemented 16-bit result */
-uint64_t kn_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+/*
+ * The Internet checksum (RFC 1071), eight bytes at a time: the one's
+ * complement sum is the same whatever the word size, as long as the carries
+ * are folded back in (RFC 1071 §2(B)), and the same in either byte order,
+ * swapped once at the end (§2(B) too). Inline: the header sums have
+ * constant lengths and unroll.
+ */
+static inline __attribute__((always_inline)) uint64_t kn_csum_add(uint64_t sum, const void *buf,
+								  size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t acc = 0, v;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&v, p, 8);
+		acc += v;
+		acc += acc < v;	/* end-around carry */
+	}
+	v = 0;	/* the tail, zero-padded, in memory order */
+	if (len & 4) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		v = w;
+		p += 4;
+	}
+	if (len & 2) {
+		uint16_t w;
+
+		memcpy(&w, p, 2);
+		v |= (uint64_t)w << (len & 4) * 8;
+		p += 2;
+	}
+	if (len & 1)
+		v |= (uint64_t)*p << (len & 6) * 8;
+	acc += v;
+	acc += acc < v;
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	acc = (uint16_t)((acc & 0xff) << 8 | acc >> 8);
+#else
+#error "kn_csum_add: the tail's placement assumes a little-endian CPU"
+#endif
+	return sum + acc;
+}
+
+/* the complemented 16-bit result */
+static inline __attribute__((always_inline)) uint16_t kn_csum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static inline uint64_t kn_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+{
+	return (uint64_t)(src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + len;
+}
 
 /* error.c */
 int kn_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -167,7 +235,6 @@ unsigned int kn_check_eth(const uint8_t *f, uint16_t len, uint16_t *off, uint16_
 unsigned int kn_check_ipv4(const struct kn_if *ifp, const uint8_t *f, uint16_t len,
 			   uint16_t off, uint16_t type, struct kn_ip *ip);
 unsigned int kn_check_udp(const uint8_t *f, const struct kn_ip *ip, uint16_t *ulen);
-bool kn_src_answerable(const struct kn_if *ifp, uint32_t src);
 
 /* iface.c */
 uint64_t kn_now(struct kn_if *ifp);

@@ -66,8 +66,8 @@ void kn_udp_input(struct kn_if *ifp, struct kite_pkt *pkt, const struct kn_ip *i
 	kite_pkt_free(pkt);
 }
 
-/* Check one frame for socket s and describe it in d; false: dropped and counted. */
-static bool take(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
+/* Every check, each failure counted under its reason; false: dropped. */
+static bool take_checked(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
 {
 	struct kn_if *ifp = s->ifp;
 	const uint8_t *f = pkt->data, *u;
@@ -101,7 +101,56 @@ static bool take(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
 	return true;
 }
 
-uint16_t kn_udp_recv(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
+/*
+ * The common case in one pass: an untagged IPv4 frame without options, not a
+ * fragment, UDP to this socket's port at our unicast address and MAC, from a
+ * source we may answer, checksums right. false: take_checked decides (and
+ * counts) what it is. Every condition here is one of kn_check_*'s.
+ */
+static inline bool take_fast(struct kn_udp *s, const uint8_t *f, uint16_t len,
+			     struct kn_dgram *d)
+{
+	const struct kn_if *ifp = s->ifp;
+	uint16_t ip_len, ulen;
+	uint32_t src;
+	uint64_t sum;
+
+	if (len < HDRS || memcmp(f, ifp->mac, 6) || rd16(f + 12) != ETH_P_IP || f[14] != 0x45 ||
+	    (rd16(f + 20) & 0x3fff) || f[23] != IPPROTO_UDP_ || rd32(f + 30) != ifp->addr ||
+	    rd16(f + 36) != s->port || (f[6] & 1))
+		return false;
+	ip_len = rd16(f + 16);
+	ulen = rd16(f + 38);
+	src = rd32(f + 26);
+	if (ip_len > len - ETH_HLEN || ulen < UDP_HLEN || ulen > ip_len - IP_HLEN ||
+	    !kn_src_answerable(ifp, src) || kn_csum_fold(kn_csum_add(0, f + ETH_HLEN, IP_HLEN)))
+		return false;
+	/* source, destination, UDP header and payload in one pass: the pseudo
+	 * header's addresses are the IP header's last 8 bytes */
+	sum = kn_csum_add(IPPROTO_UDP_ + (uint64_t)ulen, f + 26, 8 + (size_t)ulen);
+	if (rd16(f + 40) && kn_csum_fold(sum))
+		return false;
+	d->len = (uint16_t)(ulen - UDP_HLEN);
+	d->src_port = rd16(f + 34);
+	d->src_addr = src;
+	d->dst_addr = ifp->addr;
+	return true;
+}
+
+/* One frame for socket s described in d; false: dropped and counted. */
+static inline bool take(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
+{
+	if (__builtin_expect(!take_fast(s, pkt->data, pkt->len, d), 0))
+		return take_checked(s, pkt, d);
+	d->data = pkt->data + HDRS;
+	d->ts = pkt->rx_flags & KITE_RX_TS_VALID ? pkt->ts : 0;
+	d->pkt = pkt;
+	kn_count(s->ifp, KN_RX_DGRAMS);
+	return true;
+}
+
+/* datagrams the interface queue left in the backlog first, then the socket's queue */
+static uint16_t recv_backlog(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
 {
 	struct kite_pkt *pk[KN_RECV_BURST];
 	uint16_t got = 0, m, i;
@@ -111,6 +160,19 @@ uint16_t kn_udp_recv(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
 	if (!s->q || got == n)
 		return got;
 	m = kite_rx_burst(s->q, pk, (uint16_t)(n - got < KN_RECV_BURST ? n - got : KN_RECV_BURST));
+	for (i = 0; i < m; i++)
+		got = (uint16_t)(got + take(s, pk[i], &d[got]));
+	return got;
+}
+
+uint16_t kn_udp_recv(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
+{
+	struct kite_pkt *pk[KN_RECV_BURST];
+	uint16_t got = 0, m, i;
+
+	if (__builtin_expect(s->bl_head != s->bl_tail || !s->q, 0))
+		return recv_backlog(s, d, n);
+	m = kite_rx_burst(s->q, pk, n < KN_RECV_BURST ? n : KN_RECV_BURST);
 	for (i = 0; i < m; i++)
 		got = (uint16_t)(got + take(s, pk[i], &d[got]));
 	return got;
@@ -127,9 +189,9 @@ void kn_udp_release(struct kn_udp *s, struct kn_dgram *d, uint16_t n)
 	}
 }
 
-/* IP and UDP headers for len payload bytes to dst:port behind the Ethernet header at f */
+/* Ethernet, IP and UDP headers for the len payload bytes at f + HDRS, to dst:port via mac */
 static uint16_t fill_headers(struct kn_udp *s, uint8_t *f, const uint8_t *mac, uint32_t dst,
-			     uint16_t port, uint16_t len, const uint8_t *payload)
+			     uint16_t port, uint16_t len)
 {
 	struct kn_if *ifp = s->ifp;
 	uint8_t *ip = f + ETH_HLEN, *u = ip + IP_HLEN;
@@ -145,25 +207,58 @@ static uint16_t fill_headers(struct kn_udp *s, uint8_t *f, const uint8_t *mac, u
 	wr16(ip + 10, kn_csum_fold(kn_csum_add(0, ip, IP_HLEN)));
 	wr16(u + 2, port);
 	wr16(u + 4, ulen);
-	sum = kn_csum_pseudo(ifp->addr, dst, IPPROTO_UDP_, ulen);
-	sum = kn_csum_add(sum, u, UDP_HLEN);
-	csum = kn_csum_fold(kn_csum_add(sum, payload, len));
+	wr16(u + 6, 0);
+	/* the pseudo header's addresses are the IP header's last 8 bytes: one pass */
+	sum = kn_csum_add(IPPROTO_UDP_ + (uint64_t)ulen, ip + 12, 8 + (size_t)ulen);
+	csum = kn_csum_fold(sum);
 	wr16(u + 6, csum ? csum : 0xffff);	/* 0 would mean "no checksum" */
 	return (uint16_t)(HDRS + len);
 }
 
-/* a frame at pkt (already built, flen bytes) onto the wire: PIO when it fits */
+static struct kite_queue *tx_queue(const struct kn_udp *s)
+{
+	return s->q ? s->q : s->ifp->q;
+}
+
+/* padded to the minimum frame (the card does not pad) */
+static uint16_t pad(uint8_t *f, uint16_t flen)
+{
+	if (flen >= ETH_MIN_FRAME)
+		return flen;
+	memset(f + flen, 0, ETH_MIN_FRAME - flen);
+	return ETH_MIN_FRAME;
+}
+
+/*
+ * Through the PIO window, reaping finished slots once if all 8 are in flight.
+ * When they still are (a burst of sends), the next PIO_BACKOFF sends go
+ * straight to descriptors instead of failing here each time.
+ */
+#define PIO_BACKOFF 16
+static bool send_pio(struct kn_udp *s, const uint8_t *f, uint16_t flen)
+{
+	struct kite_queue *q = tx_queue(s);
+
+	if (flen > KITE_PIO_MAX_FRAME)
+		return false;
+	if (s->pio_skip) {
+		s->pio_skip--;
+		return false;
+	}
+	if (kite_pio_send(q, f, flen, 0, 0) == 0 ||
+	    (kite_tx_reap(q), kite_pio_send(q, f, flen, 0, 0) == 0))
+		return true;
+	s->pio_skip = PIO_BACKOFF;
+	return false;
+}
+
+/* the frame built in pkt onto the wire: PIO when it fits, else its buffer */
 static int send_frame(struct kn_udp *s, struct kite_pkt *pkt, uint16_t flen)
 {
-	struct kite_queue *q = s->q ? s->q : s->ifp->q;
+	struct kite_queue *q = tx_queue(s);
 
-	if (flen < ETH_MIN_FRAME) {
-		memset(pkt->data + flen, 0, ETH_MIN_FRAME - flen);
-		flen = ETH_MIN_FRAME;
-	}
-	if (flen <= KITE_PIO_MAX_FRAME &&
-	    (kite_pio_send(q, pkt->data, flen, 0, 0) == 0 ||
-	     (kite_tx_reap(q), kite_pio_send(q, pkt->data, flen, 0, 0) == 0))) {
+	flen = pad(pkt->data, flen);
+	if (send_pio(s, pkt->data, flen)) {
 		kite_pkt_free(pkt);
 		return 0;
 	}
@@ -208,7 +303,16 @@ int kn_udp_sendto(struct kn_udp *s, uint32_t addr, uint16_t port, const void *bu
 	err = dest_mac(s, addr, mac);
 	if (err)
 		return err;
-	pkt = kite_pkt_alloc(s->pool);
+	if (HDRS + len <= KITE_PIO_MAX_FRAME && !s->pio_skip) {	/* on the stack: no buffer touched */
+		uint8_t f[KITE_PIO_MAX_FRAME] __attribute__((aligned(64)));
+
+		memcpy(f + HDRS, buf, len);
+		if (send_pio(s, f, pad(f, fill_headers(s, f, mac, addr, port, (uint16_t)len)))) {
+			kn_count(ifp, KN_TX_DGRAMS);
+			return 0;
+		}
+	}
+	pkt = kite_pkt_alloc(s->pool);	/* larger, or the PIO slots are busy */
 	if (!pkt) {
 		kn_count(ifp, KN_TX_FULL);
 		return kn_err(-EAGAIN, "kn_udp_sendto: no free buffer in the socket's pool, retry");
@@ -219,8 +323,7 @@ int kn_udp_sendto(struct kn_udp *s, uint32_t addr, uint16_t port, const void *bu
 			      "%u-byte buffers", len, pkt->buf_size);
 	}
 	memcpy(pkt->data + HDRS, buf, len);
-	err = send_frame(s, pkt, fill_headers(s, pkt->data, mac, addr, port, (uint16_t)len,
-					      pkt->data + HDRS));
+	err = send_frame(s, pkt, fill_headers(s, pkt->data, mac, addr, port, (uint16_t)len));
 	if (err) {
 		kite_pkt_free(pkt);
 		return err;
@@ -244,7 +347,7 @@ int kn_udp_reply(struct kn_udp *s, struct kn_dgram *d, uint16_t len)
 		memmove(f + HDRS, d->data, len);
 		d->data = f + HDRS;
 	}
-	err = send_frame(s, pkt, fill_headers(s, f, mac, d->src_addr, d->src_port, len, f + HDRS));
+	err = send_frame(s, pkt, fill_headers(s, f, mac, d->src_addr, d->src_port, len));
 	if (err)
 		return err;
 	d->pkt = NULL;
@@ -261,9 +364,9 @@ static void build_template(struct kn_udp *s)
 	wr16(f + 12, ETH_P_IP);
 	ip[0] = 0x45;
 	wr16(ip + 6, 0x4000);	/* DF: kite-net never fragments */
-	ip[8] = s->ttl;
 	ip[9] = IPPROTO_UDP_;
 	wr32(ip + 12, s->ifp->addr);
+	ip[8] = s->ttl;
 	wr16(u, s->port);
 }
 

@@ -10,7 +10,7 @@ OUT=${1:-build-fuzz}
 secs=${FUZZ_SECONDS:-30}
 pass=0 fail=0
 make -s FUZZ_OUT="$OUT" fuzz || { echo "fuzz: 0 passed, 1 failed"; echo "0 1" >"$OUT/test-counts"; exit 1; }
-for target in model api; do
+for target in model api net; do
 	corpus=$(mktemp -d)
 	cp fuzz/corpus/$target/* "$corpus/"
 	if (cd "$OUT" && "./fuzz_$target" -max_total_time="$secs" -print_final_stats=1 \
