@@ -36,16 +36,16 @@ NET_OBJS := $(NET_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
-            kite-clock-sync
-BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus
+            kite-clock-sync kite-sockperf kite-md-pub kite-md-sub
+BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus kite-net-rtt kite-net-ipp
 TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_net e2e_client hostile_client \
-            clock_client
+            clock_client net_client
 
 SOVER    := 0
 LIBA     := $(BUILD)/libkite.a
 LIBSO    := $(BUILD)/libkite.so.$(SOVER)
 
-all: $(LIBA) $(LIBSO) $(BUILD)/libkite-net.a $(BUILD)/kite.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
+all: $(LIBA) $(LIBSO) $(BUILD)/libkite-net.a $(BUILD)/kite.pc $(BUILD)/kite-net.pc $(BUILD)/kite-emu $(TOOLS:%=$(BUILD)/%) \
      $(TESTS:%=$(BUILD)/%) $(BENCH:%=$(BUILD)/%)
 
 $(BUILD)/userlib/%.o: userlib/%.c
@@ -68,6 +68,9 @@ $(BUILD)/emu/%.o: emu/%.c
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Iemu -Iuserlib -c $< -o $@
+
+# the one file that compiles VERSION in (KITE_VERSION_STRING): rebuilt when it changes
+$(BUILD)/tools/args.o: VERSION
 
 $(LIBA): $(LIB_OBJS)
 	rm -f $@
@@ -96,6 +99,10 @@ $(BUILD)/kite.pc: userlib/kite.pc.in $(BUILD)/.prefix
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
+$(BUILD)/kite-net.pc: net/kite-net.pc.in $(BUILD)/.prefix
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
 # Programs: the objects each links (under $(BUILD)) and its extra libraries;
 # one rule links them all, and the QEMU guest's static copies.
 OBJS_kite-emu        := emu/kite-emu.o tools/args.o libkite-emu.a
@@ -108,10 +115,15 @@ OBJS_kite-stat       := tools/kite-stat.o tools/args.o libkite.a
 OBJS_kite-clock-sync := tools/kite-clock-sync.o tools/args.o libkite.a
 OBJS_kite-capture    := tools/kite-capture.o tools/port_default.o tools/args.o libkite.a
 OBJS_kite-responder  := examples/kite-responder.o examples/example_args.o tools/args.o libkite-net.a libkite.a
+OBJS_kite-md-pub     := examples/kite-md-pub.o examples/example_args.o tools/args.o libkite-net.a libkite.a
+OBJS_kite-md-sub     := examples/kite-md-sub.o examples/example_args.o tools/args.o libkite-net.a libkite.a
+OBJS_kite-sockperf   := examples/kite-sockperf.o examples/example_args.o tools/args.o libkite-net.a libkite.a
 OBJS_regdoc          := tools/regdoc.o
 OBJS_udp-pingpong    := bench/udp-pingpong.o tools/tsc.o
 OBJS_kite-throughput := bench/kite-throughput.o libkite.a
 OBJS_kite-ipp        := bench/kite-ipp.o bench/inproc.o libkite.a libkite-emu.a
+OBJS_kite-net-rtt    := bench/kite-net-rtt.o tools/tsc.o tools/args.o libkite-net.a libkite.a
+OBJS_kite-net-ipp    := bench/kite-net-ipp.o libkite-net.a libkite.a libkite-emu.a
 OBJS_kite-bus        := bench/kite-bus.o bench/inproc.o libkite.a libkite-emu.a
 OBJS_test_regtab     := tests/test_regtab.o
 OBJS_test_emu        := tests/test_emu.o libkite-emu.a
@@ -124,6 +136,7 @@ OBJS_test_net        := tests/test_net.o tests/lib_fixture.o tests/harness.o lib
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
 OBJS_hostile_client  := tests/hostile_client.o libkite.a
 OBJS_clock_client    := tests/clock_client.o tests/harness.o libkite.a
+OBJS_net_client      := tests/net_client.o libkite-net.a libkite.a
 OBJS_kmod_client     := tests/kmod_client.o tests/kmod_util.o
 OBJS_kmod_attack     := tests/kmod_attack.o tests/kmod_util.o
 OBJS_kmod_stress     := tests/kmod_stress.o tests/kmod_util.o
@@ -175,7 +188,7 @@ FUZZ_OUT ?= build-fuzz
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude -Iemu -Icommon \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-fuzz: $(FUZZ_OUT)/fuzz_model $(FUZZ_OUT)/fuzz_api
+fuzz: $(FUZZ_OUT)/fuzz_model $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_net
 
 $(FUZZ_OUT)/fuzz_model: fuzz/fuzz_model.c $(EMU_SRCS) $(wildcard emu/*.h include/kite/*.h include/kite/*.def)
 	@mkdir -p $(@D)
@@ -184,6 +197,10 @@ $(FUZZ_OUT)/fuzz_model: fuzz/fuzz_model.c $(EMU_SRCS) $(wildcard emu/*.h include
 $(FUZZ_OUT)/fuzz_api: fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) $(wildcard emu/*.h userlib/*.h include/kite/*.h include/kite/*.def)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iuserlib -Ihw fuzz/fuzz_api.c $(EMU_SRCS) $(LIB_SRCS) -o $@ -pthread -lm
+
+$(FUZZ_OUT)/fuzz_net: fuzz/fuzz_net.c $(EMU_SRCS) $(LIB_SRCS) $(NET_SRCS) $(wildcard emu/*.h userlib/*.h net/*.h include/kite/*.h include/kite/*.def)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iuserlib -Ihw -Inet fuzz/fuzz_net.c $(EMU_SRCS) $(LIB_SRCS) $(NET_SRCS) -o $@ -pthread -lm
 
 # minutes of applications started and killed against one daemon (tests/soak.sh)
 soak: all
@@ -234,7 +251,7 @@ dkms-uninstall:
 
 # man pages from each tool's --help and --version (help2man)
 MAN_TOOLS := kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-bind kite-responder \
-             kite-clock-sync
+             kite-clock-sync kite-sockperf kite-md-pub kite-md-sub
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESC_kite-emu       := software model of the kite NIC
@@ -244,6 +261,9 @@ DESC_kite-stat      := kite NIC port and queue counters and rates
 DESC_kite-capture   := capture kite NIC traffic to pcap with card timestamps
 DESC_kite-bind      := bind a kite card to kite, vfio-pci or uio_kite
 DESC_kite-responder := ARP, ping and UDP echo on a kite card
+DESC_kite-md-pub    := publish sequenced market data to a multicast group on a kite card
+DESC_kite-md-sub    := receive market data from multicast groups on a kite card, checking sequences
+DESC_kite-sockperf  := a sockperf server (UDP ping-pong) on a kite card
 DESC_kite-clock-sync := keep a kite card clock on UTC and publish its state
 man: $(MAN_TOOLS:%=$(BUILD)/man/%.1)
 
@@ -254,15 +274,15 @@ $(BUILD)/man/%.1: $(BUILD)/%
 # what install copies; it builds only these (not the tests)
 HEADERS := $(filter-out include/kite/board.h,$(wildcard include/kite/*.h)) include/kite/regs.def
 
-installable: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(MAN_TOOLS:%=$(BUILD)/%) man
+installable: $(LIBA) $(LIBSO) $(BUILD)/kite.pc $(BUILD)/libkite-net.a $(BUILD)/kite-net.pc $(MAN_TOOLS:%=$(BUILD)/%) man
 
 install: installable
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/kite $(DESTDIR)$(BINDIR)
-	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIBA) $(BUILD)/libkite-net.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkite.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libkite.so
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/kite/
-	install -m 644 $(BUILD)/kite.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(BUILD)/kite.pc $(BUILD)/kite-net.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 755 $(MAN_TOOLS:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 644 udev/60-kite.rules $(DESTDIR)$(UDEVDIR)/
@@ -275,6 +295,7 @@ install: installable
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libkite.a $(DESTDIR)$(LIBDIR)/libkite.so \
 	      $(DESTDIR)$(LIBDIR)/libkite.so.$(SOVER) $(DESTDIR)$(LIBDIR)/pkgconfig/kite.pc \
+	      $(DESTDIR)$(LIBDIR)/libkite-net.a $(DESTDIR)$(LIBDIR)/pkgconfig/kite-net.pc \
 	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/kite/,$(notdir $(HEADERS))) \
 	      $(MAN_TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(MAN_TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 	      $(MAN_TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) $(DESTDIR)$(UDEVDIR)/60-kite.rules

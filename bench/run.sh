@@ -32,6 +32,15 @@ done
 kill -TERM "$emu"
 wait "$emu"
 emu=
+# kite-net: UDP echo through the stack vs a raw PIO echo, port 0 to port 1 and back
+"$B/kite-emu" -s "$sock" -c "$peer" --wire pair 2>"$out/emu-pair.log" &
+emu=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+"$B/kite-net-rtt" -d "emu:$sock" -c 0 -n "$((N / 4))" --json "$out/net.json" 2>/dev/null \
+	>"$out/net.txt" || { cat "$out/net.txt"; exit 1; }
+kill -TERM "$emu"
+wait "$emu"
+emu=
 # the floor again, right after: noise only ever inflates it, the lower run counts
 "$B/kite-pingpong" --no-device --floor -c 0 -C "$peer" -n "$N" --json "$out/floor2.json" >/dev/null
 
@@ -41,6 +50,7 @@ for b in 1 32; do
 	bash bench/ipp.sh "$B" "$b" desc >"$out/ipp$b.txt"
 	bash bench/ipp.sh "$B" "$b" stream >"$out/ipp-stream$b.txt"
 	bash bench/ipp.sh "$B" "$b" next >"$out/ipp-next$b.txt"
+	bash bench/net-ipp.sh "$B" "$b" >"$out/net-ipp$b.txt"
 done
 "$B/kite-bus" 10000 --json "$out/bus.json" >"$out/bus.txt" 2>/dev/null || { cat "$out/bus.txt"; exit 1; }
 
@@ -52,6 +62,8 @@ floors = [load(f"floor{i}")["results"][0] for i in (1, 2)]
 lat = {r["path"]: r for r in [min(floors, key=lambda f: f["p50_ns"])] + load("kite")["results"]}
 for n in ("udp-block", "udp-busy"):
     r = load(n); lat[r["path"]] = r
+for r in load("net")["results"]:
+    lat[r["path"]] = r
 tput = {b: load(f"tput{b}")["mpps"] for b in (1, 8, 32, 64)}
 def ipp_of(name):
     return float(re.search(r"([0-9.]+) instructions", open(f"{out}/{name}.txt").read()).group(1))
@@ -60,6 +72,8 @@ ipps = {b: ipp_of(f"ipp-stream{b}") for b in (1, 32)}
 ippn = {b: ipp_of(f"ipp-next{b}") for b in (1, 32)}
 names = [("floor", "floor: cache-line ping-pong"), ("descriptor", "kite descriptor path"),
          ("pio", "kite PIO path"), ("stream", "kite stream path (v1.3)"),
+         ("raw-echo", "raw PIO echo, port 0 -> 1 -> 0"),
+         ("kite-net-echo", "kite-net UDP echo, 0 -> 1 -> 0"),
          ("udp-block", "kernel UDP, blocking"),
          ("udp-busy", "kernel UDP, busy-poll")]
 print("floor measured before and after the kite runs: p50 " +
@@ -77,6 +91,10 @@ print("  descriptor path: kite_rx_burst + kite_tx_burst; stream path: kite_rx_st
 print("  stream, next: kite_rx_stream + kite_tx_forward_next")
 for b in ipp:
     print(f"  batch {b:2}: descriptor {ipp[b]:6.1f}   stream {ipps[b]:6.1f}   stream, next {ippn[b]:6.1f}")
+print("\ninstructions per UDP datagram in kite-net (callgrind; libkite's calls and checksums included)")
+for b in (1, 32):
+    for line in open(f"{out}/net-ipp{b}.txt"):
+        print("  " + line.rstrip())
 bus = load("bus")
 print()
 print(open(f"{out}/bus.txt").read().rstrip())
@@ -90,19 +108,25 @@ ratios = {
     "kite_desc_p50_over_floor_p50": desc["p50_ns"] / fl["p50_ns"],
     "udp_block_p50_over_kite_pio_p50": lat["udp-block"]["p50_ns"] / pio["p50_ns"],
     "udp_busy_p50_over_kite_pio_p50": lat["udp-busy"]["p50_ns"] / pio["p50_ns"],
+    "kite_net_p50_over_raw_echo_p50": lat["kite-net-echo"]["p50_ns"] / lat["raw-echo"]["p50_ns"],
+    "udp_block_p50_over_kite_net_p50": lat["udp-block"]["p50_ns"] / lat["kite-net-echo"]["p50_ns"],
+    "udp_busy_p50_over_kite_net_p50": lat["udp-busy"]["p50_ns"] / lat["kite-net-echo"]["p50_ns"],
 }
 goals = [("kite stream p50 / floor p50", ratios["kite_stream_p50_over_floor_p50"], "<=", 1.3),
          ("kite stream p99 / floor p99", ratios["kite_stream_p99_over_floor_p99"], "<=", 2.0),
          ("kite stream p99.9 / floor p99.9", ratios["kite_stream_p999_over_floor_p999"], "<=", 3.0),
          ("kernel blocking UDP p50 / kite p50", ratios["udp_block_p50_over_kite_pio_p50"], ">=", 50),
          ("kernel busy-poll UDP p50 / kite p50", ratios["udp_busy_p50_over_kite_pio_p50"], ">=", 10),
+         ("kite-net echo p50 / raw PIO echo p50", ratios["kite_net_p50_over_raw_echo_p50"], "<=", 1.2),
+         ("kernel blocking UDP p50 / kite-net p50", ratios["udp_block_p50_over_kite_net_p50"], ">=", 50),
+         ("kernel busy-poll UDP p50 / kite-net p50", ratios["udp_busy_p50_over_kite_net_p50"], ">=", 10),
          ("Mpps at batch 32", tput[32], ">=", 20),
          ("stream instructions per frame, batch 32", min(ipps[32], ippn[32]), "<=", 40),
          ("stream instructions per frame, batch 1", min(ipps[1], ippn[1]), "<=", 90)]
 print("\ngoals")
 for label, v, op, g in goals:
     ok = v <= g if op == "<=" else v >= g
-    print(f"  {label:38} {v:8.2f}  goal {op} {g:<5} {'met' if ok else 'MISSED'}")
+    print(f"  {label:40} {v:8.2f}  goal {op} {g:<5} {'met' if ok else 'MISSED'}")
 json.dump({"latency": lat, "throughput_mpps": tput, "instructions_per_frame": ipp,
            "instructions_per_frame_stream": ipps, "instructions_per_frame_stream_next": ippn,
            "bus_per_round_trip": bus, "ratios": ratios}, open(dst, "w"), indent=1)

@@ -37,6 +37,35 @@ void ex_prefix(const char *tool, char opt, const char *s, uint32_t *addr, unsign
 	*len = (unsigned int)arg_ulong(tool, opt, slash + 1, 1, 30);
 }
 
+uint32_t ex_group(const char *tool, char opt, const char *s)
+{
+	uint32_t a = ex_ipv4(tool, opt, s);
+
+	if (a >> 28 != 0xe)
+		bad(tool, opt, s, "not a multicast group (224.0.0.0 to 239.255.255.255)");
+	return a;
+}
+
+void ex_group_port(const char *tool, char opt, const char *s, uint32_t *group, uint16_t *port)
+{
+	const char *colon = strchr(s, ':');
+	char a[INET_ADDRSTRLEN];
+
+	if (!colon || (size_t)(colon - s) >= sizeof(a))
+		bad(tool, opt, s, "not GROUP:PORT");
+	memcpy(a, s, (size_t)(colon - s));
+	a[colon - s] = 0;
+	*group = ex_group(tool, opt, a);
+	*port = (uint16_t)arg_ulong(tool, opt, colon + 1, 1, 65535);
+}
+
+const char *ex_ipv4_str(uint32_t addr, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, addr >> 16 & 0xff, addr >> 8 & 0xff,
+		 addr & 0xff);
+	return buf;
+}
+
 void ex_port_range(const char *tool, char opt, const char *s, unsigned long max,
 		   unsigned long *first, unsigned long *last)
 {

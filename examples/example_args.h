@@ -15,6 +15,12 @@ void ex_prefix(const char *tool, char opt, const char *s, uint32_t *addr, unsign
 /* "P" or "FIRST-LAST", at most max ports, none 0 */
 void ex_port_range(const char *tool, char opt, const char *s, unsigned long max,
 		   unsigned long *first, unsigned long *last);
+/* "A.B.C.D", a multicast group (224.0.0.0/4), host order */
+uint32_t ex_group(const char *tool, char opt, const char *s);
+/* "GROUP:PORT": a multicast group and a UDP port (1..65535) */
+void ex_group_port(const char *tool, char opt, const char *s, uint32_t *group, uint16_t *port);
+/* "A.B.C.D" of a host-order address, in buf (at least 16 bytes) */
+const char *ex_ipv4_str(uint32_t addr, char *buf);
 /* the sum of kite-net's drop_* counters */
 uint64_t ex_drops(const uint64_t *st);
 

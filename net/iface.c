@@ -57,6 +57,17 @@ void kn_ip_hdr(struct kn_if *ifp, uint8_t *p, uint8_t tos, uint16_t len, uint8_t
 	wr16(p + 10, kn_csum_fold(kn_csum_add(0, p, IP_HLEN)));
 }
 
+/* control frames waiting for the PIO slots to drain, oldest first; false: some still wait */
+static bool tx_flush(struct kn_if *ifp)
+{
+	while (ifp->tx_head != ifp->tx_tail) {
+		if (kn_tx_desc(ifp->q, ifp->tx_wait[ifp->tx_head % KN_TX_WAIT]))
+			return false;
+		ifp->tx_head++;
+	}
+	return true;
+}
+
 int kn_if_tx(struct kn_if *ifp, uint8_t *frame, uint16_t len)
 {
 	struct kite_pkt *pkt;
@@ -65,25 +76,21 @@ int kn_if_tx(struct kn_if *ifp, uint8_t *frame, uint16_t len)
 		memset(frame + len, 0, ETH_MIN_FRAME - len);
 		len = ETH_MIN_FRAME;
 	}
-	if (kite_pio_send(ifp->q, frame, len, 0, 0) == 0)
+	if (tx_flush(ifp) && kn_tx_pio(ifp->q, frame, len))
 		return 0;
-	kite_tx_reap(ifp->q);
-	if (kite_pio_send(ifp->q, frame, len, 0, 0) == 0)
-		return 0;
-	/* too long for PIO, or its slots busy: a buffer and a descriptor */
+	/* too long for PIO, its slots busy, or frames before it waiting: a buffer */
 	pkt = kite_pkt_alloc(ifp->pool);
-	if (!pkt || pkt->buf_size < len) {
+	if (!pkt || pkt->buf_size < len || (uint16_t)(ifp->tx_tail - ifp->tx_head) == KN_TX_WAIT) {
 		kite_pkt_free(pkt);
 		kn_count(ifp, KN_TX_FULL);
 		return -EAGAIN;
 	}
 	memcpy(pkt->data, frame, len);
 	pkt->len = len;
-	if (kite_tx_burst(ifp->q, &pkt, 1) == 1)
-		return 0;
-	kite_pkt_free(pkt);
-	kn_count(ifp, KN_TX_FULL);
-	return -EAGAIN;
+	/* in line behind any that wait; kn_poll sends them when the path is free */
+	ifp->tx_wait[ifp->tx_tail++ % KN_TX_WAIT] = pkt;
+	tx_flush(ifp);
+	return 0;
 }
 
 int kn_route(struct kn_if *ifp, uint32_t dst, uint8_t mac[6], uint32_t *hop)
@@ -216,6 +223,8 @@ void kn_if_close(struct kn_if *ifp)
 		return;
 	kn_udp_close_all(ifp);	/* their groups' leaves go out now */
 	kite_default_queue_set(ifp->dev, ifp->port, -1);
+	while (ifp->tx_head != ifp->tx_tail)	/* never sent: the queue stops */
+		kite_pkt_free(ifp->tx_wait[ifp->tx_head++ % KN_TX_WAIT]);
 	kite_queue_close(ifp->q);
 	kn_stats_file_remove(ifp);
 	free(ifp);
@@ -288,6 +297,7 @@ int kn_poll(struct kn_if *ifp)
 	if (!n && ++ifp->idle_polls < KN_IDLE_CLOCK)
 		return 0;
 	ifp->idle_polls = 0;
+	tx_flush(ifp);
 	now = kn_now(ifp);
 	if (now >= ifp->next_timer_ns) {
 		ifp->next_timer_ns = UINT64_MAX;

@@ -27,6 +27,7 @@
 #define KN_MAX_GROUPS	64	/* per interface */
 #define KN_SOCK_GROUPS	16
 #define KN_BACKLOG	64	/* datagrams the interface queue holds for a socket */
+#define KN_TX_WAIT	64	/* control frames waiting for the interface's TX */
 
 #define NS_PER_S	1000000000ULL
 
@@ -73,6 +74,8 @@ struct kn_if {
 	struct kn_arp_entry arp[KN_ARP_SLOTS];
 	struct kn_group groups[KN_MAX_GROUPS];
 	struct kn_udp *socks[KN_MAX_SOCKETS];
+	uint16_t tx_head, tx_tail;
+	struct kite_pkt *tx_wait[KN_TX_WAIT];
 	uint8_t txbuf[KN_MAX_FRAME];	/* control frames are built here */
 };
 
@@ -247,6 +250,10 @@ void kn_ip_hdr(struct kn_if *ifp, uint8_t *p, uint8_t tos, uint16_t len, uint8_t
 	       uint8_t proto, uint32_t dst, bool df);
 /* where a datagram to dst goes: its next hop's MAC; 0, -EAGAIN, -E*UNREACH */
 int kn_route(struct kn_if *ifp, uint32_t dst, uint8_t mac[6], uint32_t *hop);
+
+/* tx.c: a queue's frames in order, PIO or descriptor; true / 0: sent */
+bool kn_tx_pio(struct kite_queue *q, const uint8_t *f, uint16_t flen);
+int kn_tx_desc(struct kite_queue *q, struct kite_pkt *pkt);
 
 /* arp.c */
 void kn_arp_input(struct kn_if *ifp, const uint8_t *f, uint16_t len, uint16_t off);

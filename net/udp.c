@@ -230,43 +230,37 @@ static uint16_t pad(uint8_t *f, uint16_t flen)
 }
 
 /*
- * Through the PIO window, reaping finished slots once if all 8 are in flight.
- * When they still are (a burst of sends), the next PIO_BACKOFF sends go
- * straight to descriptors instead of failing here each time.
+ * Through the PIO window when it may (tx.c). When all 8 slots are busy (a
+ * burst), the next PIO_BACKOFF sends use descriptors once the slots drain,
+ * rather than failing on the window each time.
  */
 #define PIO_BACKOFF 16
 static bool send_pio(struct kn_udp *s, const uint8_t *f, uint16_t flen)
 {
-	struct kite_queue *q = tx_queue(s);
-
-	if (flen > KITE_PIO_MAX_FRAME)
-		return false;
 	if (s->pio_skip) {
 		s->pio_skip--;
 		return false;
 	}
-	if (kite_pio_send(q, f, flen, 0, 0) == 0 ||
-	    (kite_tx_reap(q), kite_pio_send(q, f, flen, 0, 0) == 0))
+	if (kn_tx_pio(tx_queue(s), f, flen))
 		return true;
-	s->pio_skip = PIO_BACKOFF;
+	if (flen <= KITE_PIO_MAX_FRAME)
+		s->pio_skip = PIO_BACKOFF;
 	return false;
 }
 
 /* the frame built in pkt onto the wire: PIO when it fits, else its buffer */
 static int send_frame(struct kn_udp *s, struct kite_pkt *pkt, uint16_t flen)
 {
-	struct kite_queue *q = tx_queue(s);
-
 	flen = pad(pkt->data, flen);
 	if (send_pio(s, pkt->data, flen)) {
 		kite_pkt_free(pkt);
 		return 0;
 	}
 	pkt->len = flen;
-	if (kite_tx_burst(q, &pkt, 1) == 1)
+	if (kn_tx_desc(tx_queue(s), pkt) == 0)
 		return 0;
 	kn_count(s->ifp, KN_TX_FULL);
-	return kn_err(-EAGAIN, "kite-net: the TX ring is full, retry");
+	return kn_err(-EAGAIN, "kite-net: the queue's TX is busy, retry");
 }
 
 static int dest_mac(struct kn_udp *s, uint32_t dst, uint8_t mac[6])
@@ -348,8 +342,10 @@ int kn_udp_reply(struct kn_udp *s, struct kn_dgram *d, uint16_t len)
 		d->data = f + HDRS;
 	}
 	err = send_frame(s, pkt, fill_headers(s, f, mac, d->src_addr, d->src_port, len));
-	if (err)
+	if (err) {
+		memcpy(f + 6, mac, 6);	/* a retry answers the same hop */
 		return err;
+	}
 	d->pkt = NULL;
 	kn_count(s->ifp, KN_TX_DGRAMS);
 	return 0;

@@ -77,9 +77,16 @@ layout() {
 	has libkite-dev "/usr/lib/$multiarch/libkite.a" &&
 	has libkite-dev "/usr/lib/$multiarch/pkgconfig/kite.pc" &&
 	has libkite-dev /usr/include/kite/kite.h &&
+	has libkite-dev /usr/include/kite/net.h &&
+	has libkite-dev "/usr/lib/$multiarch/libkite-net.a" &&
+	has libkite-dev "/usr/lib/$multiarch/pkgconfig/kite-net.pc" &&
 	has kite-tools /usr/bin/kite-regs &&
 	has kite-tools /usr/share/man/man1/kite-regs.1.gz &&
 	has kite-tools /usr/share/bash-completion/completions/kite-stat &&
+	for t in kite-responder kite-md-pub kite-md-sub; do
+		has kite-tools "/usr/bin/$t" && has kite-tools "/usr/share/man/man1/$t.1.gz" &&
+		has kite-tools "/usr/share/bash-completion/completions/$t" || return 1
+	done &&
 	has kite-tools /usr/lib/udev/rules.d/60-kite.rules &&
 	has kite-dkms "/usr/src/kite-$version/dkms.conf" &&
 	has kite-dkms "/usr/src/kite-$version/kmod/kite_main.c" &&
@@ -132,7 +139,7 @@ mkdir -p "$root"
 fresh_root() {
 	tar -C "$root" -xzf "$base" && mount -t proc proc "$root/proc" &&
 	cp /etc/resolv.conf "$root/etc/" && cp $debs "$root/tmp/" &&
-	cp tests/install_app.c "$root/tmp/app.c"
+	cp tests/install_app.c "$root/tmp/app.c" && cp tests/net_install_app.c "$root/tmp/netapp.c"
 }
 t "a fresh root from the cached minbase, the four packages copied in" fresh_root
 # the packages the debs pull in come from Debian's archive; keep them for the next run
@@ -181,6 +188,15 @@ app() {
 	in_root ldd /tmp/app | grep "libkite.so.0 => .*/lib/$multiarch/libkite.so.0"
 }
 t "libkite-dev: an app built with pkg-config runs against kite-emu, linked to the packaged libkite.so.0" app
+netapp() {
+	in_root sh -c 'gcc -std=c11 -Wall -Werror /tmp/netapp.c $(pkg-config --cflags --libs kite-net) -o /tmp/netapp' &&
+	in_root sh -c 'kite-emu -s /tmp/emu2.sock >/tmp/emu2.log 2>&1 & echo $! >/tmp/emu2.pid;
+		i=0; while [ ! -S /tmp/emu2.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		/tmp/netapp emu:/tmp/emu2.sock; rc=$?; kill $(cat /tmp/emu2.pid); exit $rc' >"$work/netapp.out" &&
+	cat "$work/netapp.out" && grep -q '^kite-net: 169.254.78.9 on port 0, MAC ' "$work/netapp.out" &&
+	in_root ldd /tmp/netapp | grep "libkite.so.0 => .*/lib/$multiarch/libkite.so.0"
+}
+t "libkite-dev: a kite-net app built with pkg-config kite-net (static kite-net, shared libkite) runs against kite-emu" netapp
 
 # (and the libraries kite-tools pulled in, as apt's autoremove offers)
 t "apt purge the four packages" in_root sh -c \

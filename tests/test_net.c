@@ -519,6 +519,67 @@ static void test_udp_roundtrip(void **state)
 	assert_int_equal(kn_udp_sendto(t->s, PEER_IP, 0, pay, 1), -EINVAL);
 }
 
+/*
+ * A burst larger than the 8 PIO slots leaves in order: the card keeps no
+ * order between PIO and descriptors, so a queue switches path only when the
+ * other is empty, and says -EAGAIN meanwhile. A reply refused that way is
+ * still the caller's, and its retry goes to the same hop.
+ */
+static void test_reply_retry(void **state)
+{
+	struct nt *t = *state;
+	uint8_t f[2048], r[2048];
+	struct kn_dgram d[4];
+	unsigned int i, again;
+	int err;
+
+	peer_arp_reply(t, PEER_IP);
+	/* 8 sends fill the PIO slots; a reply then has to wait */
+	peer_send(t, f, udp_frame(f, OUR_IP, UPORT, "again", 5));
+	assert_int_equal(recv_all(t, d, 1), 1);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(kn_udp_sendto(t->s, PEER_IP, 9, "fill", 4), 0);
+	for (again = 0; (err = kn_udp_reply(t->s, &d[0], 5)) == -EAGAIN; again++) {
+		assert_non_null(d[0].pkt);
+		kite_emu_step(t->f->emu);
+	}
+	assert_int_equal(err, 0);
+	assert_true(again > 0);
+	pump(t);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(peer_recv(t, r), 60);
+	check_udp_out(r, peer_recv(t, r), peer_mac, PEER_IP, 4444, (const uint8_t *)"again", 5,
+		      64);
+}
+
+static void test_tx_order(void **state)
+{
+	struct nt *t = *state;
+	uint8_t r[2048], pay[300];
+	unsigned int i, again = 0;
+	uint16_t len;
+	int err;
+
+	peer_arp_reply(t, PEER_IP);
+	for (i = 0; i < 40; i++) {
+		uint16_t n = i % 3 == 2 ? 300 : 20;	/* PIO and descriptor sizes mixed */
+
+		memset(pay, (int)i, n);
+		while ((err = kn_udp_sendto(t->s, PEER_IP, 9, pay, n)) == -EAGAIN) {
+			again++;
+			kite_emu_step(t->f->emu);
+		}
+		assert_int_equal(err, 0);
+	}
+	assert_true(again > 0);	/* the burst did overflow the slots */
+	pump(t);
+	for (i = 0; i < 40; i++) {
+		len = peer_recv(t, r);
+		assert_int_equal(len, i % 3 == 2 ? 342 : 62);
+		assert_int_equal(r[42], (uint8_t)i);
+	}
+}
+
 /* A priority-tagged datagram is taken (as Linux does), through the
  * interface queue (the card's filters match untagged frames only), and
  * answered untagged. */
@@ -1075,6 +1136,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_refuses_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_resolution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_priority_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_shared_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_drops, setup, teardown),

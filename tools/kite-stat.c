@@ -5,13 +5,18 @@
  * same libkite's kite_port_stats() / kite_queue_hw_stats() return.
  *   kite-stat [-d DEV] [-i SEC] [-n COUNT] [--all] [-p PORT] [-q QUEUE] [--json]
  *   kite-stat [-d DEV] --info     one screen: identity, ports, queues, filters
+ *   kite-stat --net FILE [--all] [--json]   a kite-net interface's counters file
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +25,9 @@
 #include "sysfs.h"
 #include "kite/hw.h"
 #include "kite/kite.h"
+#include "kite/net.h"
 #include "kite/regtab.h"
+#include "../net/stats_file.h"
 
 #define NPORT_CTR 8
 #define NQUEUE_CTR 8
@@ -223,6 +230,218 @@ static int info(struct kite_dev *dev, const struct kite_dev_info *in)
 	return 0;
 }
 
+/* ---- --net FILE: a kite-net interface's counters (net/stats_file.h) ---- */
+
+#define NET_MAX_FILE	(16u << 20)	/* far beyond any kite-net's counters */
+#define NET_MAX_COUNT	65536u
+#define NET_MAX_NAME	256u
+
+_Static_assert(sizeof(struct kn_stats_hdr) == 48, "kite-net counters file header");
+
+/* what this kite-stat knows of a counter by its name; "" for a newer kite-net's */
+static const char *net_help(const char *name)
+{
+	static const char *const names[] = {
+#define KN_NAME(id, name, help) name,
+		KN_STATS(KN_NAME)
+#undef KN_NAME
+	};
+	static const char *const helps[] = {
+#define KN_HELP(id, name, help) help,
+		KN_STATS(KN_HELP)
+#undef KN_HELP
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i], name))
+			return helps[i];
+	return "";
+}
+
+/*
+ * The whole file, read with read(): never mapped, so a file cut short is a
+ * message here, not a SIGBUS. NULL (said why) on failure.
+ */
+static uint8_t *net_read(const char *path, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	uint8_t *buf = NULL, *nb;
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "kite-stat: --net %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "kite-stat: --net %s: not a regular file\n", path);
+		goto fail;
+	}
+	for (;;) {
+		if (n == cap || !buf) {
+			cap = buf ? cap * 2 : cap;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				fprintf(stderr, "kite-stat: --net %s: out of memory\n", path);
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "kite-stat: --net %s: %s\n", path, strerror(errno));
+			goto fail;
+		}
+		if (!r)
+			break;
+		n += (size_t)r;
+		if (n > NET_MAX_FILE) {
+			fprintf(stderr, "kite-stat: --net %s: over %u bytes: not a kite-net "
+				"counters file\n", path, NET_MAX_FILE);
+			goto fail;
+		}
+	}
+	close(fd);
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* Is the file whole and consistent? 0, or 1 with the problem said. */
+static int net_check(const char *path, const uint8_t *b, size_t len, struct kn_stats_hdr *h)
+{
+	uint64_t names_end, end;
+	unsigned int i, k;
+
+	if (len < sizeof(*h)) {
+		fprintf(stderr, "kite-stat: --net %s: %zu bytes, shorter than the %zu-byte header: "
+			"truncated, or not a kite-net counters file\n", path, len, sizeof(*h));
+		return 1;
+	}
+	memcpy(h, b, sizeof(*h));
+	if (memcmp(h->magic, KN_STATS_MAGIC, sizeof(h->magic))) {
+		fprintf(stderr, "kite-stat: --net %s: not a kite-net counters file (no %s magic; "
+			"or its interface is still being opened)\n", path, KN_STATS_MAGIC);
+		return 1;
+	}
+	if (!h->count || h->count > NET_MAX_COUNT) {
+		fprintf(stderr, "kite-stat: --net %s: counter count %u is not 1..%u\n", path,
+			h->count, NET_MAX_COUNT);
+		return 1;
+	}
+	if (!h->name_len || h->name_len > NET_MAX_NAME) {
+		fprintf(stderr, "kite-stat: --net %s: name length %u is not 1..%u\n", path,
+			h->name_len, NET_MAX_NAME);
+		return 1;
+	}
+	names_end = sizeof(*h) + (uint64_t)h->count * h->name_len;
+	if (h->values_off < names_end || h->values_off % 8) {
+		fprintf(stderr, "kite-stat: --net %s: the values' offset %llu is %s\n", path,
+			(unsigned long long)h->values_off, h->values_off % 8 ? "not 8-aligned" :
+			"inside the header or the names");
+		return 1;
+	}
+	if (h->values_off > len) {
+		fprintf(stderr, "kite-stat: --net %s: the values' offset %llu is past the end of "
+			"the file (%zu bytes): truncated\n", path,
+			(unsigned long long)h->values_off, len);
+		return 1;
+	}
+	end = h->values_off + (uint64_t)h->count * 8;
+	if (end != len) {
+		fprintf(stderr, "kite-stat: --net %s: %zu bytes, but its header (%u counters, "
+			"values at %llu) says %llu: %s\n", path, len, h->count,
+			(unsigned long long)h->values_off, (unsigned long long)end,
+			len < end ? "truncated" : "bytes past the end");
+		return 1;
+	}
+	for (i = 0; i < h->count; i++) {
+		const char *name = (const char *)b + sizeof(*h) + (size_t)i * h->name_len;
+
+		for (k = 0; k < h->name_len && name[k]; k++)
+			if (name[k] < 0x21 || name[k] > 0x7e)
+				break;
+		if (!k || k == h->name_len || name[k]) {
+			fprintf(stderr, "kite-stat: --net %s: counter %u's name is %s\n", path, i,
+				!k ? "empty" : k == h->name_len ? "not NUL-terminated" :
+				"not printable");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int net_stats(const char *path, bool json, bool all)
+{
+	struct kn_stats_hdr h;
+	char comm[32] = "", mac[18], addr[16];
+	bool running, shown = false;
+	json_object *root, *ctr;
+	unsigned int i;
+	uint8_t *b;
+	size_t len;
+
+	b = net_read(path, &len);
+	if (!b)
+		return 1;
+	if (net_check(path, b, len, &h)) {
+		free(b);
+		return 1;
+	}
+	/* the process that owns the interface; a file left by one that died is stale */
+	running = h.pid && h.pid <= INT32_MAX && (kill((pid_t)h.pid, 0) == 0 || errno == EPERM);
+	if (running) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/proc/%llu/comm", (unsigned long long)h.pid);
+		kite_read_line(p, comm, sizeof(comm));
+	}
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", h.mac[0], h.mac[1], h.mac[2],
+		 h.mac[3], h.mac[4], h.mac[5]);
+	snprintf(addr, sizeof(addr), "%u.%u.%u.%u", h.addr >> 24, h.addr >> 16 & 0xff,
+		 h.addr >> 8 & 0xff, h.addr & 0xff);
+	root = json_object_new_object();
+	ctr = json_object_new_object();
+	if (!json)
+		printf("kite-net %s: process %llu%s%s%s, %s on card port %u, MAC %s\n", path,
+		       (unsigned long long)h.pid, !running ? " (exited: its last counts)" :
+		       comm[0] ? " (" : "", running ? comm : "", running && comm[0] ? ")" : "",
+		       addr, h.port, mac);
+	for (i = 0; i < h.count; i++) {
+		const char *name = (const char *)b + sizeof(h) + (size_t)i * h.name_len;
+		uint64_t v;
+
+		memcpy(&v, b + h.values_off + (size_t)i * 8, sizeof(v));
+		json_object_object_add(ctr, name, json_object_new_int64((int64_t)v));
+		if (json || (!v && !all))
+			continue;
+		printf("  %-22s %20llu  %s\n", name, (unsigned long long)v, net_help(name));
+		shown = true;
+	}
+	if (!json && !shown)
+		printf("  every counter is 0 (--all lists them)\n");
+	json_object_object_add(root, "file", json_object_new_string(path));
+	json_object_object_add(root, "pid", json_object_new_int64((int64_t)h.pid));
+	json_object_object_add(root, "running", json_object_new_boolean(running));
+	json_object_object_add(root, "addr", json_object_new_string(addr));
+	json_object_object_add(root, "port", json_object_new_int((int)h.port));
+	json_object_object_add(root, "mac", json_object_new_string(mac));
+	json_object_object_add(root, "counters", ctr);
+	if (json)
+		printf("%s\n", json_object_to_json_string(root));
+	json_object_put(root);
+	free(b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -230,9 +449,10 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
 		{ "info", no_argument, NULL, 'I' }, { "port", required_argument, NULL, 'p' },
-		{ "queue", required_argument, NULL, 'q' }, { 0 }
+		{ "queue", required_argument, NULL, 'q' }, { "net", required_argument, NULL, 'N' },
+		{ 0 }
 	};
-	const char *devstr = getenv("KITE_DEV");
+	const char *devstr = getenv("KITE_DEV"), *net = NULL;
 	struct sample a, b;
 	struct kite_dev_info in;
 	struct kite_dev *dev;
@@ -253,21 +473,40 @@ int main(int argc, char **argv)
 		case 'q': sel_queue = (int)arg_ulong("kite-stat", 'q', optarg, 0,
 						     KITE_MAX_QUEUES - 1); break;
 		case 'j': json = true; break;
+		case 'N': net = optarg; break;
 		case 'h':
 			printf("usage: kite-stat [-d DEV] [-i SEC [-n COUNT]] [--all] [-p PORT] [-q QUEUE] "
 			       "[--json]\n"
-			       "       kite-stat [-d DEV] --info\n\n"
+			       "       kite-stat [-d DEV] --info\n"
+			       "       kite-stat --net FILE [--all] [--json]\n\n"
 			       "Counters of every port and of each queue that has counted something\n"
 			       "(--all: every queue; -p, -q: only that port or queue). Without -i: totals\n"
 			       "since the card's last reset. With -i: rates (frames/s, B/s) over each\n"
 			       "interval, each block under its time, COUNT times (default: until\n"
 			       "interrupted). --info: one screen about the card: identity, features,\n"
 			       "ports (link, MAC, MTU, default queue), running queues, filters.\n"
+			       "--net FILE: the counters of a kite-net interface (the file its program\n"
+			       "was given for them, e.g. kite-responder's --stats): its process, address,\n"
+			       "card port and MAC, then each counter that is not 0 (--all: every one),\n"
+			       "with what it counts. --json prints every counter. The file is read, not\n"
+			       "mapped: one cut short or not of this format is refused, saying why.\n"
 			       "DEV: emu:PATH, /dev/kiteN or a PCI address (default $KITE_DEV).\n");
 			return 0;
 		default:
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kite-stat: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (net) {
+		if (show_info || interval > 0 || count >= 0 || sel_port >= 0 || sel_queue >= 0) {
+			fprintf(stderr, "kite-stat: --net reads a file: --info, --interval, --count, "
+				"--port and --queue do not apply\n");
+			return 2;
+		}
+		return net_stats(net, json, all);
 	}
 	if (!devstr) {
 		fprintf(stderr, "kite-stat: which device? (-d emu:PATH, /dev/kiteN, or set KITE_DEV)\n");

@@ -191,6 +191,12 @@ unsigned int kite_tx_reap(struct kite_queue *q)
 	return tx_reap_any(q) + pio_reap(q);
 }
 
+void kite_tx_inflight(const struct kite_queue *q, unsigned int *desc, unsigned int *pio)
+{
+	*desc = q->tx_tail - q->tx_clean;
+	*pio = q->pio_tail - q->pio_clean;
+}
+
 _Static_assert((uint64_t)KITE_PKT_TX_REPORT << 15 == (uint64_t)KITE_TXD_F_TS << 16,
 	       "the packet's report flag shifts onto the descriptor's TS flag");
 

@@ -41,8 +41,6 @@
 extern "C" {
 #endif
 
-#define KITE_LIB_VERSION_MAJOR 0
-#define KITE_LIB_VERSION_MINOR 1
 
 #if defined(KITE_BUILDING_LIB)
 #define KITE_API __attribute__((visibility("default")))
@@ -380,6 +378,15 @@ KITE_API int kite_pio_send(struct kite_queue *q, const void *frame, uint16_t len
 
 /** \brief Reap TX and PIO completions now. \return completions reaped. */
 KITE_API unsigned int kite_tx_reap(struct kite_queue *q);
+
+/**
+ * \brief Frames sent and not yet reaped, on each TX path: descriptors and PIO
+ * slots (libkite 0.2). The card keeps no order between the two paths
+ * (hw-spec §4.3): software that needs a queue's frames in order starts a send
+ * on one path only when the other has none in flight (kite_tx_reap first).
+ * Memory reads only: fit for the hot path.
+ */
+KITE_API void kite_tx_inflight(const struct kite_queue *q, unsigned int *desc, unsigned int *pio);
 
 /** A TX completion worth reporting: asked for (KITE_PKT_TX_REPORT) or failed. */
 struct kite_tx_report {

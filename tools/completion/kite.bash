@@ -14,7 +14,7 @@ _kite()
 	local opts
 	case $prev in
 	-d|--dev) COMPREPLY=($(compgen -W "$(_kite_devices)" -- "$cur")); return ;;
-	-w|--write|--json|--trace) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	-w|--write|--json|--trace|--net|-s|--stats|--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $tool in
 	kite-regs)
@@ -24,7 +24,7 @@ _kite()
 		fi
 		opts="list dump get set watch commit diff --dev --yes --json --group --raw --interval
 		      --count --no-commit --help --version" ;;
-	kite-stat) opts="--dev --interval --count --all --json --info --port --queue --help
+	kite-stat) opts="--dev --interval --count --all --json --info --port --queue --net --help
 		--version" ;;
 	kite-capture) opts="--dev --udp --ip --mac --all --default --queue --port --write --count
 		--time --filter --help --version" ;;
@@ -37,8 +37,12 @@ _kite()
 		--source-offset --verbose
 		--help --version" ;;
 	kite-responder) opts="--dev --addr --port --queue --time --help --version" ;;
+	kite-md-pub) opts="--dev --addr --port --queue --count --time --stats --group --rate
+		--instruments --card-time --help --version" ;;
+	kite-md-sub) opts="--dev --addr --port --queue --count --time --stats --join --udp --ring
+		--help --version" ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 complete -F _kite kite-regs kite-stat kite-capture kite-pingpong kite-bind kite-emu kite-responder \
-	kite-clock-sync
+	kite-clock-sync kite-md-pub kite-md-sub

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * kite-sockperf: a sockperf server on kite-net, so `sockperf ping-pong` (or
+ * under-load) can measure a kite host. It answers ARP and ping for its
+ * address (kn_poll) and speaks sockperf's UDP protocol on one port: each
+ * request is answered in the buffer it arrived in (zero-copy), its header
+ * rewritten in place.
+ *   kite-sockperf [-d DEV] [-a A.B.C.D/LEN] [-g GATEWAY] [-u PORT] [-p PORT]
+ *                 [-q QUEUE] [-t SECONDS] [-s STATS_FILE]
+ *
+ * sockperf's message header (its src/message.h, sockperf 3.x), 14 bytes in
+ * network byte order at the start of each datagram:
+ *   0  u64 sequence number
+ *   8  u16 flags: 1 client (the sender is a client), 2 pong request (answer
+ *      this one), 4 warm-up (never answered, not counted)
+ *   10 u32 length of the whole message, header included
+ * Over UDP a message is one datagram. What sockperf's own server does:
+ * messages without the client flag (a reply, or a server's) are ignored,
+ * warm-up messages are ignored, and a client message with a pong request is
+ * sent back to its source with the client flag cleared, everything else as
+ * it came. A client drops replies that still carry the client flag, so a
+ * plain echo is not a sockperf server.
+ *
+ * A datagram shorter than the header, or whose length field is not its size
+ * (below the header, beyond the datagram, or a partial message), is dropped
+ * and counted: sockperf's server would loop on a zero length or read past
+ * the datagram; nothing malformed is answered.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kite/net.h"
+#include "../tools/args.h"
+#include "example_args.h"
+
+#define SP_HDR_LEN	14	/* sockperf's MsgHeader::EFFECTIVE_SIZE */
+#define SP_OFF_FLAGS	8
+#define SP_OFF_LEN	10
+#define SP_F_CLIENT	0x1
+#define SP_F_PONG	0x2
+#define SP_F_WARMUP	0x4
+#define BURST		32
+
+static volatile sig_atomic_t stop;
+
+/* what happened to each datagram the socket received: one outcome each */
+struct sp_counts {
+	unsigned long long replied;	/* pong requests answered */
+	unsigned long long no_pong;	/* client messages that ask for no reply (under-load) */
+	unsigned long long warmup;	/* warm-up messages (ignored, as sockperf's server) */
+	unsigned long long not_client;	/* no client flag: a reply or a server's (ignored) */
+	unsigned long long short_msg;	/* shorter than the header */
+	unsigned long long bad_len;	/* length field is not the datagram's size */
+	unsigned long long tx_fail;	/* the reply could not be sent */
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* One received datagram: answered (consumed) or released, and counted. */
+static void handle(struct kn_udp *s, struct kn_dgram *d, struct sp_counts *c)
+{
+	uint8_t *m = d->data;
+	uint16_t flags;
+	uint32_t len;
+
+	if (d->len < SP_HDR_LEN) {
+		c->short_msg++;
+		goto release;
+	}
+	flags = get16(m + SP_OFF_FLAGS);
+	len = get32(m + SP_OFF_LEN);
+	if (len != d->len) {	/* also covers len < SP_HDR_LEN, since d->len >= it */
+		c->bad_len++;
+		goto release;
+	}
+	if (!(flags & SP_F_CLIENT)) {
+		c->not_client++;
+		goto release;
+	}
+	if (flags & SP_F_WARMUP) {
+		c->warmup++;
+		goto release;
+	}
+	if (!(flags & SP_F_PONG)) {
+		c->no_pong++;
+		goto release;
+	}
+	put16(m + SP_OFF_FLAGS, (uint16_t)(flags & ~SP_F_CLIENT));	/* from the server now */
+	if (kn_udp_reply(s, d, (uint16_t)len) == 0) {
+		c->replied++;
+		return;
+	}
+	c->tx_fail++;
+release:
+	kn_udp_release(s, d, 1);
+}
+
+static void usage(FILE *o)
+{
+	fprintf(o, "usage: kite-sockperf [-d DEV] [-a A.B.C.D/LEN] [-g GATEWAY] [-u PORT] [-p PORT]\n"
+		"                     [-q QUEUE] [-t SECONDS] [-s STATS_FILE]\n"
+		"A sockperf server on kite-net: answers sockperf's UDP ping-pong and under-load\n"
+		"clients (pong requests back to their source, client flag cleared; warm-up and\n"
+		"malformed messages never answered), and ARP and ping for the address.\n"
+		"  -d, --dev DEV          device (default $KITE_DEV)\n"
+		"  -a, --addr A.B.C.D/LEN our address and prefix (default 169.254.77.2/16)\n"
+		"  -g, --gateway A.B.C.D  next hop off the subnet (default none)\n"
+		"  -u, --udp PORT         sockperf's UDP port (default 11111, as sockperf's)\n"
+		"  -p, --port PORT        card port (default 0)\n"
+		"  -q, --queue Q          the interface's queue; the socket takes the next one "
+		"(default 0)\n"
+		"  -t, --time SEC         stop after SEC seconds (default: until interrupted)\n"
+		"  -s, --stats FILE       counters for kite-stat --net (default none)\n"
+		"At the end it prints what it answered and what it dropped, and why.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
+		{ "gateway", required_argument, NULL, 'g' }, { "udp", required_argument, NULL, 'u' },
+		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
+		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.77.2/16";
+	struct kn_if_conf ic = { .stats_path = NULL };
+	struct kn_udp_conf uc = { .port = 11111 };
+	struct sp_counts cnt = { 0 };
+	uint64_t st[KN_STAT_COUNT];
+	struct kite_pool *pool;
+	struct kite_dev *dev;
+	struct kn_udp *sock;
+	struct kn_if *ifp;
+	double secs = 0;
+	time_t start;
+	int c;
+
+	tool_version(argc, argv, "kite-sockperf");
+	while ((c = getopt_long(argc, argv, "d:a:g:u:p:q:t:s:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': devstr = optarg; break;
+		case 'a': addr = optarg; break;
+		case 'g': ic.gateway = ex_ipv4("kite-sockperf", 'g', optarg); break;
+		case 'u': uc.port = (uint16_t)arg_ulong("kite-sockperf", 'u', optarg, 1, 65535);
+			break;
+		case 'p': ic.port = (unsigned int)arg_ulong("kite-sockperf", 'p', optarg, 0, 1); break;
+		case 'q': ic.queue = (unsigned int)arg_ulong("kite-sockperf", 'q', optarg, 0, 14);
+			break;
+		case 't': secs = arg_double("kite-sockperf", 't', optarg, 0, 1e9); break;
+		case 's': ic.stats_path = optarg; break;
+		default:
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kite-sockperf: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!devstr) {
+		fprintf(stderr, "kite-sockperf: no device: give -d DEV or set KITE_DEV\n");
+		return 2;
+	}
+	ex_prefix("kite-sockperf", 'a', addr, &ic.addr, &ic.prefix_len);
+	if (kite_open(devstr, &dev) || kite_pool_create(dev, 4096, 2048, &pool)) {
+		fprintf(stderr, "kite-sockperf: %s\n", kite_last_error());
+		return 1;
+	}
+	ic.dev = dev;
+	ic.pool = pool;
+	if (kn_if_open(&ic, &ifp)) {
+		fprintf(stderr, "kite-sockperf: %s\n", kn_last_error());
+		kite_close(dev);
+		return 1;
+	}
+	uc.queue = (int)ic.queue + 1;
+	if (kn_udp_open(ifp, &uc, &sock)) {
+		fprintf(stderr, "kite-sockperf: %s\n", kn_last_error());
+		kn_if_close(ifp);
+		kite_close(dev);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("kite-sockperf: %s on %s port %u, sockperf on UDP %u\n", addr, devstr, ic.port,
+	       uc.port);
+	fflush(stdout);
+	start = time(NULL);
+	while (!stop && (secs <= 0 || difftime(time(NULL), start) < secs)) {
+		struct kn_dgram d[BURST];
+		uint16_t n, k;
+
+		kn_poll(ifp);	/* ARP, ping, IGMP, port unreachable */
+		n = kn_udp_recv(sock, d, BURST);
+		for (k = 0; k < n; k++)
+			handle(sock, &d[k], &cnt);
+	}
+	kn_if_stats(ifp, st, KN_STAT_COUNT);
+	printf("kite-sockperf: replied %llu; ignored %llu warm-up, %llu without pong request, "
+	       "%llu without client flag; malformed %llu (%llu short, %llu bad length); "
+	       "%llu replies not sent\n", cnt.replied, cnt.warmup, cnt.no_pong, cnt.not_client,
+	       cnt.short_msg + cnt.bad_len, cnt.short_msg, cnt.bad_len, cnt.tx_fail);
+	printf("kite-sockperf: kite-net answered %llu ARP, %llu ping; dropped %llu "
+	       "(kite-stat --net for why)\n", (unsigned long long)st[KN_ARP_REPLY_TX],
+	       (unsigned long long)st[KN_ICMP_ECHO_RX], (unsigned long long)ex_drops(st));
+	kn_if_close(ifp);
+	kite_close(dev);
+	return 0;
+}
