@@ -231,10 +231,11 @@ check "make install PREFIX=/usr LIBDIR=multiarch: files where Debian puts them; 
 	make -s uninstall DESTDIR=\$deb PREFIX=/usr LIBDIR=\$ma &&
 	[ -z \"\$(find \$deb \\( -type f -o -type l \\) | tee /dev/stderr)\" ] &&
 	! make -n install BUILD=$dir/fresh PREFIX=/usr 2>/dev/null | grep -E 'test_|e2e_client|hostile_client'"
-check "libkite.so exports only kite_* symbols, each at version KITE_0.1; soname libkite.so.0" bash -c "
+check "libkite.so exports only kite_* symbols, 0.1's at KITE_0.1, kite_tx_inflight at KITE_0.2; soname libkite.so.0" bash -c "
 	objdump -T $B/libkite.so.0 | awk '\$2 == \"g\" {print \$(NF-1), \$NF}' >$dir/exports &&
-	grep -q '^KITE_0.1 kite_open\$' $dir/exports &&
-	! grep -v -e '^KITE_0.1 kite_' -e '^KITE_0.1 KITE_0.1\$' $dir/exports &&
+	grep -q '^KITE_0.1 kite_open\$' $dir/exports && grep -q '^KITE_0.2 kite_tx_inflight\$' $dir/exports &&
+	! grep -v -e '^KITE_0.1 kite_' -e '^KITE_0.1 KITE_0.1\$' -e '^KITE_0.2 kite_tx_inflight\$' \
+		-e '^KITE_0.2 KITE_0.2\$' $dir/exports &&
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
 
 check "kite.h from C++ (g++ -Wall -Wextra -Werror): the sized calls work, NULL is -EINVAL" bash -c "
