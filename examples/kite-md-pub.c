@@ -5,7 +5,7 @@
  * to a multicast group at a steady rate, for N messages or T seconds, then an
  * end message saying how many it sent, so a subscriber sees a loss at the tail.
  *   kite-md-pub [-d DEV] [-a A.B.C.D/LEN] [-p PORT] [-q QUEUE] [-n COUNT]
- *               [-t SECONDS] [-s STATS_FILE] [--group GROUP:PORT] [--rate N]
+ *               [-t SECONDS] [--stats FILE] [--group GROUP:PORT] [--rate N]
  *               [--instruments N] [--card-time]
  */
 #include <errno.h>
@@ -54,7 +54,7 @@ static uint64_t xorshift(uint64_t *s)
 static void usage(FILE *o)
 {
 	fprintf(o, "usage: " TOOL " [-d DEV] [-a A.B.C.D/LEN] [-p PORT] [-q QUEUE] [-n COUNT]\n"
-		"                   [-t SECONDS] [-s STATS_FILE] [--group GROUP:PORT] [--rate N]\n"
+		"                   [-t SECONDS] [--stats FILE] [--group GROUP:PORT] [--rate N]\n"
 		"                   [--instruments N] [--card-time]\n"
 		"Sends sequenced market-data messages to a multicast group: each has a sequence\n"
 		"number, a send timestamp, an instrument id, a price and a quantity (48 bytes,\n"
@@ -65,7 +65,7 @@ static void usage(FILE *o)
 		"  -q, --queue Q          the interface's queue; the socket takes Q+1 (default 0)\n"
 		"  -n, --count N          send N messages (default: until -t or interrupted)\n"
 		"  -t, --time SEC         stop after SEC seconds (default: no limit)\n"
-		"  -s, --stats FILE       counters for kite-stat --net (default none)\n"
+		"      --stats FILE       counters for kite-stat --net (default none)\n"
 		"      --group GROUP:PORT where to send (default 239.77.0.1:5000); the socket's\n"
 		"                         local port is PORT too\n"
 		"      --rate N           messages per second (default 10000; 0: as fast as the\n"
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' }, { "time", required_argument, NULL, 't' },
-		{ "stats", required_argument, NULL, 's' },
+		{ "stats", required_argument, NULL, 'S' },
 		{ "group", required_argument, NULL, 'G' }, { "rate", required_argument, NULL, 'R' },
 		{ "instruments", required_argument, NULL, 'N' },
 		{ "card-time", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { 0 }
@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 	int c, rc = 0;
 
 	tool_version(argc, argv, TOOL);
-	while ((c = getopt_long(argc, argv, "d:a:p:q:n:t:s:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:a:p:q:n:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'a': addr = optarg; break;
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 		case 'q': ic.queue = (unsigned int)arg_ulong(TOOL, 'q', optarg, 0, 14); break;
 		case 'n': count = arg_ulong(TOOL, 'n', optarg, 1, ~0UL >> 1); break;
 		case 't': secs = arg_double(TOOL, 't', optarg, 0, 1e9); break;
-		case 's': ic.stats_path = optarg; break;
+		case 'S': ic.stats_path = optarg; break;
 		case 'G': group_str = optarg; break;
 		case 'R': rate = arg_double(TOOL, 'R', optarg, 0, 1e9); break;
 		case 'N': instruments = arg_ulong(TOOL, 'N', optarg, 1, 256); break;

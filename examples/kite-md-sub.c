@@ -6,7 +6,7 @@
  * reordering, and prints a summary; with the card's RX timestamps it gives
  * the latency from the publisher's send time.
  *   kite-md-sub [-d DEV] [-a A.B.C.D/LEN] [-p PORT] [-q QUEUE] [-n COUNT]
- *               [-t SECONDS] [-s STATS_FILE] --join GROUP [--join GROUP]...
+ *               [-t SECONDS] [--stats FILE] --join GROUP [--join GROUP]...
  *               [--udp PORT] [--ring N]
  */
 #include <errno.h>
@@ -49,7 +49,7 @@ static uint64_t now_ns(void)
 static void usage(FILE *o)
 {
 	fprintf(o, "usage: " TOOL " [-d DEV] [-a A.B.C.D/LEN] [-p PORT] [-q QUEUE] [-n COUNT]\n"
-		"                   [-t SECONDS] [-s STATS_FILE] --join GROUP [--join GROUP]...\n"
+		"                   [-t SECONDS] [--stats FILE] --join GROUP [--join GROUP]...\n"
 		"                   [--udp PORT] [--ring N]\n"
 		"Joins multicast groups and checks kite-md-pub's messages: per publisher\n"
 		"(address, port, session) gaps, duplicates and reordering, reported as they\n"
@@ -63,7 +63,7 @@ static void usage(FILE *o)
 		"  -q, --queue Q          the interface's queue; the socket takes Q+1 (default 0)\n"
 		"  -n, --count N          stop after N messages (default: no limit)\n"
 		"  -t, --time SEC         stop after SEC seconds (default: no limit)\n"
-		"  -s, --stats FILE       counters for kite-stat --net (default none)\n"
+		"      --stats FILE       counters for kite-stat --net (default none)\n"
 		"      --join GROUP       a multicast group to receive, up to %d (at least one)\n"
 		"      --udp PORT         the UDP port (default 5000)\n"
 		"      --ring N           the socket's ring, a power of two 64..16384 (default\n"
@@ -373,7 +373,7 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' }, { "time", required_argument, NULL, 't' },
-		{ "stats", required_argument, NULL, 's' }, { "join", required_argument, NULL, 'J' },
+		{ "stats", required_argument, NULL, 'S' }, { "join", required_argument, NULL, 'J' },
 		{ "udp", required_argument, NULL, 'U' }, { "ring", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 	int c, rc = 0;
 
 	tool_version(argc, argv, TOOL);
-	while ((c = getopt_long(argc, argv, "d:a:p:q:n:t:s:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:a:p:q:n:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'a': addr = optarg; break;
@@ -401,7 +401,7 @@ int main(int argc, char **argv)
 		case 'q': ic.queue = (unsigned int)arg_ulong(TOOL, 'q', optarg, 0, 14); break;
 		case 'n': count = arg_ulong(TOOL, 'n', optarg, 1, ~0UL >> 1); break;
 		case 't': secs = arg_double(TOOL, 't', optarg, 0, 1e9); break;
-		case 's': ic.stats_path = optarg; break;
+		case 'S': ic.stats_path = optarg; break;
 		case 'J':
 			if (ngroups == MAX_JOIN) {
 				fprintf(stderr, TOOL ": --join: at most %d groups\n", MAX_JOIN);

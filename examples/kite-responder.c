@@ -3,8 +3,8 @@
  * kite-responder: a host on kite-net. It answers ARP and ping for its IPv4
  * address (kn_poll does that) and echoes UDP datagrams on ports FIRST..LAST,
  * each back in the buffer it arrived in (zero-copy).
- *   kite-responder [-d DEV] [-a A.B.C.D/LEN] [-g GATEWAY] [-u FIRST[-LAST]]
- *                  [-p PORT] [-q QUEUE] [-t SECONDS] [-s STATS_FILE]
+ *   kite-responder [-d DEV] [-a A.B.C.D/LEN] [--gateway A.B.C.D] [--udp FIRST[-LAST]]
+ *                  [-p PORT] [-q QUEUE] [-t SECONDS] [--stats FILE]
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -30,18 +30,19 @@ static void on_signal(int sig)
 
 static void usage(FILE *o)
 {
-	fprintf(o, "usage: kite-responder [-d DEV] [-a A.B.C.D/LEN] [-g GATEWAY] [-u FIRST[-LAST]]\n"
-		"                      [-p PORT] [-q QUEUE] [-t SECONDS] [-s STATS_FILE]\n"
+	fprintf(o, "usage: kite-responder [-d DEV] [-a A.B.C.D/LEN] [--gateway A.B.C.D]\n"
+		"                      [--udp FIRST[-LAST]] [-p PORT] [-q QUEUE] [-t SECONDS]\n"
+		"                      [--stats FILE]\n"
 		"Answers ARP and ping for the address, and echoes UDP on the ports.\n"
 		"  -d, --dev DEV          device (default $KITE_DEV)\n"
 		"  -a, --addr A.B.C.D/LEN our address and prefix (default 169.254.77.2/16)\n"
-		"  -g, --gateway A.B.C.D  next hop off the subnet (default none)\n"
-		"  -u, --udp FIRST[-LAST] UDP ports to echo, at most %d (default 7)\n"
+		"      --gateway A.B.C.D  next hop off the subnet (default none)\n"
+		"      --udp FIRST[-LAST] UDP ports to echo, at most %d (default 7)\n"
 		"  -p, --port PORT        card port (default 0)\n"
 		"  -q, --queue Q          the interface's queue; the sockets take the next ones "
 		"(default 0)\n"
 		"  -t, --time SEC         stop after SEC seconds (default: until interrupted)\n"
-		"  -s, --stats FILE       counters for kite-stat --net (default none)\n",
+		"      --stats FILE       counters for kite-stat --net (default none)\n",
 		MAX_PORTS);
 }
 
@@ -49,9 +50,9 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
-		{ "gateway", required_argument, NULL, 'g' }, { "udp", required_argument, NULL, 'u' },
+		{ "gateway", required_argument, NULL, 'G' }, { "udp", required_argument, NULL, 'U' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
-		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 's' },
+		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.77.2/16", *ports = "7";
@@ -67,17 +68,17 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_version(argc, argv, "kite-responder");
-	while ((c = getopt_long(argc, argv, "d:a:g:u:p:q:t:s:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'a': addr = optarg; break;
-		case 'g': ic.gateway = ex_ipv4("kite-responder", 'g', optarg); break;
-		case 'u': ports = optarg; break;
+		case 'G': ic.gateway = ex_ipv4("kite-responder", 'G', optarg); break;
+		case 'U': ports = optarg; break;
 		case 'p': ic.port = (unsigned int)arg_ulong("kite-responder", 'p', optarg, 0, 1); break;
 		case 'q': ic.queue = (unsigned int)arg_ulong("kite-responder", 'q', optarg, 0, 15);
 			break;
 		case 't': secs = arg_double("kite-responder", 't', optarg, 0, 1e9); break;
-		case 's': ic.stats_path = optarg; break;
+		case 'S': ic.stats_path = optarg; break;
 		default:
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ex_prefix("kite-responder", 'a', addr, &ic.addr, &ic.prefix_len);
-	ex_port_range("kite-responder", 'u', ports, MAX_PORTS, &first, &last);
+	ex_port_range("kite-responder", 'U', ports, MAX_PORTS, &first, &last);
 	if (kite_open(devstr, &dev) || kite_pool_create(dev, 4096, 2048, &pool)) {
 		fprintf(stderr, "kite-responder: %s\n", kite_last_error());
 		return 1;

@@ -79,7 +79,7 @@ fi
 # ---- 1. the joined subscriber gets everything -------------------------------
 # its ring holds 16384 messages: the subscriber may lose its CPU for over a
 # second without the card dropping any
-$SUB --join $G --join $G2 --ring 16384 -t 600 -s "$dir/sub.stats" >"$dir/sub.log" 2>&1 &
+$SUB --join $G --join $G2 --ring 16384 -t 600 --stats "$dir/sub.stats" >"$dir/sub.log" 2>&1 &
 sub_pid=$!
 wait_for "$dir/sub.log" "joined $G $G2" 60
 check "kite-stat --net: the subscriber's counters file names its process, address, card port and MAC" bash -c "
@@ -107,7 +107,7 @@ reord=$(sed -n 's/^kite-md-sub: received .* duplicates, \([0-9]*\) reordered;.*/
 [ "${reord:-0}" = 0 ] || echo "note: ${reord} messages arrived out of order (kite-net's send path; not a loss)" >&2
 
 # ---- 2. a subscriber of another group gets none -------------------------------
-$SUB --join $G2 -t 600 -s "$dir/sub2.stats" >"$dir/sub2.log" 2>&1 &
+$SUB --join $G2 -t 600 --stats "$dir/sub2.stats" >"$dir/sub2.log" 2>&1 &
 sub_pid=$!
 wait_for "$dir/sub2.log" "joined $G2" 60
 check "kite-md-pub: $M messages to $G:$UDP" bash -c "

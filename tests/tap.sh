@@ -67,7 +67,7 @@ check "kite-capture and tshark on the TAP saw the same 5 echo requests" bash -c 
 
 # 2. the kite app answers real kernel traffic
 inns ip neigh del "$kite_ip" dev "$tap"
-"$B/kite-responder" -d "$dev" -a "$kite_ip/16" -u 7000-7004 -t 60 >"$dir/responder.log" 2>&1 &
+"$B/kite-responder" -d "$dev" -a "$kite_ip/16" --udp 7000-7004 -t 60 >"$dir/responder.log" 2>&1 &
 pids="$pids $!"
 wait_for "$dir/responder.log" "kite-responder: $kite_ip" 10
 check "ping gets answers from the kite app (ARP resolved by it)" ip netns exec "$ns" ping -c 5 -i 0.2 -W 2 "$kite_ip"

@@ -36,7 +36,7 @@ _kite()
 	kite-clock-sync) opts="--device --interval --readings --lock --monitor --seconds --source
 		--source-offset --verbose
 		--help --version" ;;
-	kite-responder) opts="--dev --addr --port --queue --time --help --version" ;;
+	kite-responder) opts="--dev --addr --gateway --udp --port --queue --time --stats --help --version" ;;
 	kite-md-pub) opts="--dev --addr --port --queue --count --time --stats --group --rate
 		--instruments --card-time --help --version" ;;
 	kite-md-sub) opts="--dev --addr --port --queue --count --time --stats --join --udp --ring
