@@ -88,7 +88,7 @@ check "kite-stat --net: the subscriber's counters file names its process, addres
 	grep -Eq '^  igmp_reports_tx +[1-9]' $dir/st && ! grep -Eq ' 0  ' $dir/st &&
 	$B/kite-stat --net $dir/sub.stats --all | grep -Eq '^  drop_fragment +0  IPv4 fragment'" 
 check "kite-md-pub: $N messages to $G:$UDP from port 0, at 20000/s at most" bash -c "
-	$PUB -n $N --rate 20000 --card-time -s $dir/pub.stats > $dir/pub.log 2>&1 &&
+	$PUB -n $N --rate 20000 --card-time --stats $dir/pub.stats > $dir/pub.log 2>&1 &&
 	grep -q '^kite-md-pub: sent $N messages to $G:$UDP' $dir/pub.log && [ ! -e $dir/pub.stats ]"
 # all of them, and the 3 end messages
 dgrams=$(settle rx_dgrams "$dir/sub.stats" $((N + 3)))
