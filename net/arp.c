@@ -122,8 +122,7 @@ int kn_arp_lookup(struct kn_if *ifp, uint32_t hop, uint8_t mac[6])
 		arp_request(ifp, e, kn_now(ifp));
 	}
 	kn_count(ifp, KN_TX_NO_ARP);
-	return kn_err(-EAGAIN, "kite-net: resolving %u.%u.%u.%u (ARP), retry", hop >> 24,
-		      hop >> 16 & 0xff, hop >> 8 & 0xff, hop & 0xff);
+	return kn_err_resolving(hop);
 }
 
 void kn_arp_timers(struct kn_if *ifp, uint64_t now)
@@ -218,12 +217,16 @@ void kn_arp_input(struct kn_if *ifp, const uint8_t *f, uint16_t len, uint16_t of
 		kn_count(ifp, KN_DROP_NOT_OURS);
 		return;
 	}
-	if (!e && spa && kn_src_answerable(ifp, spa) && !((spa ^ ifp->addr) & ifp->mask))
-		arp_learn(ifp, arp_new(ifp, spa), sha);
-	if (op == 2) {
+	if (op == 2) {	/* a reply only updates an entry we have (no unsolicited ones) */
 		kn_count(ifp, KN_ARP_REPLY_RX);
 		return;
 	}
+	if (spa && !kn_src_answerable(ifp, spa)) {	/* a martian asks (a probe's 0 may) */
+		kn_count(ifp, KN_DROP_ARP);
+		return;
+	}
+	if (!e && spa && !((spa ^ ifp->addr) & ifp->mask))
+		arp_learn(ifp, arp_new(ifp, spa), sha);
 	kn_count(ifp, KN_ARP_REQ_RX);
 	arp_send(ifp, 2, sha, sha, spa);	/* to the asker (an address probe's spa is 0) */
 }

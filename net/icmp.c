@@ -34,6 +34,10 @@ void kn_icmp_input(struct kn_if *ifp, const uint8_t *f, const struct kn_ip *ip)
 		kn_count(ifp, KN_DROP_NOT_OURS);
 		return;
 	}
+	if ((unsigned int)IP_HLEN + ilen > ifp->mtu) {	/* its answer would not fit our MTU */
+		kn_count(ifp, KN_DROP_ICMP);
+		return;
+	}
 	kn_eth_hdr(ifp, out, f + 6, ETH_P_IP);
 	kn_ip_hdr(ifp, out + ETH_HLEN, f[ip->off + 1], (uint16_t)(IP_HLEN + ilen), 64,
 		  IPPROTO_ICMP_, ip->src, false);
@@ -71,6 +75,8 @@ void kn_icmp_port_unreachable(struct kn_if *ifp, const uint8_t *f, const struct 
 	}
 	if (quote > ICMP_ERR_MAX - IP_HLEN - ICMP_HLEN)
 		quote = ICMP_ERR_MAX - IP_HLEN - ICMP_HLEN;
+	if (quote > ifp->mtu - IP_HLEN - ICMP_HLEN)
+		quote = (uint16_t)(ifp->mtu - IP_HLEN - ICMP_HLEN);
 	kn_eth_hdr(ifp, out, f + 6, ETH_P_IP);
 	kn_ip_hdr(ifp, out + ETH_HLEN, 0xc0, (uint16_t)(IP_HLEN + ICMP_HLEN + quote), 64,
 		  IPPROTO_ICMP_, ip->src, false);

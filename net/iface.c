@@ -13,6 +13,7 @@
 #define KN_IF_RING	256
 #define KN_POLL_BURST	32
 #define KN_IDLE_CLOCK	64	/* idle polls between clock reads */
+#define KN_CLOSE_FLUSH_NS	(10 * 1000 * 1000)
 
 static uint64_t monotonic_ns(void *arg)
 {
@@ -58,7 +59,7 @@ void kn_ip_hdr(struct kn_if *ifp, uint8_t *p, uint8_t tos, uint16_t len, uint8_t
 }
 
 /* control frames waiting for the PIO slots to drain, oldest first; false: some still wait */
-static bool tx_flush(struct kn_if *ifp)
+bool kn_if_tx_flush(struct kn_if *ifp)
 {
 	while (ifp->tx_head != ifp->tx_tail) {
 		if (kn_tx_desc(ifp->q, ifp->tx_wait[ifp->tx_head % KN_TX_WAIT]))
@@ -76,7 +77,7 @@ int kn_if_tx(struct kn_if *ifp, uint8_t *frame, uint16_t len)
 		memset(frame + len, 0, ETH_MIN_FRAME - len);
 		len = ETH_MIN_FRAME;
 	}
-	if (tx_flush(ifp) && kn_tx_pio(ifp->q, frame, len))
+	if (kn_if_tx_flush(ifp) && kn_tx_pio(ifp->q, frame, len))
 		return 0;
 	/* too long for PIO, its slots busy, or frames before it waiting: a buffer */
 	pkt = kite_pkt_alloc(ifp->pool);
@@ -89,7 +90,7 @@ int kn_if_tx(struct kn_if *ifp, uint8_t *frame, uint16_t len)
 	pkt->len = len;
 	/* in line behind any that wait; kn_poll sends them when the path is free */
 	ifp->tx_wait[ifp->tx_tail++ % KN_TX_WAIT] = pkt;
-	tx_flush(ifp);
+	kn_if_tx_flush(ifp);
 	return 0;
 }
 
@@ -147,8 +148,10 @@ static int check_conf(const struct kn_if_conf *c)
 	if ((c->addr & ~mask) == 0 || (c->addr & ~mask) == ~mask)
 		return kn_err(-EINVAL, "kn_if_open: addr is the subnet's network or broadcast "
 			      "address");
-	if (c->gateway && (((c->gateway ^ c->addr) & mask) || c->gateway == c->addr))
-		return kn_err(-EINVAL, "kn_if_open: gateway is not another address on the subnet");
+	if (c->gateway && (((c->gateway ^ c->addr) & mask) || c->gateway == c->addr ||
+			   (c->gateway & ~mask) == 0 || (c->gateway & ~mask) == ~mask))
+		return kn_err(-EINVAL, "kn_if_open: gateway is not another host address on the "
+			      "subnet");
 	return 0;
 }
 
@@ -219,10 +222,17 @@ fail:
 
 void kn_if_close(struct kn_if *ifp)
 {
+	uint64_t deadline;
+
 	if (!ifp)
 		return;
 	kn_udp_close_all(ifp);	/* their groups' leaves go out now */
 	kite_default_queue_set(ifp->dev, ifp->port, -1);
+	/* the leaves may wait behind busy PIO slots: give the card a moment (a
+	 * card takes a frame within microseconds), then give up on them */
+	deadline = monotonic_ns(NULL) + KN_CLOSE_FLUSH_NS;
+	while (!kn_if_tx_flush(ifp) && monotonic_ns(NULL) < deadline)
+		;
 	while (ifp->tx_head != ifp->tx_tail)	/* never sent: the queue stops */
 		kite_pkt_free(ifp->tx_wait[ifp->tx_head++ % KN_TX_WAIT]);
 	kite_queue_close(ifp->q);
@@ -297,7 +307,7 @@ int kn_poll(struct kn_if *ifp)
 	if (!n && ++ifp->idle_polls < KN_IDLE_CLOCK)
 		return 0;
 	ifp->idle_polls = 0;
-	tx_flush(ifp);
+	kn_if_tx_flush(ifp);
 	now = kn_now(ifp);
 	if (now >= ifp->next_timer_ns) {
 		ifp->next_timer_ns = UINT64_MAX;

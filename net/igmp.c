@@ -4,13 +4,15 @@
  * second apart: the robustness variable of RFC 3376 §8.1), leaves when the
  * last socket leaves it, and answers to queries after a random delay within
  * the query's maximum response time. IGMPv3 (RFC 3376) by default, as Linux;
- * IGMPv2 (RFC 2236) for 260 s after a v1/v2 query is heard (§7.2.1).
+ * IGMPv2 (RFC 2236) for 260 s after a v2 query is heard, IGMPv1 (RFC 1112:
+ * v1 reports, no leaves) after a v1 query (RFC 3376 §7.2.1).
  */
 #include <errno.h>
 
 #include "net_internal.h"
 
 #define IGMP_QUERY		0x11
+#define IGMP_V1_REPORT		0x12
 #define IGMP_V2_REPORT		0x16
 #define IGMP_V2_LEAVE		0x17
 #define IGMP_V3_REPORT		0x22
@@ -48,14 +50,16 @@ bool kn_igmp_member(const struct kn_if *ifp, uint32_t group)
 static void report(struct kn_if *ifp, const struct kn_group *g, uint8_t v3_type, uint64_t now)
 {
 	uint8_t *f = ifp->txbuf, *ip = f + ETH_HLEN, *m = ip + IP_HLEN + 4, mac[6];
-	bool v2 = now < ifp->igmp_v2_until_ns;
+	bool v1 = now < ifp->igmp_v1_until_ns, v2 = v1 || now < ifp->igmp_v2_until_ns;
 	uint32_t dst = V3_ROUTERS;
 	uint16_t mlen = 16;
 
+	if (v1 && g->leaving)
+		return;	/* IGMPv1 has no leave */
 	if (v2) {
 		dst = g->leaving ? ALL_ROUTERS : g->addr;
 		mlen = 8;
-		m[0] = g->leaving ? IGMP_V2_LEAVE : IGMP_V2_REPORT;
+		m[0] = v1 ? IGMP_V1_REPORT : g->leaving ? IGMP_V2_LEAVE : IGMP_V2_REPORT;
 		m[1] = 0;
 		wr16(m + 2, 0);
 		wr32(m + 4, g->addr);
@@ -163,16 +167,17 @@ void kn_igmp_timers(struct kn_if *ifp, uint64_t now)
 	}
 }
 
-/* RFC 3376 §4.1.1: codes from 128 are a floating point number of 1/10 s */
-static uint64_t max_resp_ns(uint8_t code, bool v3)
+/* RFC 3376 §4.1.1: codes from 128 are a floating point number of 1/10 s; in
+ * microseconds (at most 3174.4 s: fits 32 bits) */
+static uint32_t max_resp_us(uint8_t code, bool v3)
 {
 	uint32_t tenths = code;
 
 	if (v3 && code >= 128)
 		tenths = ((code & 0x0fu) | 0x10u) << ((code >> 4 & 7) + 3);
-	if (!tenths)	/* IGMPv1: 10 s */
+	if (!tenths && !v3)	/* IGMPv1: 10 s */
 		tenths = 100;
-	return tenths * (NS_PER_S / 10);
+	return tenths * 100000u;
 }
 
 void kn_igmp_input(struct kn_if *ifp, const uint8_t *f, const struct kn_ip *ip)
@@ -188,21 +193,27 @@ void kn_igmp_input(struct kn_if *ifp, const uint8_t *f, const struct kn_ip *ip)
 		kn_count(ifp, KN_DROP_IGMP);
 		return;
 	}
-	if (m[0] != IGMP_QUERY)
-		return;	/* other hosts' reports: v3 has no suppression, and v2's is optional */
+	if (m[0] != IGMP_QUERY) {
+		/* other hosts' reports: v3 has no suppression, and v2's is optional */
+		kn_count(ifp, KN_IGMP_OTHER_RX);
+		return;
+	}
 	kn_count(ifp, KN_IGMP_QUERY_RX);
 	now = kn_now(ifp);
 	v3 = mlen >= 12;
-	if (!v3)
+	if (!v3 && m[1] == 0)
+		ifp->igmp_v1_until_ns = now + V2_QUERIER_NS;
+	else if (!v3)
 		ifp->igmp_v2_until_ns = now + V2_QUERIER_NS;
 	group = rd32(m + 4);
-	window = max_resp_ns(m[1], v3);
+	window = max_resp_us(m[1], v3);
 	for (i = 0; i < KN_MAX_GROUPS; i++) {
 		struct kn_group *g = &ifp->groups[i];
 
 		if (!g->addr || g->leaving || g->addr == ALL_HOSTS || (group && g->addr != group))
 			continue;
 		ifp->rand = ifp->rand * 6364136223846793005ULL + 1442695040888963407ULL;
-		schedule(ifp, g, now + (ifp->rand >> 33) % window);
+		/* uniform over the whole window (RFC 3376 §5.2): 32 random bits scaled */
+		schedule(ifp, g, now + 1 + ((ifp->rand >> 32) * window >> 32) * 1000);
 	}
 }

@@ -64,12 +64,14 @@ struct kn_if {
 	void *st_map;
 	size_t st_map_len;
 	char *stats_path;
+	uint64_t stats_dev, stats_ino;	/* the file it made (removed only if still there) */
 	uint64_t (*clock_ns)(void *arg);
 	void *clock_arg;
 	uint64_t next_timer_ns;	/* kn_poll runs timers only from this time */
 	unsigned int idle_polls;
 	uint64_t icmp_tokens_ns;	/* rate limit: time the bucket was full at */
 	uint64_t igmp_v2_until_ns;	/* a v2 querier was heard: speak v2 until */
+	uint64_t igmp_v1_until_ns;	/* a v1 querier was heard: speak v1 until */
 	uint64_t rand;
 	struct kn_arp_entry arp[KN_ARP_SLOTS];
 	struct kn_group groups[KN_MAX_GROUPS];
@@ -93,6 +95,7 @@ struct kn_udp {
 	/* the last destination's MAC, valid while arp_gen is unchanged */
 	uint32_t cache_dst;
 	uint32_t cache_gen;
+	bool cache_ok;	/* cache_dst/cache_mac hold a lookup */
 	uint8_t cache_mac[6];
 	uint8_t tmpl[ETH_HLEN + IP_HLEN + UDP_HLEN];	/* header template */
 	struct kite_pkt *backlog[KN_BACKLOG];
@@ -231,6 +234,9 @@ static inline uint64_t kn_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto,
 
 /* error.c */
 int kn_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* no formatting on the paths an application retries in a loop */
+int kn_err_const(int code, const char *msg);
+int kn_err_resolving(uint32_t hop);	/* -EAGAIN */
 
 /* check.c: 0, or the KN_DROP_* counter the frame fails */
 /* the ethertype and where its header starts, behind a priority tag if any */
@@ -244,6 +250,8 @@ uint64_t kn_now(struct kn_if *ifp);
 void kn_timer_at(struct kn_if *ifp, uint64_t ns);
 /* send a control frame (padded to the minimum) on the interface queue */
 int kn_if_tx(struct kn_if *ifp, uint8_t *frame, uint16_t len);
+/* the interface's waiting control frames sent; false: some still wait */
+bool kn_if_tx_flush(struct kn_if *ifp);
 void kn_eth_hdr(const struct kn_if *ifp, uint8_t *f, const uint8_t *dst, uint16_t type);
 /* an IPv4 header without options at p; checksum filled */
 void kn_ip_hdr(struct kn_if *ifp, uint8_t *p, uint8_t tos, uint16_t len, uint8_t ttl,

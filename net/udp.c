@@ -220,6 +220,12 @@ static struct kite_queue *tx_queue(const struct kn_udp *s)
 	return s->q ? s->q : s->ifp->q;
 }
 
+/* on the interface's queue a datagram goes behind the control frames waiting there */
+static bool tx_line_clear(struct kn_udp *s)
+{
+	return s->q || kn_if_tx_flush(s->ifp);
+}
+
 /* padded to the minimum frame (the card does not pad) */
 static uint16_t pad(uint8_t *f, uint16_t flen)
 {
@@ -241,6 +247,8 @@ static bool send_pio(struct kn_udp *s, const uint8_t *f, uint16_t flen)
 		s->pio_skip--;
 		return false;
 	}
+	if (!tx_line_clear(s))
+		return false;
 	if (kn_tx_pio(tx_queue(s), f, flen))
 		return true;
 	if (flen <= KITE_PIO_MAX_FRAME)
@@ -257,10 +265,10 @@ static int send_frame(struct kn_udp *s, struct kite_pkt *pkt, uint16_t flen)
 		return 0;
 	}
 	pkt->len = flen;
-	if (kn_tx_desc(tx_queue(s), pkt) == 0)
+	if (tx_line_clear(s) && kn_tx_desc(tx_queue(s), pkt) == 0)
 		return 0;
 	kn_count(s->ifp, KN_TX_FULL);
-	return kn_err(-EAGAIN, "kite-net: the queue's TX is busy, retry");
+	return kn_err_const(-EAGAIN, "kite-net: the queue's TX is busy (frames in flight), retry");
 }
 
 static int dest_mac(struct kn_udp *s, uint32_t dst, uint8_t mac[6])
@@ -269,7 +277,7 @@ static int dest_mac(struct kn_udp *s, uint32_t dst, uint8_t mac[6])
 	uint32_t hop;
 	int err;
 
-	if (dst == s->cache_dst && s->cache_gen == ifp->arp_gen) {
+	if (s->cache_ok && dst == s->cache_dst && s->cache_gen == ifp->arp_gen) {
 		memcpy(mac, s->cache_mac, 6);
 		return 0;
 	}
@@ -278,6 +286,7 @@ static int dest_mac(struct kn_udp *s, uint32_t dst, uint8_t mac[6])
 		return err;
 	s->cache_dst = dst;
 	s->cache_gen = ifp->arp_gen;
+	s->cache_ok = true;
 	memcpy(s->cache_mac, mac, 6);
 	return 0;
 }
@@ -309,7 +318,7 @@ int kn_udp_sendto(struct kn_udp *s, uint32_t addr, uint16_t port, const void *bu
 	pkt = kite_pkt_alloc(s->pool);	/* larger, or the PIO slots are busy */
 	if (!pkt) {
 		kn_count(ifp, KN_TX_FULL);
-		return kn_err(-EAGAIN, "kn_udp_sendto: no free buffer in the socket's pool, retry");
+		return kn_err_const(-EAGAIN, "kn_udp_sendto: no free buffer in the socket's pool, retry");
 	}
 	if (pkt->buf_size < HDRS + len + ETH_MIN_FRAME) {
 		kite_pkt_free(pkt);
@@ -332,10 +341,13 @@ int kn_udp_reply(struct kn_udp *s, struct kn_dgram *d, uint16_t len)
 	uint8_t *f = pkt->data, mac[6];
 	int err;
 
-	if (len > s->ifp->mtu - IP_HLEN - UDP_HLEN || HDRS + (size_t)len > pkt->buf_size ||
-	    HDRS + len < len)
+	/* the payload as it sits (42 bytes in, or 46 behind a tag) must hold len bytes */
+	if (len > s->ifp->mtu - IP_HLEN - UDP_HLEN || d->data < f + HDRS ||
+	    (size_t)(d->data - f) + len > pkt->buf_size)
 		return kn_err(-EMSGSIZE, "kn_udp_reply: %u bytes do not fit the MTU or the buffer",
 			      len);
+	if (!d->src_port)
+		return kn_err(-EINVAL, "kn_udp_reply: the datagram came from port 0");
 	memcpy(mac, f + 6, 6);	/* back to the hop it came from */
 	if (d->data != f + HDRS) {	/* it came behind a priority tag: answer untagged */
 		memmove(f + HDRS, d->data, len);

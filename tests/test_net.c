@@ -250,8 +250,8 @@ static uint16_t recv_all(struct nt *t, struct kn_dgram *d, uint16_t n)
 	return got;
 }
 
-/* the peer answers kite-net's ARP request for PEER_IP (or GW_IP) */
-static void peer_arp_reply(struct nt *t, uint32_t spa)
+/* the peer answers an ARP request kite-net sent for spa */
+static void peer_arp_answer(struct nt *t, uint32_t spa)
 {
 	uint8_t f[64];
 
@@ -259,6 +259,20 @@ static void peer_arp_reply(struct nt *t, uint32_t spa)
 	memcpy(f + 32, our_mac, 6);
 	peer_send(t, f, 60);
 	pump(t);
+}
+
+/* kite-net asks for spa (PEER_IP or GW_IP) and the peer answers: a reply
+ * nobody asked for teaches kite-net nothing */
+static void peer_arp_reply(struct nt *t, uint32_t spa)
+{
+	uint8_t r[2048];
+
+	assert_int_equal(kn_arp_resolve(t->ifp, spa), -EAGAIN);
+	pump(t);
+	assert_int_equal(peer_recv(t, r), 60);	/* who-has spa */
+	assert_int_equal(g32(r + 38), spa);
+	peer_arp_answer(t, spa);
+	assert_int_equal(kn_arp_resolve(t->ifp, spa), 0);
 }
 
 static int setup_with(void **state, const char *stats)
@@ -417,7 +431,7 @@ static void test_arp_resolution(void **state)
 	assert_int_equal(kn_udp_sendto(t->s, PEER_IP, 9, "hello", 5), -EAGAIN);
 	pump(t);
 	assert_int_equal(peer_recv(t, r), 60);
-	peer_arp_reply(t, PEER_IP);
+	peer_arp_answer(t, PEER_IP);
 	assert_int_equal(ctr(t, KN_ARP_REPLY_RX), 1);
 	assert_int_equal(kn_udp_sendto(t->s, PEER_IP, 9, "hello", 5), 0);
 	pump(t);
@@ -566,7 +580,7 @@ static void test_tx_order(void **state)
 
 		memset(pay, (int)i, n);
 		while ((err = kn_udp_sendto(t->s, PEER_IP, 9, pay, n)) == -EAGAIN) {
-			again++;
+			assert_true(++again < 1000);
 			kite_emu_step(t->f->emu);
 		}
 		assert_int_equal(err, 0);
@@ -1024,6 +1038,8 @@ static void test_api_errors(void **state)
 	ic.gateway = KN_IP(10, 3, 0, 1);
 	assert_int_equal(kn_if_open(&ic, &if2), -EINVAL);
 	assert_non_null(strstr(kn_last_error(), "gateway"));
+	ic.gateway = KN_IP(10, 2, 0, 255);	/* the subnet's broadcast */
+	assert_int_equal(kn_if_open(&ic, &if2), -EINVAL);
 	ic.gateway = 0;
 	ic.queue = SOCK_Q;	/* taken by the socket */
 	assert_true(kn_if_open(&ic, &if2) < 0);
@@ -1129,6 +1145,171 @@ static void test_stats_file(void **state)
 	}
 }
 
+/* ---- what a review found --------------------------------------------------- */
+/* 0.0.0.0 is no destination, even before any ARP happened (an empty cache
+ * once matched it); a datagram from port 0 cannot be answered */
+static void test_send_edges(void **state)
+{
+	struct nt *t = *state;
+	uint8_t f[2048], r[2048];
+	struct kn_dgram d[1];
+
+	assert_int_equal(kn_udp_sendto(t->s, 0, 7, "zero", 4), -EINVAL);
+	pump(t);
+	assert_int_equal(peer_recv(t, r), 0);
+	udp_frame(f, OUR_IP, UPORT, "from 0", 6);
+	p16(f + 34, 0);
+	p16(f + 40, 0);	/* no checksum: still valid */
+	peer_send(t, f, 60);
+	assert_int_equal(recv_all(t, d, 1), 1);
+	assert_int_equal(kn_udp_reply(t->s, &d[0], d[0].len), -EINVAL);
+	assert_non_null(strstr(kn_last_error(), "port 0"));
+	kn_udp_release(t->s, d, 1);
+}
+
+/* requests from sources that cannot be answered get no answer; a reply
+ * nobody asked for makes no entry */
+static void test_arp_martians(void **state)
+{
+	static const uint32_t martians[] = { KN_IP(127, 0, 0, 1), 0xffffffffu, KN_IP(224, 0, 0, 5),
+					     KN_IP(10, 1, 0, 255), KN_IP(240, 0, 0, 1) };
+	struct nt *t = *state;
+	uint8_t f[64], r[2048];
+	unsigned int i;
+
+	for (i = 0; i < 5; i++) {
+		arp_frame(f, bcast, 1, martians[i], OUR_IP);
+		peer_send(t, f, 60);
+	}
+	pump(t);
+	assert_int_equal(peer_recv(t, r), 0);
+	assert_int_equal(ctr(t, KN_DROP_ARP), 5);
+	peer_arp_answer(t, KN_IP(10, 1, 0, 7));	/* unsolicited */
+	assert_int_equal(kn_arp_resolve(t->ifp, KN_IP(10, 1, 0, 7)), -EAGAIN);
+}
+
+/* query answers spread over the whole response time; a v1 querier gets v1
+ * reports and no leaves */
+static void test_igmp_spread_v1(void **state)
+{
+	struct nt *t = *state;
+	uint8_t f[2048], r[2048];
+	uint64_t start, last = 0;
+	unsigned int i, got = 0;
+
+	for (i = 0; i < 16; i++)
+		assert_int_equal(kn_udp_join(t->s, GROUP + i), 0);
+	t->now += 2 * S;
+	pump(t);
+	peer_drain(t);
+	peer_send(t, f, igmp_query(f, 0, 100, true));	/* 10 s */
+	pump(t);
+	start = t->now;
+	for (i = 0; i < 110; i++) {
+		t->now += S / 10;
+		pump(t);
+		while (peer_recv(t, r)) {
+			got++;
+			last = t->now - start;
+		}
+	}
+	assert_int_equal(got, 16);
+	assert_true(last > 3 * S);	/* P(all 16 within 3 s of 10) = 0.3^16 */
+	assert_true(last <= 10 * S + S / 10);
+	peer_send(t, f, igmp_query(f, 0, 0, false));	/* IGMPv1 */
+	pump(t);
+	t->now += 11 * S;
+	pump(t);
+	for (i = 0; i < 16; i++) {	/* a v1 report to each group */
+		assert_true(peer_recv(t, r) >= 60);
+		assert_int_equal(r[38], 0x12);
+		assert_true(g32(r + 30) >= GROUP && g32(r + 30) < GROUP + 16);
+		assert_int_equal(g32(r + 42), g32(r + 30));
+		assert_int_equal(csum(r + 38, 8), 0);
+	}
+	assert_int_equal(kn_udp_leave(t->s, GROUP), 0);
+	t->now += 2 * S;
+	pump(t);
+	assert_int_equal(peer_recv(t, r), 0);	/* v1 has no leave */
+}
+
+/* a socket without a queue sends on the interface's, behind the control
+ * frames waiting there */
+static void test_shared_queue_order(void **state)
+{
+	struct nt *t = *state;
+	struct kn_udp_conf uc = { .port = 6000, .queue = -1 };
+	uint8_t f[2048], r[2048], big[300];
+	struct kn_udp *s2;
+	unsigned int i;
+	int err;
+
+	peer_arp_reply(t, PEER_IP);
+	assert_int_equal(kn_udp_open(t->ifp, &uc, &s2), 0);
+	peer_send(t, f, echo_frame(f, PEER_IP, 9, 8));
+	kite_emu_step(t->f->emu);	/* the echo request is in the interface's ring */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(kn_udp_sendto(s2, PEER_IP, 9, "fill", 4), 0);
+	kn_poll(t->ifp);	/* the echo reply waits: the slots are busy */
+	assert_int_equal(ctr(t, KN_ICMP_ECHO_RX), 1);
+	kite_emu_step(t->f->emu);	/* now they drain */
+	memset(big, 7, sizeof(big));
+	for (i = 0; (err = kn_udp_sendto(s2, PEER_IP, 9, big, sizeof(big))) == -EAGAIN; i++) {
+		assert_true(i < 100);
+		kite_emu_step(t->f->emu);
+	}
+	assert_int_equal(err, 0);
+	pump(t);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(peer_recv(t, r), 60);
+	assert_int_equal(peer_recv(t, r), 60);	/* the echo reply first */
+	assert_int_equal(r[23], 1);
+	assert_int_equal(peer_recv(t, r), 342);
+	kn_udp_close(s2);
+}
+
+/* the counters file never replaces what is not a dead interface's */
+static void test_stats_file_safety(void **state)
+{
+	struct nt *t = *state;
+	struct kn_if_conf ic = { .dev = t->f->dev, .pool = t->f->pool, .queue = 3,
+				 .addr = OUR_IP, .prefix_len = 24 };
+	struct kn_if *if2;
+	char other[128], link[128];
+	uint8_t hdr[48] = "KITENET1";
+	uint64_t dead = 0x7ffffff0;
+	FILE *fp;
+
+	snprintf(other, sizeof(other), "%s/precious.txt", t->f->dir);
+	fp = fopen(other, "w");
+	assert_non_null(fp);
+	fputs("keep me", fp);
+	fclose(fp);
+	ic.stats_path = other;
+	assert_int_equal(kn_if_open(&ic, &if2), -EEXIST);
+	assert_int_equal(access(other, F_OK), 0);
+	ic.stats_path = t->stats;	/* the live interface's */
+	assert_int_equal(kn_if_open(&ic, &if2), -EBUSY);
+	assert_non_null(strstr(kn_last_error(), "in use by process"));
+	snprintf(link, sizeof(link), "%s/link.stats", t->f->dir);
+	assert_int_equal(symlink(other, link), 0);
+	ic.stats_path = link;
+	assert_true(kn_if_open(&ic, &if2) < 0);
+	assert_non_null(strstr(kn_last_error(), "symbolic link"));
+	unlink(link);
+	unlink(other);
+	/* a dead process's file is replaced, and removed with its interface */
+	fp = fopen(other, "w");
+	memcpy(hdr + 16, &dead, 8);
+	fwrite(hdr, 1, sizeof(hdr), fp);
+	fclose(fp);
+	ic.stats_path = other;
+	assert_int_equal(kn_if_open(&ic, &if2), 0);
+	kn_if_close(if2);
+	assert_int_equal(access(other, F_OK), -1);
+	assert_int_equal(kite_default_queue_set(t->f->dev, 0, 0), 0);	/* back to the fixture's */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1148,6 +1329,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_gateway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_file, setup_stats, teardown),
+		cmocka_unit_test_setup_teardown(test_send_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_martians, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_spread_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_queue_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_file_safety, setup_stats, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -271,7 +271,8 @@ static uint8_t *net_read(const char *path, size_t *len)
 	ssize_t r;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking: a FIFO planted at the path must not hang the tool (refused below) */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "kite-stat: --net %s: %s\n", path, strerror(errno));
 		return NULL;

@@ -59,6 +59,7 @@ struct kn_udp;
 	X(ICMP_UNREACH_LIMITED, "icmp_unreach_limited", "port unreachable not sent: rate limit") \
 	X(IGMP_QUERY_RX, "igmp_queries_rx", "IGMP queries received")		\
 	X(IGMP_REPORT_TX, "igmp_reports_tx", "IGMP membership reports and leaves sent") \
+	X(IGMP_OTHER_RX, "igmp_other_rx", "IGMP reports and leaves of other hosts (ignored)") \
 	X(DROP_NOT_OURS, "drop_not_ours", "not addressed to us (MAC or IPv4)")	\
 	X(DROP_RUNT, "drop_runt", "shorter than its headers")			\
 	X(DROP_VLAN, "drop_vlan", "VLAN tag with a VLAN id (priority tags are taken)") \
