@@ -5,8 +5,8 @@
  * address (kn_poll) and speaks sockperf's UDP protocol on one port: each
  * request is answered in the buffer it arrived in (zero-copy), its header
  * rewritten in place.
- *   kite-sockperf [-d DEV] [-a A.B.C.D/LEN] [-g GATEWAY] [-u PORT] [-p PORT]
- *                 [-q QUEUE] [-t SECONDS] [-s STATS_FILE]
+ *   kite-sockperf [-d DEV] [-a A.B.C.D/LEN] [--gateway A.B.C.D] [--udp PORT]
+ *                 [-p PORT] [-q QUEUE] [-t SECONDS] [--stats FILE]
  *
  * sockperf's message header (its src/message.h, sockperf 3.x), 14 bytes in
  * network byte order at the start of each datagram:
@@ -24,7 +24,8 @@
  * A datagram shorter than the header, or whose length field is not its size
  * (below the header, beyond the datagram, or a partial message), is dropped
  * and counted: sockperf's server would loop on a zero length or read past
- * the datagram; nothing malformed is answered.
+ * the datagram; nothing malformed is answered. Nor is a datagram from source
+ * port 0 (RFC 768: the sender wants no reply).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -55,6 +56,7 @@ struct sp_counts {
 	unsigned long long not_client;	/* no client flag: a reply or a server's (ignored) */
 	unsigned long long short_msg;	/* shorter than the header */
 	unsigned long long bad_len;	/* length field is not the datagram's size */
+	unsigned long long port0;	/* from source port 0: no reply wanted (RFC 768) */
 	unsigned long long tx_fail;	/* the reply could not be sent */
 };
 
@@ -87,6 +89,10 @@ static void handle(struct kn_udp *s, struct kn_dgram *d, struct sp_counts *c)
 	uint16_t flags;
 	uint32_t len;
 
+	if (!d->src_port) {	/* sockperf's server cannot answer it either (EINVAL) */
+		c->port0++;
+		goto release;
+	}
 	if (d->len < SP_HDR_LEN) {
 		c->short_msg++;
 		goto release;
@@ -121,20 +127,21 @@ release:
 
 static void usage(FILE *o)
 {
-	fprintf(o, "usage: kite-sockperf [-d DEV] [-a A.B.C.D/LEN] [-g GATEWAY] [-u PORT] [-p PORT]\n"
-		"                     [-q QUEUE] [-t SECONDS] [-s STATS_FILE]\n"
+	fprintf(o, "usage: kite-sockperf [-d DEV] [-a A.B.C.D/LEN] [--gateway A.B.C.D]\n"
+		"                     [--udp PORT] [-p PORT] [-q QUEUE] [-t SECONDS]\n"
+		"                     [--stats FILE]\n"
 		"A sockperf server on kite-net: answers sockperf's UDP ping-pong and under-load\n"
 		"clients (pong requests back to their source, client flag cleared; warm-up and\n"
 		"malformed messages never answered), and ARP and ping for the address.\n"
 		"  -d, --dev DEV          device (default $KITE_DEV)\n"
 		"  -a, --addr A.B.C.D/LEN our address and prefix (default 169.254.77.2/16)\n"
-		"  -g, --gateway A.B.C.D  next hop off the subnet (default none)\n"
-		"  -u, --udp PORT         sockperf's UDP port (default 11111, as sockperf's)\n"
+		"      --gateway A.B.C.D  next hop off the subnet (default none)\n"
+		"      --udp PORT         sockperf's UDP port (default 11111, as sockperf's)\n"
 		"  -p, --port PORT        card port (default 0)\n"
 		"  -q, --queue Q          the interface's queue; the socket takes the next one "
 		"(default 0)\n"
 		"  -t, --time SEC         stop after SEC seconds (default: until interrupted)\n"
-		"  -s, --stats FILE       counters for kite-stat --net (default none)\n"
+		"      --stats FILE       counters for kite-stat --net (default none)\n"
 		"At the end it prints what it answered and what it dropped, and why.\n");
 }
 
@@ -142,9 +149,9 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
-		{ "gateway", required_argument, NULL, 'g' }, { "udp", required_argument, NULL, 'u' },
+		{ "gateway", required_argument, NULL, 'G' }, { "udp", required_argument, NULL, 'U' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
-		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 's' },
+		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.77.2/16";
@@ -161,18 +168,20 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_version(argc, argv, "kite-sockperf");
-	while ((c = getopt_long(argc, argv, "d:a:g:u:p:q:t:s:h", lo, NULL)) != -1) {
+	/* --gateway, --udp, --stats: long only (-g, -u, -s mean other things in other tools) */
+	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'a': addr = optarg; break;
-		case 'g': ic.gateway = ex_ipv4("kite-sockperf", 'g', optarg); break;
-		case 'u': uc.port = (uint16_t)arg_ulong("kite-sockperf", 'u', optarg, 1, 65535);
+		case 'G': ic.gateway = ex_ipv4("kite-sockperf", 'G', optarg); break;
+		case 'U': uc.port = (uint16_t)arg_ulong("kite-sockperf", 'U', optarg, 1, 65535);
 			break;
-		case 'p': ic.port = (unsigned int)arg_ulong("kite-sockperf", 'p', optarg, 0, 1); break;
+		case 'p': ic.port = (unsigned int)arg_ulong("kite-sockperf", 'p', optarg, 0, 1);
+			break;
 		case 'q': ic.queue = (unsigned int)arg_ulong("kite-sockperf", 'q', optarg, 0, 14);
 			break;
 		case 't': secs = arg_double("kite-sockperf", 't', optarg, 0, 1e9); break;
-		case 's': ic.stats_path = optarg; break;
+		case 'S': ic.stats_path = optarg; break;
 		default:
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -223,9 +232,10 @@ int main(int argc, char **argv)
 	}
 	kn_if_stats(ifp, st, KN_STAT_COUNT);
 	printf("kite-sockperf: replied %llu; ignored %llu warm-up, %llu without pong request, "
-	       "%llu without client flag; malformed %llu (%llu short, %llu bad length); "
-	       "%llu replies not sent\n", cnt.replied, cnt.warmup, cnt.no_pong, cnt.not_client,
-	       cnt.short_msg + cnt.bad_len, cnt.short_msg, cnt.bad_len, cnt.tx_fail);
+	       "%llu without client flag; malformed %llu (%llu short, %llu bad length, "
+	       "%llu from port 0); %llu replies not sent\n", cnt.replied, cnt.warmup, cnt.no_pong,
+	       cnt.not_client, cnt.short_msg + cnt.bad_len + cnt.port0, cnt.short_msg, cnt.bad_len,
+	       cnt.port0, cnt.tx_fail);
 	printf("kite-sockperf: kite-net answered %llu ARP, %llu ping; dropped %llu "
 	       "(kite-stat --net for why)\n", (unsigned long long)st[KN_ARP_REPLY_TX],
 	       (unsigned long long)st[KN_ICMP_ECHO_RX], (unsigned long long)ex_drops(st));

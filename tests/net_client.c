@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 				printf("first send: %d%s\n", rc, rc == -EAGAIN ? " (EAGAIN)" : "");
 				fflush(stdout);
 			}
-			/* -EAGAIN: ARP in progress or the ring full; the ARP reply comes through kn_poll */
+			/* -EAGAIN: ARP in progress or the ring full (kn_poll takes the reply) */
 			while (rc == -EAGAIN && !stop && now_s() < deadline) {
 				kn_poll(ifp);
 				rc = kn_udp_sendto(s, dst, port, buf, size);

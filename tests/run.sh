@@ -37,6 +37,9 @@ pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 read -r p f < <(bash tests/tap.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^tap: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
+read -r p f < <(bash tests/net-tap.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^net-tap: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+
 read -r p f < <(bash tests/md.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^md: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 

@@ -11,6 +11,8 @@ pkgs=(gcc make libc6-dev pkg-config libcmocka-dev python3
 [[ " $* " == *" check "* ]] && pkgs+=(
 	# tshark reads captures back; the TAP test runs ping in a namespace
 	g++ tshark iproute2 iputils-ping
+	# net-tap.sh: sockperf's ping-pong client against kite-sockperf
+	sockperf
 	# the fuzz targets: clang's libFuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
 	# make install (tested by e2e.sh): man pages from --help

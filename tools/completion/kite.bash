@@ -41,8 +41,10 @@ _kite()
 		--instruments --card-time --help --version" ;;
 	kite-md-sub) opts="--dev --addr --port --queue --count --time --stats --join --udp --ring
 		--help --version" ;;
+	kite-sockperf) opts="--dev --addr --gateway --udp --port --queue --time --stats --help
+		--version" ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 complete -F _kite kite-regs kite-stat kite-capture kite-pingpong kite-bind kite-emu kite-responder \
-	kite-clock-sync kite-md-pub kite-md-sub
+	kite-clock-sync kite-md-pub kite-md-sub kite-sockperf
