@@ -36,16 +36,6 @@ static struct kn_group *group_find(struct kn_if *ifp, uint32_t addr)
 	return NULL;
 }
 
-bool kn_igmp_member(const struct kn_if *ifp, uint32_t group)
-{
-	unsigned int i;
-
-	for (i = 0; i < KN_MAX_GROUPS; i++)
-		if (ifp->groups[i].addr == group && !ifp->groups[i].leaving)
-			return true;
-	return false;
-}
-
 /* One report (or leave) for g in the version the network speaks. */
 static void report(struct kn_if *ifp, const struct kn_group *g, uint8_t v3_type, uint64_t now)
 {

@@ -278,7 +278,6 @@ void kn_igmp_input(struct kn_if *ifp, const uint8_t *f, const struct kn_ip *ip);
 int kn_igmp_join(struct kn_if *ifp, uint32_t group);
 void kn_igmp_leave(struct kn_if *ifp, uint32_t group);
 void kn_igmp_timers(struct kn_if *ifp, uint64_t now);
-bool kn_igmp_member(const struct kn_if *ifp, uint32_t group);
 
 /* udp.c */
 void kn_udp_input(struct kn_if *ifp, struct kite_pkt *pkt, const struct kn_ip *ip);
