@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Command-line addresses for the kite-net examples (example_args.h). */
 #include <arpa/inet.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +10,28 @@
 #include "../tools/args.h"
 #include "example_args.h"
 
-static void bad(const char *tool, char opt, const char *s, const char *why)
+/* opt: a letter, or (when it is not one) a long option's code: its name */
+static void bad(const char *tool, int opt, const char *s, const char *why)
 {
-	fprintf(stderr, "%s: -%c '%s': %s\n", tool, opt, s, why);
+	if (opt == EX_OPT_GATEWAY)
+		fprintf(stderr, "%s: --gateway '%s': %s\n", tool, s, why);
+	else
+		fprintf(stderr, "%s: -%c '%s': %s\n", tool, opt, s, why);
 	exit(2);
 }
 
-uint32_t ex_ipv4(const char *tool, char opt, const char *s)
+static uint32_t ipv4(const char *tool, int opt, const char *s)
 {
 	struct in_addr ia;
 
 	if (inet_pton(AF_INET, s, &ia) != 1)
 		bad(tool, opt, s, "not an IPv4 address A.B.C.D");
 	return ntohl(ia.s_addr);
+}
+
+uint32_t ex_ipv4(const char *tool, char opt, const char *s)
+{
+	return ipv4(tool, opt, s);
 }
 
 void ex_prefix(const char *tool, char opt, const char *s, uint32_t *addr, unsigned int *len)
@@ -99,4 +109,67 @@ uint64_t ex_drops(const uint64_t *st)
 		if (!strncmp(kn_stat_name(i), "drop_", 5))
 			sum += st[i];
 	return sum;
+}
+
+void ex_net_init(struct ex_net *n, const char *tool, const char *addr, unsigned int max_queue)
+{
+	memset(n, 0, sizeof(*n));
+	n->tool = tool;
+	n->dev = getenv("KITE_DEV");
+	n->addr = addr;
+	n->max_queue = max_queue;
+}
+
+bool ex_net_opt(struct ex_net *n, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': n->dev = arg; return true;
+	case 'a': n->addr = arg; return true;
+	case 'p': n->ic.port = (unsigned int)arg_ulong(n->tool, 'p', arg, 0, 1); return true;
+	case 'q': n->ic.queue = (unsigned int)arg_ulong(n->tool, 'q', arg, 0, n->max_queue);
+		return true;
+	case 't': n->secs = arg_double(n->tool, 't', arg, 0, 1e9); return true;
+	case EX_OPT_GATEWAY: n->ic.gateway = ipv4(n->tool, EX_OPT_GATEWAY, arg); return true;
+	case EX_OPT_STATS: n->ic.stats_path = arg; return true;
+	default: return false;
+	}
+}
+
+void ex_net_args(struct ex_net *n, int argc, char **argv)
+{
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", n->tool, argv[optind]);
+		exit(2);
+	}
+	if (!n->dev) {
+		fprintf(stderr, "%s: no device: give -d DEV or set KITE_DEV\n", n->tool);
+		exit(2);
+	}
+	ex_prefix(n->tool, 'a', n->addr, &n->ic.addr, &n->ic.prefix_len);
+}
+
+int ex_net_open(struct ex_net *n, unsigned int nbufs)
+{
+	if (kite_open(n->dev, &n->kdev) || kite_pool_create(n->kdev, nbufs, 2048, &n->pool)) {
+		fprintf(stderr, "%s: %s\n", n->tool, kite_last_error());
+		kite_close(n->kdev);
+		n->kdev = NULL;
+		return 1;
+	}
+	n->ic.dev = n->kdev;
+	n->ic.pool = n->pool;
+	if (kn_if_open(&n->ic, &n->ifp)) {
+		fprintf(stderr, "%s: %s\n", n->tool, kn_last_error());
+		ex_net_close(n);
+		return 1;
+	}
+	return 0;
+}
+
+void ex_net_close(struct ex_net *n)
+{
+	kn_if_close(n->ifp);	/* its sockets too */
+	kite_close(n->kdev);
+	n->ifp = NULL;
+	n->kdev = NULL;
 }

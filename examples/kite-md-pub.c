@@ -138,34 +138,29 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' }, { "time", required_argument, NULL, 't' },
-		{ "stats", required_argument, NULL, 'S' },
+		{ "stats", required_argument, NULL, EX_OPT_STATS },
 		{ "group", required_argument, NULL, 'G' }, { "rate", required_argument, NULL, 'R' },
 		{ "instruments", required_argument, NULL, 'N' },
 		{ "card-time", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.78.1/16";
 	const char *group_str = "239.77.0.1:5000";
-	struct kn_if_conf ic = { .stats_path = NULL };
 	unsigned long count = 0, instruments = 16, slipped = 0, sent = 0, i;
 	int64_t price[256];
 	uint64_t st[KN_STAT_COUNT], t0, due, rnd, start, elapsed;
-	double rate = 10000, secs = 0, period;
+	double rate = 10000, period;
 	struct pub p = { .flags = 0 };
-	struct kite_pool *pool;
+	struct ex_net net;
 	struct md_msg m;
 	char gs[16];
 	int c, rc = 0;
 
 	tool_version(argc, argv, TOOL);
+	ex_net_init(&net, TOOL, "169.254.78.1/16", 14);
 	while ((c = getopt_long(argc, argv, "d:a:p:q:n:t:h", lo, NULL)) != -1) {
+		if (ex_net_opt(&net, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': devstr = optarg; break;
-		case 'a': addr = optarg; break;
-		case 'p': ic.port = (unsigned int)arg_ulong(TOOL, 'p', optarg, 0, 1); break;
-		case 'q': ic.queue = (unsigned int)arg_ulong(TOOL, 'q', optarg, 0, 14); break;
 		case 'n': count = arg_ulong(TOOL, 'n', optarg, 1, ~0UL >> 1); break;
-		case 't': secs = arg_double(TOOL, 't', optarg, 0, 1e9); break;
-		case 'S': ic.stats_path = optarg; break;
 		case 'G': group_str = optarg; break;
 		case 'R': rate = arg_double(TOOL, 'R', optarg, 0, 1e9); break;
 		case 'N': instruments = arg_ulong(TOOL, 'N', optarg, 1, 256); break;
@@ -175,34 +170,18 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, TOOL ": unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	if (!devstr) {
-		fprintf(stderr, TOOL ": no device: give -d DEV or set KITE_DEV\n");
-		return 2;
-	}
-	ex_prefix(TOOL, 'a', addr, &ic.addr, &ic.prefix_len);
+	ex_net_args(&net, argc, argv);
 	ex_group_port(TOOL, 'G', group_str, &p.group, &p.port);
-	if (kite_open(devstr, &p.dev) || kite_pool_create(p.dev, 4096, 2048, &pool)) {
-		fprintf(stderr, TOOL ": %s\n", kite_last_error());
+	if (ex_net_open(&net, 4096))
 		return 1;
-	}
-	ic.dev = p.dev;
-	ic.pool = pool;
-	if (kn_if_open(&ic, &p.ifp)) {
-		fprintf(stderr, TOOL ": %s\n", kn_last_error());
-		kite_close(p.dev);
-		return 1;
-	}
+	p.dev = net.kdev;
+	p.ifp = net.ifp;
 	{
-		struct kn_udp_conf uc = { .port = p.port, .queue = (int)ic.queue + 1 };
+		struct kn_udp_conf uc = { .port = p.port, .queue = (int)net.ic.queue + 1 };
 
 		if (kn_udp_open(p.ifp, &uc, &p.s)) {
 			fprintf(stderr, TOOL ": %s\n", kn_last_error());
-			kn_if_close(p.ifp);
-			kite_close(p.dev);
+			ex_net_close(&net);
 			return 1;
 		}
 	}
@@ -213,8 +192,8 @@ int main(int argc, char **argv)
 	p.session = (uint32_t)xorshift(&rnd) | 1;
 	for (i = 0; i < instruments; i++)
 		price[i] = 1000000 + (int64_t)(xorshift(&rnd) % 9000000);	/* 100.0000.. */
-	printf(TOOL ": %s on %s port %u, sending to %s:%u, session 0x%08x\n", addr, devstr,
-	       ic.port, ex_ipv4_str(p.group, gs), p.port, p.session);
+	printf(TOOL ": %s on %s port %u, sending to %s:%u, session 0x%08x\n", net.addr, net.dev,
+	       net.ic.port, ex_ipv4_str(p.group, gs), p.port, p.session);
 	fflush(stdout);
 
 	period = rate > 0 ? 1e9 / rate : 0;
@@ -228,7 +207,7 @@ int main(int argc, char **argv)
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		unsigned int k;
 
-		if (secs > 0 && now - start >= (uint64_t)(secs * 1e9))
+		if (net.secs > 0 && now - start >= (uint64_t)(net.secs * 1e9))
 			break;
 		if (period > 0) {
 			due = t0 + (uint64_t)((double)i * period);
@@ -276,7 +255,6 @@ int main(int argc, char **argv)
 	       "-EAGAIN, schedule slipped %lu times; dropped %llu (kite-stat --net for why)\n",
 	       sent, gs, p.port, elapsed / 1e9, elapsed ? sent * 1e9 / elapsed : 0.0, p.retries,
 	       slipped, (unsigned long long)ex_drops(st));
-	kn_if_close(p.ifp);
-	kite_close(p.dev);
+	ex_net_close(&net);
 	return rc;
 }

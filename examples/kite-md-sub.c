@@ -373,35 +373,29 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' }, { "time", required_argument, NULL, 't' },
-		{ "stats", required_argument, NULL, 'S' }, { "join", required_argument, NULL, 'J' },
+		{ "stats", required_argument, NULL, EX_OPT_STATS },
+		{ "join", required_argument, NULL, 'J' },
 		{ "udp", required_argument, NULL, 'U' }, { "ring", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.78.2/16";
-	struct kn_if_conf ic = { .stats_path = NULL };
 	unsigned long count = 0, ring = 4096;
 	uint32_t groups[MAX_JOIN];
 	unsigned int ngroups = 0, i;
 	uint64_t st[KN_STAT_COUNT], start;
 	uint16_t port = 5000;
-	double secs = 0;
-	struct kite_pool *pool;
+	struct ex_net net;
 	struct kn_udp *s;
-	struct kn_if *ifp;
 	struct sub *sb;
 	char gs[16];
 	int c, rc = 0;
 
 	tool_version(argc, argv, TOOL);
+	ex_net_init(&net, TOOL, "169.254.78.2/16", 14);
 	while ((c = getopt_long(argc, argv, "d:a:p:q:n:t:h", lo, NULL)) != -1) {
+		if (ex_net_opt(&net, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': devstr = optarg; break;
-		case 'a': addr = optarg; break;
-		case 'p': ic.port = (unsigned int)arg_ulong(TOOL, 'p', optarg, 0, 1); break;
-		case 'q': ic.queue = (unsigned int)arg_ulong(TOOL, 'q', optarg, 0, 14); break;
 		case 'n': count = arg_ulong(TOOL, 'n', optarg, 1, ~0UL >> 1); break;
-		case 't': secs = arg_double(TOOL, 't', optarg, 0, 1e9); break;
-		case 'S': ic.stats_path = optarg; break;
 		case 'J':
 			if (ngroups == MAX_JOIN) {
 				fprintf(stderr, TOOL ": --join: at most %d groups\n", MAX_JOIN);
@@ -422,42 +416,27 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, TOOL ": unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	ex_net_args(&net, argc, argv);
 	if (!ngroups) {
 		fprintf(stderr, TOOL ": no group: give --join GROUP (repeatable)\n");
 		return 2;
 	}
-	if (!devstr) {
-		fprintf(stderr, TOOL ": no device: give -d DEV or set KITE_DEV\n");
-		return 2;
-	}
-	ex_prefix(TOOL, 'a', addr, &ic.addr, &ic.prefix_len);
 	sb = calloc(1, sizeof(*sb));
 	if (!sb) {
 		fprintf(stderr, TOOL ": out of memory\n");
 		return 1;
 	}
 	/* the interface's ring (256), the socket's, and room for a burst in hand */
-	if (kite_open(devstr, &sb->dev) ||
-	    kite_pool_create(sb->dev, (unsigned int)(ring + 256 + 1024), 2048, &pool)) {
-		fprintf(stderr, TOOL ": %s\n", kite_last_error());
+	if (ex_net_open(&net, (unsigned int)(ring + 256 + 1024))) {
+		free(sb);
 		return 1;
 	}
-	ic.dev = sb->dev;
-	ic.pool = pool;
-	if (kn_if_open(&ic, &ifp)) {
-		fprintf(stderr, TOOL ": %s\n", kn_last_error());
-		kite_close(sb->dev);
-		return 1;
-	}
+	sb->dev = net.kdev;
 	{
-		struct kn_udp_conf uc = { .port = port, .queue = (int)ic.queue + 1,
+		struct kn_udp_conf uc = { .port = port, .queue = (int)net.ic.queue + 1,
 					  .ring_size = (unsigned int)ring };
 
-		if (kn_udp_open(ifp, &uc, &s)) {
+		if (kn_udp_open(net.ifp, &uc, &s)) {
 			fprintf(stderr, TOOL ": %s\n", kn_last_error());
 			rc = 1;
 			goto out;
@@ -473,28 +452,27 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf(TOOL ": %s on %s port %u, UDP %u, joined", addr, devstr, ic.port, port);
+	printf(TOOL ": %s on %s port %u, UDP %u, joined", net.addr, net.dev, net.ic.port, port);
 	for (i = 0; i < ngroups; i++)
 		printf(" %s", ex_ipv4_str(groups[i], gs));
 	printf("\n");
 	fflush(stdout);
 	start = now_ns();
 	while (!stop && (!count || sb->received < count) &&
-	       (secs <= 0 || now_ns() - start < (uint64_t)(secs * 1e9))) {
+	       (net.secs <= 0 || now_ns() - start < (uint64_t)(net.secs * 1e9))) {
 		struct kn_dgram d[BURST];
 		uint16_t n, k;
 
-		kn_poll(ifp);	/* ARP, IGMP queries and reports: the interface queue */
+		kn_poll(net.ifp);	/* ARP, IGMP queries and reports: the interface queue */
 		n = kn_udp_recv(s, d, BURST);
 		for (k = 0; k < n; k++)
 			input(sb, &d[k]);
 		kn_udp_release(s, d, n);
 	}
-	kn_if_stats(ifp, st, KN_STAT_COUNT);
+	kn_if_stats(net.ifp, st, KN_STAT_COUNT);
 	summary(sb, ex_drops(st));
 out:
-	kn_if_close(ifp);
-	kite_close(sb->dev);
+	ex_net_close(&net);
 	for (i = 0; i < sb->npubs; i++)
 		free(sb->pubs[i]);
 	free(sb->lat);

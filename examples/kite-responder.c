@@ -50,88 +50,69 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
-		{ "gateway", required_argument, NULL, 'G' }, { "udp", required_argument, NULL, 'U' },
+		{ "gateway", required_argument, NULL, EX_OPT_GATEWAY },
+		{ "udp", required_argument, NULL, 'U' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
-		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 'S' },
+		{ "time", required_argument, NULL, 't' },
+		{ "stats", required_argument, NULL, EX_OPT_STATS },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.77.2/16", *ports = "7";
-	struct kn_if_conf ic = { .stats_path = NULL };
+	const char *ports = "7";
 	struct kn_udp *socks[MAX_PORTS];
 	unsigned long first, last, i;
 	uint64_t st[KN_STAT_COUNT];
-	struct kite_pool *pool;
-	struct kite_dev *dev;
-	struct kn_if *ifp;
-	double secs = 0;
+	struct ex_net n;
 	time_t start;
 	int c;
 
 	tool_version(argc, argv, "kite-responder");
+	ex_net_init(&n, "kite-responder", "169.254.77.2/16", 15 - MAX_PORTS);
 	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'd': devstr = optarg; break;
-		case 'a': addr = optarg; break;
-		case 'G': ic.gateway = ex_ipv4("kite-responder", 'G', optarg); break;
-		case 'U': ports = optarg; break;
-		case 'p': ic.port = (unsigned int)arg_ulong("kite-responder", 'p', optarg, 0, 1); break;
-		case 'q': ic.queue = (unsigned int)arg_ulong("kite-responder", 'q', optarg, 0, 15);
-			break;
-		case 't': secs = arg_double("kite-responder", 't', optarg, 0, 1e9); break;
-		case 'S': ic.stats_path = optarg; break;
-		default:
-			usage(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
+		if (ex_net_opt(&n, c, optarg))
+			continue;
+		if (c == 'U') {
+			ports = optarg;
+			continue;
 		}
+		usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? 0 : 2;
 	}
-	if (!devstr) {
-		fprintf(stderr, "kite-responder: no device: give -d DEV or set KITE_DEV\n");
-		return 2;
-	}
-	ex_prefix("kite-responder", 'a', addr, &ic.addr, &ic.prefix_len);
+	ex_net_args(&n, argc, argv);
 	ex_port_range("kite-responder", 'U', ports, MAX_PORTS, &first, &last);
-	if (kite_open(devstr, &dev) || kite_pool_create(dev, 4096, 2048, &pool)) {
-		fprintf(stderr, "kite-responder: %s\n", kite_last_error());
+	if (ex_net_open(&n, 4096))
 		return 1;
-	}
-	ic.dev = dev;
-	ic.pool = pool;
-	if (kn_if_open(&ic, &ifp)) {
-		fprintf(stderr, "kite-responder: %s\n", kn_last_error());
-		return 1;
-	}
 	for (i = first; i <= last; i++) {
 		struct kn_udp_conf uc = { .port = (uint16_t)i,
-					  .queue = (int)(ic.queue + 1 + i - first) };
+					  .queue = (int)(n.ic.queue + 1 + i - first) };
 
-		if (kn_udp_open(ifp, &uc, &socks[i - first])) {
+		if (kn_udp_open(n.ifp, &uc, &socks[i - first])) {
 			fprintf(stderr, "kite-responder: %s\n", kn_last_error());
+			ex_net_close(&n);
 			return 1;
 		}
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("kite-responder: %s on %s port %u, UDP %lu-%lu\n", addr, devstr, ic.port, first,
+	printf("kite-responder: %s on %s port %u, UDP %lu-%lu\n", n.addr, n.dev, n.ic.port, first,
 	       last);
 	fflush(stdout);
 	start = time(NULL);
-	while (!stop && (secs <= 0 || difftime(time(NULL), start) < secs)) {
-		kn_poll(ifp);	/* ARP, ping, IGMP, port unreachable */
+	while (!stop && (n.secs <= 0 || difftime(time(NULL), start) < n.secs)) {
+		kn_poll(n.ifp);	/* ARP, ping, IGMP, port unreachable */
 		for (i = 0; i <= last - first; i++) {
 			struct kn_dgram d[32];
-			uint16_t n = kn_udp_recv(socks[i], d, 32), k;
+			uint16_t got = kn_udp_recv(socks[i], d, 32), k;
 
-			for (k = 0; k < n; k++)
+			for (k = 0; k < got; k++)
 				if (kn_udp_reply(socks[i], &d[k], d[k].len))
 					kn_udp_release(socks[i], &d[k], 1);
 		}
 	}
-	kn_if_stats(ifp, st, KN_STAT_COUNT);
+	kn_if_stats(n.ifp, st, KN_STAT_COUNT);
 	printf("kite-responder: answered %llu ARP, %llu ping, %llu UDP; dropped %llu "
 	       "(kite-stat --net for why)\n", (unsigned long long)st[KN_ARP_REPLY_TX],
 	       (unsigned long long)st[KN_ICMP_ECHO_RX], (unsigned long long)st[KN_TX_DGRAMS],
 	       (unsigned long long)ex_drops(st));
-	kn_if_close(ifp);
-	kite_close(dev);
+	ex_net_close(&n);
 	return 0;
 }

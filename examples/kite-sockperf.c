@@ -147,90 +147,61 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
+	/* --gateway, --udp, --stats: long only (-g, -u, -s mean other things in other tools) */
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "addr", required_argument, NULL, 'a' },
-		{ "gateway", required_argument, NULL, 'G' }, { "udp", required_argument, NULL, 'U' },
+		{ "gateway", required_argument, NULL, EX_OPT_GATEWAY },
+		{ "udp", required_argument, NULL, 'U' },
 		{ "port", required_argument, NULL, 'p' }, { "queue", required_argument, NULL, 'q' },
-		{ "time", required_argument, NULL, 't' }, { "stats", required_argument, NULL, 'S' },
+		{ "time", required_argument, NULL, 't' },
+		{ "stats", required_argument, NULL, EX_OPT_STATS },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	const char *devstr = getenv("KITE_DEV"), *addr = "169.254.77.2/16";
-	struct kn_if_conf ic = { .stats_path = NULL };
 	struct kn_udp_conf uc = { .port = 11111 };
 	struct sp_counts cnt = { 0 };
 	uint64_t st[KN_STAT_COUNT];
-	struct kite_pool *pool;
-	struct kite_dev *dev;
 	struct kn_udp *sock;
-	struct kn_if *ifp;
-	double secs = 0;
+	struct ex_net net;
 	time_t start;
 	int c;
 
 	tool_version(argc, argv, "kite-sockperf");
-	/* --gateway, --udp, --stats: long only (-g, -u, -s mean other things in other tools) */
+	ex_net_init(&net, "kite-sockperf", "169.254.77.2/16", 14);
 	while ((c = getopt_long(argc, argv, "d:a:p:q:t:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'd': devstr = optarg; break;
-		case 'a': addr = optarg; break;
-		case 'G': ic.gateway = ex_ipv4("kite-sockperf", 'G', optarg); break;
-		case 'U': uc.port = (uint16_t)arg_ulong("kite-sockperf", 'U', optarg, 1, 65535);
-			break;
-		case 'p': ic.port = (unsigned int)arg_ulong("kite-sockperf", 'p', optarg, 0, 1);
-			break;
-		case 'q': ic.queue = (unsigned int)arg_ulong("kite-sockperf", 'q', optarg, 0, 14);
-			break;
-		case 't': secs = arg_double("kite-sockperf", 't', optarg, 0, 1e9); break;
-		case 'S': ic.stats_path = optarg; break;
-		default:
-			usage(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
+		if (ex_net_opt(&net, c, optarg))
+			continue;
+		if (c == 'U') {
+			uc.port = (uint16_t)arg_ulong("kite-sockperf", 'U', optarg, 1, 65535);
+			continue;
 		}
+		usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? 0 : 2;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kite-sockperf: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!devstr) {
-		fprintf(stderr, "kite-sockperf: no device: give -d DEV or set KITE_DEV\n");
-		return 2;
-	}
-	ex_prefix("kite-sockperf", 'a', addr, &ic.addr, &ic.prefix_len);
-	if (kite_open(devstr, &dev) || kite_pool_create(dev, 4096, 2048, &pool)) {
-		fprintf(stderr, "kite-sockperf: %s\n", kite_last_error());
+	ex_net_args(&net, argc, argv);
+	if (ex_net_open(&net, 4096))
 		return 1;
-	}
-	ic.dev = dev;
-	ic.pool = pool;
-	if (kn_if_open(&ic, &ifp)) {
+	uc.queue = (int)net.ic.queue + 1;
+	if (kn_udp_open(net.ifp, &uc, &sock)) {
 		fprintf(stderr, "kite-sockperf: %s\n", kn_last_error());
-		kite_close(dev);
-		return 1;
-	}
-	uc.queue = (int)ic.queue + 1;
-	if (kn_udp_open(ifp, &uc, &sock)) {
-		fprintf(stderr, "kite-sockperf: %s\n", kn_last_error());
-		kn_if_close(ifp);
-		kite_close(dev);
+		ex_net_close(&net);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("kite-sockperf: %s on %s port %u, sockperf on UDP %u\n", addr, devstr, ic.port,
-	       uc.port);
+	printf("kite-sockperf: %s on %s port %u, sockperf on UDP %u\n", net.addr, net.dev,
+	       net.ic.port, uc.port);
 	fflush(stdout);
 	start = time(NULL);
-	while (!stop && (secs <= 0 || difftime(time(NULL), start) < secs)) {
+	while (!stop && (net.secs <= 0 || difftime(time(NULL), start) < net.secs)) {
 		struct kn_dgram d[BURST];
 		uint16_t n, k;
 
-		kn_poll(ifp);	/* ARP, ping, IGMP, port unreachable */
+		kn_poll(net.ifp);	/* ARP, ping, IGMP, port unreachable */
 		n = kn_udp_recv(sock, d, BURST);
 		for (k = 0; k < n; k++)
 			handle(sock, &d[k], &cnt);
 	}
-	kn_if_stats(ifp, st, KN_STAT_COUNT);
+	kn_if_stats(net.ifp, st, KN_STAT_COUNT);
 	printf("kite-sockperf: replied %llu; ignored %llu warm-up, %llu without pong request, "
 	       "%llu without client flag; malformed %llu (%llu short, %llu bad length, "
 	       "%llu from port 0); %llu replies not sent\n", cnt.replied, cnt.warmup, cnt.no_pong,
@@ -239,7 +210,6 @@ int main(int argc, char **argv)
 	printf("kite-sockperf: kite-net answered %llu ARP, %llu ping; dropped %llu "
 	       "(kite-stat --net for why)\n", (unsigned long long)st[KN_ARP_REPLY_TX],
 	       (unsigned long long)st[KN_ICMP_ECHO_RX], (unsigned long long)ex_drops(st));
-	kn_if_close(ifp);
-	kite_close(dev);
+	ex_net_close(&net);
 	return 0;
 }
