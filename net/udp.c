@@ -66,7 +66,8 @@ void kn_udp_input(struct kn_if *ifp, struct kite_pkt *pkt, const struct kn_ip *i
 	kite_pkt_free(pkt);
 }
 
-/* Every check, each failure counted under its reason; false: dropped. */
+/* Every check, each failure counted under its reason; false: dropped. Fills
+ * what take_fast fills, and d->data. */
 static bool take_checked(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
 {
 	struct kn_if *ifp = s->ifp;
@@ -95,9 +96,6 @@ static bool take_checked(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram
 	d->src_port = rd16(u);
 	d->src_addr = ip.src;
 	d->dst_addr = ip.dst;
-	d->ts = pkt->rx_flags & KITE_RX_TS_VALID ? pkt->ts : 0;
-	d->pkt = pkt;
-	kn_count(ifp, KN_RX_DGRAMS);
 	return true;
 }
 
@@ -140,9 +138,10 @@ static inline bool take_fast(struct kn_udp *s, const uint8_t *f, uint16_t len,
 /* One frame for socket s described in d; false: dropped and counted. */
 static inline bool take(struct kn_udp *s, struct kite_pkt *pkt, struct kn_dgram *d)
 {
-	if (__builtin_expect(!take_fast(s, pkt->data, pkt->len, d), 0))
-		return take_checked(s, pkt, d);
-	d->data = pkt->data + HDRS;
+	if (__builtin_expect(take_fast(s, pkt->data, pkt->len, d), 1))
+		d->data = pkt->data + HDRS;
+	else if (!take_checked(s, pkt, d))
+		return false;
 	d->ts = pkt->rx_flags & KITE_RX_TS_VALID ? pkt->ts : 0;
 	d->pkt = pkt;
 	kn_count(s->ifp, KN_RX_DGRAMS);
