@@ -157,6 +157,11 @@ patch "$dir/t.name" 48 '<32s' "b'x' * 32"
 patch "$dir/t.name2" 80 '<4s' "b'a b\\0'"
 refused "a file that is not there" "$dir/nope" 'No such file or directory'
 refused "a directory" "$dir" 'not a regular file'
+mkfifo "$dir/fifo"
+# a FIFO planted at the path: refused at once (it once blocked in open() forever)
+check "kite-stat --net refuses a FIFO without waiting for a writer" bash -c "
+	timeout 60 $B/kite-stat --net '$dir/fifo' 2> $dir/r.err; rc=\$?
+	cat $dir/r.err; [ \$rc = 1 ] && grep -q -- '^kite-stat: --net $dir/fifo: not a regular file' $dir/r.err"
 refused "an empty file" "$dir/t.empty" '0 bytes, shorter than the 48-byte header'
 refused "a file cut inside the header" "$dir/t.hdr" '40 bytes, shorter than the 48-byte header'
 refused "a file cut inside the names" "$dir/t.names" "the values. offset [0-9]* is past the end of the file (600 bytes): truncated"
