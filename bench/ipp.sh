@@ -2,9 +2,10 @@
 # Instructions per frame of a forwarding loop's burst calls (everything they
 # call included), counted by callgrind on bench/kite-ipp: the model in step
 # mode, so the count is the same on every run.
-#   usage: bench/ipp.sh BUILD BATCH [desc|stream|next]
+#   usage: bench/ipp.sh BUILD BATCH [desc|stream|next|recs]
 # desc: kite_rx_burst + kite_tx_burst; stream: kite_rx_stream + kite_tx_forward;
-# next: kite_rx_stream + kite_tx_forward_next.
+# next: kite_rx_stream + kite_tx_forward_next; recs: kite_rx_recs +
+# kite_tx_forward_next.
 set -eu
 B=$1
 batch=$2
@@ -14,7 +15,8 @@ case $mode in
 desc) calls="--toggle-collect=kite_rx_burst --toggle-collect=kite_tx_burst" ;;
 stream) calls="--toggle-collect=kite_rx_stream --toggle-collect=kite_tx_forward" ;;
 next) calls="--toggle-collect=kite_rx_stream --toggle-collect=kite_tx_forward_next" ;;
-*) echo "ipp.sh: mode is desc, stream or next" >&2; exit 2 ;;
+recs) calls="--toggle-collect=kite_rx_recs --toggle-collect=kite_tx_forward_next" ;;
+*) echo "ipp.sh: mode is desc, stream, next or recs" >&2; exit 2 ;;
 esac
 out=$(mktemp)
 # shellcheck disable=SC2086 # two options

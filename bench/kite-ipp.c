@@ -4,10 +4,11 @@
  * runs in step mode in this thread; valgrind --tool=callgrind counts only the
  * instructions inside the burst calls (bench/ipp.sh), divided by the frames
  * this prints.
- *   kite-ipp BATCH ROUNDS [desc|stream]
+ *   kite-ipp BATCH ROUNDS [desc|stream|next|recs]
  * desc: kite_rx_burst + kite_tx_burst on a descriptor queue (buffers from a
  * pool). stream: kite_rx_stream + kite_tx_forward on a stream queue with TX
- * write-back (contract 1.3: in place, no pool).
+ * write-back (contract 1.3: in place, no pool); next: kite_rx_stream +
+ * kite_tx_forward_next; recs: kite_rx_recs + kite_tx_forward_next.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,13 +43,17 @@ static unsigned long forward_desc(struct inproc *ip, unsigned int batch, unsigne
 /*
  * Queue 1: the stream ring in, forwarded in place out of the same queue
  * (loopback): by frame (kite_tx_forward) or the burst's frames in order
- * (next: kite_tx_forward_next).
+ * (next and recs: kite_tx_forward_next), read as frames (kite_rx_stream) or
+ * records (recs: kite_rx_recs).
  */
-static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long rounds, bool next)
+static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long rounds,
+			   const char *mode)
 {
 	struct kite_queue_conf qc = { .tx_ring_size = 256 };
 	struct kite_queue_opts o = { .size = sizeof(o),
 				     .flags = KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB };
+	bool recs = !strcmp(mode, "recs"), next = recs || !strcmp(mode, "next");
+	const struct kite_rx_rec *rec[64];
 	struct kite_rx_frame fr[64];
 	struct kite_pkt *pk[64];
 	struct kite_queue *q;
@@ -68,7 +73,8 @@ static long forward_stream(struct inproc *ip, unsigned int batch, unsigned long 
 	kite_emu_step(ip->emu);
 	kite_tx_reap(q);
 	for (r = 0; r < rounds; r++) {
-		uint16_t n = kite_rx_stream(q, fr, (uint16_t)batch);
+		uint16_t n = recs ? kite_rx_recs(q, rec, (uint16_t)batch) :
+				    kite_rx_stream(q, fr, (uint16_t)batch);
 
 		frames += n;
 		if (next)
@@ -89,10 +95,11 @@ int main(int argc, char **argv)
 	long frames;
 
 	if (batch < 1 || batch > 64 ||
-	    (strcmp(mode, "desc") && strcmp(mode, "stream") && strcmp(mode, "next")) ||
+	    (strcmp(mode, "desc") && strcmp(mode, "stream") && strcmp(mode, "next") &&
+	     strcmp(mode, "recs")) ||
 	    inproc_open(&ip, "kite-ipp"))
 		return 2;
-	frames = strcmp(mode, "desc") ? forward_stream(&ip, batch, rounds, !strcmp(mode, "next")) :
+	frames = strcmp(mode, "desc") ? forward_stream(&ip, batch, rounds, mode) :
 					 (long)forward_desc(&ip, batch, rounds);
 	if (frames < 0)
 		return 1;

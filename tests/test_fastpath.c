@@ -133,6 +133,101 @@ static void test_stream_wrap(void **state)
 	kite_queue_close(tx);
 }
 
+/*
+ * Records that end exactly at the ring's end: the next one is at chunk 0
+ * with no pad (§5.4). 112-byte frames take 2 chunks, so every lap of 1024
+ * chunks ends that way, and bursts of 7 put the turn inside a burst. Read as
+ * frames and as records (kite_rx_recs, kite_rx_rec_frame) on alternate
+ * bursts; every frame whole and in order, the records where the frames are.
+ */
+static void test_stream_exact_end(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	const uint8_t *end = NULL;
+	const struct kite_rx_rec *r[8];
+	struct kite_rx_frame fr[8], rf;
+	uint64_t seq = 0, got = 0;
+	unsigned int round, k, turns = 0;
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	end = q->rxs + (size_t)(q->rxs_mask + 1) * KITE_RXS_CHUNK;
+	for (round = 0; round < 400; round++) {
+		uint32_t before = q->rxs_pos;
+		bool recs = round & 1;
+		uint16_t n;
+
+		for (k = 0; k < 7; k++, seq++)
+			assert_int_equal(send_seq(f, tx, 112, seq), 1);
+		kite_emu_step(f->emu);
+		assert_int_equal(kite_tx_reap(tx), 7);
+		n = recs ? kite_rx_recs(q, r, 8) : kite_rx_stream(q, fr, 8);
+		assert_int_equal(n, 7);
+		for (k = 0; k < n; k++, got++) {
+			const uint8_t *data = recs ? kite_rx_rec_data(r[k]) : fr[k].data;
+
+			assert_true(data >= q->rxs && data + 112 <= end);
+			assert_true(frame_check(data, 112, got));
+			if (!recs)
+				continue;
+			assert_int_equal(r[k]->len, 112);
+			assert_int_equal(r[k]->chunks, 2);
+			assert_int_equal(r[k]->filter, 0xffff);
+			assert_true(r[k]->flags & KITE_RX_TS_VALID);
+			assert_int_equal(kite_rx_rec_frame(q, r[k], &rf), 0);
+			assert_ptr_equal(rf.data, data);
+			assert_int_equal(rf.len, 112);
+			assert_int_equal(rf.ts, r[k]->ts);
+		}
+		if ((q->rxs_pos & ~q->rxs_mask) != (before & ~q->rxs_mask) &&
+		    (q->rxs_pos & q->rxs_mask) != 0)
+			turns++;	/* the ring's end inside this burst */
+		assert_int_equal(q->rxs_pos - before, 14);	/* no pad: 7 records of 2 chunks */
+	}
+	assert_true(turns > 4);	/* 400 bursts of 14 chunks: 5 laps */
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
+/*
+ * kite_rx_rec_frame takes only the start of a record of the latest burst:
+ * not a pointer into a record, not an older burst's record, not a pointer
+ * outside the ring; a frame it makes can be held like kite_rx_stream's.
+ */
+static void test_stream_rec_frame(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue *tx = open_q(f, TXQ, 0, 64, 64), *q = open_stream(f, SQ, 1 << 16);
+	struct kite_queue *plain = open_q(f, 2, 0, 64, 64);
+	const struct kite_rx_rec *r[4], *old;
+	struct kite_rx_frame rf, fr;
+	uint8_t junk[64] = { 0 };
+
+	assert_int_equal(kite_default_queue_set(f->dev, 0, SQ), 0);
+	assert_int_equal(kite_rx_recs(plain, r, 4), 0);	/* not a stream queue */
+	send_one(f, tx, 300, 1);
+	send_one(f, tx, 60, 2);
+	assert_int_equal(kite_rx_recs(q, r, 4), 2);
+	assert_int_equal(kite_rx_rec_frame(q, r[1], &rf), 0);
+	assert_int_equal(rf.len, 60);
+	assert_int_equal(kite_rx_rec_frame(q, (const void *)((const uint8_t *)r[0] + 64), &rf),
+			 -EINVAL);	/* inside the first record */
+	assert_non_null(strstr(kite_last_error(), "not a record of the latest"));
+	assert_int_equal(kite_rx_rec_frame(q, (const void *)junk, &rf), -EINVAL);
+	assert_int_equal(kite_rx_rec_frame(plain, r[0], &rf), -EINVAL);
+	assert_int_equal(kite_rx_rec_frame(q, r[0], &rf), 0);
+	assert_int_equal(kite_rx_hold(q, &rf), 0);
+	old = r[0];
+	send_one(f, tx, 100, 3);
+	assert_int_equal(kite_rx_recs(q, r, 4), 1);
+	assert_int_equal(kite_rx_rec_frame(q, old, &fr), -EINVAL);	/* an older burst */
+	assert_true(frame_check(rf.data, 300, 1));	/* held */
+	assert_int_equal(kite_rx_release(q, &rf), 0);
+	kite_queue_close(plain);
+	kite_queue_close(q);
+	kite_queue_close(tx);
+}
+
 /* Jumbo frames (9018 bytes, 142 chunks) through a 64 KiB ring, byte-exact. */
 static void test_stream_jumbo(void **state)
 {
@@ -861,6 +956,66 @@ static void test_forward_next(void **state)
 }
 
 /*
+ * The tightest forwarder: kite_rx_recs + kite_tx_forward_next, bursts of 1..9
+ * frames of 112 bytes (2 chunks: a lap ends exactly at the ring's end, no
+ * pad, often inside a burst) and, every third round, of mixed lengths (pads).
+ * Every frame back once, in order, byte-exact; the forward refuses records
+ * beyond the burst.
+ */
+static void test_forward_recs(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
+				     .rx_stream_bytes = 1 << 16 };
+	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
+	const struct kite_rx_rec *r[16];
+	struct kite_queue_stats st;
+	uint64_t seq = 0, got = 0, bytes = 0;
+	unsigned int round;
+
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	for (round = 0; round < 1500; round++) {
+		uint16_t n, k, want = (uint16_t)(1 + round % 9);
+
+		for (k = 0; k < want; k++, seq++) {
+			uint16_t len = round % 3 == 2 ? len_for(seq) : 112;
+
+			assert_int_equal(send_seq(f, q0, len, seq), 1);
+			bytes += len;
+		}
+		kite_emu_step(f->emu);	/* into queue 1's ring */
+		n = kite_rx_recs(fq, r, 16);
+		assert_int_equal(n, want);
+		for (k = 0; k < n; k++)
+			assert_true(frame_check(kite_rx_rec_data(r[k]), r[k]->len, seq - n + k));
+		assert_int_equal(kite_tx_forward_next(fq, 16), n);
+		assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
+		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
+		kite_tx_reap(q0);
+		while (got < seq) {
+			struct kite_pkt *p;
+
+			assert_int_equal(kite_rx_burst(q0, &p, 1), 1);
+			assert_true(frame_check(p->data, p->len, got));
+			got++;
+			kite_pkt_free(p);
+		}
+	}
+	kite_tx_reap(fq);
+	kite_queue_stats(fq, &st);
+	assert_int_equal(st.tx_pkts, seq);
+	assert_int_equal(st.tx_bytes, bytes);
+	assert_int_equal(st.rx_pkts, seq);
+	assert_int_equal(st.rx_bytes, bytes);
+	kite_queue_close(fq);
+	kite_queue_close(q0);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
+}
+
+/*
  * A failure's completion stays in its slot (the card writes no others), and
  * 2^16 descriptors later the same slot has the same index and phase: it must
  * not be counted again when another failure moves the count.
@@ -1018,6 +1173,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stream_one, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_wrap, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_exact_end, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_rec_frame, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_jumbo, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_credit_exhaustion, fx_setup,
 						fx_teardown),
@@ -1039,6 +1196,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_wb_failures, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_next, fx_setup_pair, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_recs, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_wb_old_failure, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_then_read, fx_setup, fx_teardown),

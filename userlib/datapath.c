@@ -340,13 +340,14 @@ void kite_queue_drop_inflight(struct kite_queue *q)
 	tx_reap_any(q);
 	pio_reap(q);
 	q->stats.tx_aborted += (q->tx_tail - q->tx_clean) + (q->pio_tail - q->pio_clean);
-	while (q->tx_clean != q->tx_tail) {
-		struct kite_pkt *p = q->tx_pkts[q->tx_clean++ & q->tx_mask];
+	for (; q->tx_clean != q->tx_tail; q->tx_clean++) {
+		struct kite_pkt **slot = &q->tx_pkts[q->tx_clean & q->tx_mask];
 
-		if (p)	/* NULL: a frame forwarded from the stream ring */
-			kite_pkt_recycle(p);
+		if (*slot)	/* NULL: a frame forwarded from the stream ring */
+			kite_pkt_recycle(*slot);
+		*slot = NULL;	/* a free slot is NULL (stream.c's forwards store nothing) */
 	}
-	q->tx_bufs = q->fwd_inflight = 0;
+	q->tx_bufs = 0;
 	while (q->rx_head != q->rx_tail)
 		kite_pkt_recycle(q->rx_pkts[q->rx_head++ & q->rx_mask]);
 	q->pio_clean = q->pio_tail;

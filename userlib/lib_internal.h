@@ -180,9 +180,10 @@ struct kite_queue {
 	uint32_t rxs_hold_min;		/* the oldest held record, when rxs_nholds */
 	uint32_t rxs_holds[KITE_RX_HOLDS];
 	/* frames forwarded in place (kite_tx_forward): their chunks wait for the card */
-	uint32_t fwd_inflight;		/* forwarded, not yet reaped */
-	uint32_t fwd_floor;		/* chunks before this are free of forwarded frames */
 	uint32_t fwd_next;		/* end of the newest forwarded record */
+	uint32_t fwd_left;		/* frames of the latest burst from fwd_next on */
+	uint32_t fwd_reap;		/* tx_reap on a forwarding queue, else 0 */
+	uint32_t fwd_room;		/* TX room while fewer than tx_reap are in flight */
 	bool fwd_ok;			/* a stream queue with TX write-back */
 	uint64_t fwd_sum, fwd_sum_done;	/* bytes forwarded: queued, reaped */
 

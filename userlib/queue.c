@@ -117,8 +117,8 @@ static int queue_start_hw(struct kite_queue *q)
 		q->rxs_pos = q->rxs_credited = q->rxs_last = q->rxs_base;
 		q->rxs_nholds = 0;
 	}
-	q->tx_failed_seen = q->tx_bufs = q->fwd_inflight = 0;
-	q->fwd_next = q->fwd_floor = q->rxs_base;
+	q->tx_failed_seen = q->tx_bufs = q->fwd_left = 0;
+	q->fwd_next = q->rxs_base;
 	q->fwd_sum = q->fwd_sum_done = 0;
 	err = q->dev->ops->queue_start(q->dev, &c);
 	if (err)
@@ -200,6 +200,8 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
 	}
 	q->fwd_ok = stream && wb;	/* kite_tx_forward */
+	q->fwd_reap = q->fwd_ok ? q->tx_reap : 0;
+	q->fwd_room = conf->tx_ring_size - q->tx_reap + 1;
 	if ((!stream && !q->rx_pkts) || !q->tx_pkts) {
 		queue_free(q);
 		return kite_err(-ENOMEM, "out of memory for ring state");

@@ -19,6 +19,8 @@
 #define RXS_VALID	((uint64_t)KITE_RXS_F_VALID << 56)
 #define RXS_PAD		((uint64_t)KITE_RXS_F_PAD << 56)
 #define RXS_CHUNKS(w)	((uint32_t)((w) >> 16) & 0xffff)
+/* the flags byte tested in memory: a 64-bit mask would take a register */
+#define RXS_IS_PAD(rec)	((rec)[15] & KITE_RXS_F_PAD)
 
 static inline uint64_t rxs_word(const uint8_t *rec)
 {
@@ -34,6 +36,32 @@ _Static_assert(__builtin_offsetof(struct kite_rx_frame, len) == 16 &&
 _Static_assert(KITE_RX_TS_VALID == KITE_RXS_F_TS && KITE_RX_PORT1 == KITE_RXS_F_PORT1,
 	       "frame flags are the record's flags");
 
+/* Forwarded frames the card has not sent yet: what is in flight, less pool buffers. */
+static inline bool fwd_in_flight(const struct kite_queue *q)
+{
+	return q->tx_tail - q->tx_clean != q->tx_bufs;
+}
+
+/*
+ * Where the oldest forwarded frame the card has not sent starts, as a
+ * free-running chunk count: chunks before it are free of forwarded frames.
+ * Its TX descriptor says where it lies. It is within a ring before fwd_next
+ * (its chunks were never given back) and never at fwd_next (the end of the
+ * newest forwarded record): the same place in the ring is a whole ring back.
+ * Cold: it walks past pool buffers queued before it.
+ */
+static __attribute__((cold)) uint32_t fwd_floor(const struct kite_queue *q)
+{
+	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
+	uint32_t k = q->tx_clean, back;
+
+	while (q->tx_pkts[k & q->tx_mask])	/* fwd_in_flight: one is there */
+		k++;
+	back = (q->fwd_next - (uint32_t)((q->txr[k & q->tx_mask].addr - base) >>
+					 KITE_RXS_CHUNK_SHIFT)) & q->rxs_mask;
+	return q->fwd_next - (back ? back : q->rxs_mask + 1);
+}
+
 /*
  * Give the card back the chunks software is done with, up to pos: not past
  * the oldest held record, nor past forwarded frames the card has not sent
@@ -44,58 +72,128 @@ _Static_assert(KITE_RX_TS_VALID == KITE_RXS_F_TS && KITE_RX_PORT1 == KITE_RXS_F_
  */
 static __attribute__((noinline, cold)) void rxs_give_back(struct kite_queue *q, uint32_t pos)
 {
-	uint32_t done = !q->rxs_nholds ? pos : q->rxs_hold_min;
+	uint32_t done = !q->rxs_nholds ? pos : q->rxs_hold_min, cr = q->rxs_credited;
 
-	if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited) {
+	if (fwd_in_flight(q) && fwd_floor(q) - cr < done - cr) {
 		kite_tx_reap_wb(q);
-		if (q->fwd_inflight && q->fwd_floor - q->rxs_credited < done - q->rxs_credited)
-			done = q->fwd_floor;
+		if (fwd_in_flight(q) && fwd_floor(q) - cr < done - cr)
+			done = fwd_floor(q);
 	}
-	if (done - q->rxs_credited >= q->rxs_batch) {
+	if (done - cr >= q->rxs_batch) {
 		q->rxs_credited = done;
 		doorbell(q->db_rxs, done - q->rxs_base, q->db_wc);	/* the card counts from 0 */
 	}
 }
 
-uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
-{
-	uint32_t pos = q->rxs_pos, mask = q->rxs_mask;
-	const uint8_t *ring = q->rxs;
-	uint64_t bytes = 0;
-	uint16_t i;
+/* The record at free-running chunk count pos. */
+#define RXS_OFF(q, pos)	((size_t)((pos) & (q)->rxs_mask) << KITE_RXS_CHUNK_SHIFT)
 
-	if (unlikely(!ring))
-		return 0;
-	/* the previous burst's chunks go back in batches of a quarter ring */
-	if (unlikely(pos - q->rxs_credited >= q->rxs_batch))
-		rxs_give_back(q, pos);
-	q->rxs_last = pos;
-	if ((int32_t)(pos - q->fwd_next) > 0)	/* older bursts can never be forwarded */
-		q->fwd_next = pos;
+/*
+ * The burst walk of kite_rx_stream (f) and kite_rx_recs (r): the records
+ * from rxs_pos the card marked valid, each once, in ring order (a record
+ * that ends at the ring's end is followed by one at chunk 0, with no pad).
+ */
+static inline __attribute__((always_inline)) uint16_t
+rxs_walk(struct kite_queue *q, struct kite_rx_frame *f, const struct kite_rx_rec **r, uint16_t n)
+{
+	const uint8_t *ring = q->rxs;
+	uint32_t pos = q->rxs_pos;
+	uint64_t bytes = 0;
+	unsigned int i;
+
+	q->rxs_last = q->fwd_next = pos;	/* older bursts can never be forwarded */
 	for (i = 0; i < n; i++) {
-		const uint8_t *rec = ring + ((size_t)(pos & mask) << KITE_RXS_CHUNK_SHIFT);
+		const uint8_t *rec = ring + RXS_OFF(q, pos);
 		uint64_t w = rxs_word(rec);
 
 		if (!(w & RXS_VALID))
 			break;
-		if (unlikely(w & RXS_PAD)) {	/* the ring's end: the next record is at chunk 0 */
+		if (unlikely(RXS_IS_PAD(rec))) {	/* the ring's end: the next record is at 0 */
 			pos += RXS_CHUNKS(w);
 			rec = ring;
 			w = rxs_word(rec);
 			if (!(w & RXS_VALID))
 				break;
 		}
-		f[i].data = rec + KITE_RXS_HDR_SIZE;
-		f[i].ts = *(const uint64_t *)rec;
-		*(uint64_t *)&f[i].len = w & ~RXS_VALID;
-		f[i].pos = pos;
+		if (f) {
+			f[i].data = rec + KITE_RXS_HDR_SIZE;
+			f[i].ts = *(const uint64_t *)rec;
+			*(uint64_t *)&f[i].len = w & ~RXS_VALID;
+			f[i].pos = pos;
+		} else {
+			r[i] = (const struct kite_rx_rec *)rec;
+		}
 		bytes += (uint16_t)w;
 		pos += RXS_CHUNKS(w);
 	}
 	q->rxs_pos = pos;
+	q->fwd_left = i;
 	q->stats.rx_pkts += i;
 	q->stats.rx_bytes += bytes;
-	return i;
+	return (uint16_t)i;
+}
+
+/*
+ * Once per quarter ring (and on every call of a queue without a stream
+ * ring, whose rxs_batch is 0): give chunks back, then the walk. Apart, so
+ * the common call makes no call and saves no registers.
+ */
+static __attribute__((noinline, cold)) uint16_t
+rxs_walk_after_give_back(struct kite_queue *q, struct kite_rx_frame *f,
+			 const struct kite_rx_rec **r, uint16_t n)
+{
+	if (!q->rxs)
+		return 0;
+	rxs_give_back(q, q->rxs_pos);
+	return rxs_walk(q, f, r, n);
+}
+
+static inline bool rxs_give_back_due(const struct kite_queue *q)
+{
+	return q->rxs_pos - q->rxs_credited >= q->rxs_batch;
+}
+
+uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
+{
+	if (unlikely(rxs_give_back_due(q)))
+		return rxs_walk_after_give_back(q, f, NULL, n);
+	return rxs_walk(q, f, NULL, n);
+}
+
+uint16_t kite_rx_recs(struct kite_queue *q, const struct kite_rx_rec **r, uint16_t n)
+{
+	if (unlikely(rxs_give_back_due(q)))
+		return rxs_walk_after_give_back(q, NULL, r, n);
+	return rxs_walk(q, NULL, r, n);
+}
+
+int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
+		      struct kite_rx_frame *f)
+{
+	uint32_t pos, chunks;
+	const uint8_t *rec;
+	uint64_t w;
+
+	KITE_CALL();
+	KITE_NONNULL(q);
+	KITE_NONNULL(r);
+	KITE_NONNULL(f);
+	/* the burst's records, walked as kite_rx_stream did: never a pointer into one */
+	for (pos = q->rxs_last; q->rxs && pos != q->rxs_pos; pos += chunks) {
+		rec = q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
+		w = rxs_word(rec);
+		chunks = RXS_CHUNKS(w);
+		if (w & RXS_PAD || (const uint8_t *)r != rec)
+			continue;
+		f->data = rec + KITE_RXS_HDR_SIZE;
+		f->ts = *(const uint64_t *)rec;
+		*(uint64_t *)&f->len = w & ~RXS_VALID;
+		f->pos = pos;
+		f->rsvd = 0;
+		return 0;
+	}
+	return kite_err(-EINVAL, "queue %u: not a record of the latest kite_rx_recs burst",
+			q->qid);
 }
 
 /* The oldest held record, in ring order from what the card was last given. */
@@ -155,13 +253,13 @@ int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f)
  * chunks go back to the card with the next kite_rx_stream.
  */
 static void wb_failures(struct kite_queue *q, uint32_t from, uint32_t to);
-static uint64_t fwd_done(struct kite_queue *q, uint32_t nfwd, uint32_t last, uint32_t head);
+static uint64_t fwd_done(struct kite_queue *q, uint32_t head);
 
 unsigned int kite_tx_reap_wb(struct kite_queue *q)
 {
 	uint64_t w = __atomic_load_n(q->tx_wb, __ATOMIC_ACQUIRE);
 	uint32_t head = KITE_TX_WB_HEAD(w), clean = q->tx_clean, start = clean;
-	uint32_t mask = q->tx_mask, last_fwd = 0, nfwd = 0, nfree = 0;
+	uint32_t mask = q->tx_mask, nfwd = 0, nfree = 0;
 	struct kite_pkt **ring = q->tx_pkts;
 	struct kite_pool *pool = NULL;
 	uint64_t bytes = 0;
@@ -173,7 +271,6 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 		q->tx_failed_seen = KITE_TX_WB_ERRORS(w);
 	}
 	if (!q->tx_bufs) {	/* only forwarded frames in flight: no per-frame work */
-		last_fwd = (head - 1) & mask;
 		nfwd = head - clean;
 		clean = head;
 	}
@@ -182,7 +279,6 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 		struct kite_pkt *p = ring[slot];
 
 		if (!p) {	/* forwarded from the stream ring */
-			last_fwd = slot;
 			nfwd++;
 			continue;
 		}
@@ -201,12 +297,13 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 			nfree = pool->nfree;
 		}
 		pool->stack[nfree++] = p;
+		ring[slot] = NULL;	/* a later forwarded frame in this slot stores nothing */
 	}
 	if (pool)
 		pool->nfree = nfree;
-	if (nfwd)
-		bytes += fwd_done(q, nfwd, last_fwd, head);
 	q->tx_bufs -= head - start - nfwd;
+	if (nfwd)
+		bytes += fwd_done(q, head);
 	q->stats.tx_pkts += head - start;
 	q->stats.tx_bytes += bytes;
 	q->tx_clean = head;
@@ -214,19 +311,17 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 }
 
 /*
- * nfwd forwarded frames finished, the newest in TX slot last: their chunks
- * are the card's again. Returns their bytes. When all of them finished (the
- * common case) that is the count kept as they were queued; otherwise the TX
- * descriptors say how long each was and where the newest lay.
+ * Forwarded frames up to head finished (tx_clean not moved yet): their
+ * chunks are the card's again at the next give-back. Returns their bytes.
+ * When none is left in flight (the common case) that is the count kept as
+ * they were queued; otherwise the TX descriptors say how long each was.
  */
-static uint64_t fwd_done(struct kite_queue *q, uint32_t nfwd, uint32_t last, uint32_t head)
+static uint64_t fwd_done(struct kite_queue *q, uint32_t head)
 {
-	uint64_t bytes = 0, base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
+	uint64_t bytes = 0;
 	uint32_t k;
 
-	q->fwd_inflight -= nfwd;
-	if (!q->fwd_inflight) {	/* all of them: the common case, O(1) */
-		q->fwd_floor = q->fwd_next;
+	if (q->tx_tail - head == q->tx_bufs) {	/* all of them: O(1) */
 		bytes = q->fwd_sum - q->fwd_sum_done;
 		q->fwd_sum_done = q->fwd_sum;
 		return bytes;
@@ -235,10 +330,6 @@ static uint64_t fwd_done(struct kite_queue *q, uint32_t nfwd, uint32_t last, uin
 		if (!q->tx_pkts[k & q->tx_mask])
 			bytes += q->txr[k & q->tx_mask].len;
 	q->fwd_sum_done += bytes;
-	/* the end of the record in slot last, as a free-running count below fwd_next */
-	k = (uint32_t)((q->txr[last].addr - base) >> KITE_RXS_CHUNK_SHIFT) +
-	    KITE_RXS_CHUNKS(q->txr[last].len);
-	q->fwd_floor = q->fwd_next - ((q->fwd_next - k) & q->rxs_mask);
 	return bytes;
 }
 
@@ -274,36 +365,41 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
 	}
 }
 
-/* Room in the TX ring for n forwarded frames (reaped when due); 0 if q cannot forward. */
-static inline uint16_t fwd_room(struct kite_queue *q, uint16_t n)
+/* Room in the TX ring for n forwarded frames; reaped (when due) by the caller. */
+static inline uint16_t fwd_room(const struct kite_queue *q, uint16_t n)
 {
-	uint32_t room;
+	uint32_t room = q->tx_mask + 1 - (q->tx_tail - q->tx_clean);
 
-	if (unlikely(!q->fwd_ok))
-		return kite_tx_forward_refuse(q, NULL);
-	if (q->tx_tail - q->tx_clean >= q->tx_reap)
-		kite_tx_reap_wb(q);
-	room = q->tx_mask + 1 - (q->tx_tail - q->tx_clean);
 	return unlikely(room < n) ? (uint16_t)room : n;
 }
 
-/* n records queued from first (their end next, sum the bytes so far): ring the doorbell */
-static inline void fwd_queued(struct kite_queue *q, uint16_t n, uint32_t first, uint32_t next,
-			      uint64_t sum)
+/* n frames queued, the newest record ending at next, sum the bytes so far: the doorbell */
+static inline void fwd_queued(struct kite_queue *q, uint32_t n, uint32_t next, uint64_t sum)
 {
-	if (!q->fwd_inflight)
-		q->fwd_floor = first;
-	q->fwd_inflight += n;
 	q->fwd_next = next;
 	q->fwd_sum = sum;
 	q->tx_tail += n;
 	doorbell(q->db_tx, q->tx_tail, q->db_wc);
 }
 
+/* Frames of the latest burst from pos on: after a kite_tx_forward that skipped some. */
+static __attribute__((cold)) uint32_t fwd_left_from(const struct kite_queue *q, uint32_t pos)
+{
+	uint32_t left = 0;
+
+	for (; (int32_t)(q->rxs_pos - pos) > 0; pos += RXS_CHUNKS(rxs_word(q->rxs +
+			((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT))))
+		left += !(rxs_word(q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT)) &
+			  RXS_PAD);
+	return left;
+}
+
 /*
  * Send frames of the latest kite_rx_stream burst out of the same queue, in
  * place: a descriptor points into the stream ring, and the record's chunks
- * go back to the card only once the write-back count passes it.
+ * go back to the card only once the write-back count passes it. A TX slot
+ * of a forwarded frame has no packet (tx_pkts NULL: kite_tx_reap_wb keeps
+ * the slots of reaped buffers NULL, so nothing is stored here).
  */
 uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, uint16_t n)
 {
@@ -312,10 +408,13 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	uint32_t last = q->rxs_last, span = q->rxs_pos - q->rxs_last, next = q->fwd_next;
 	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
 	struct kite_tx_desc *txr = q->txr;
-	struct kite_pkt **ring = q->tx_pkts;
 	const uint8_t *ring0 = q->rxs;
 	uint16_t i;
 
+	if (unlikely(!q->fwd_ok))
+		return kite_tx_forward_refuse(q, NULL);
+	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+		kite_tx_reap_wb(q);
 	n = fwd_room(q, n);
 	for (i = 0; i < n; i++) {
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
@@ -329,7 +428,6 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		/* the address from the record's place, never from the caller's pointer */
 		txr[slot].addr = base + ((uint64_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT);
 		*(uint64_t *)&txr[slot].len = len;
-		ring[slot] = NULL;
 		next = pos + KITE_RXS_CHUNKS((uint32_t)len);
 		sum += len;
 	}
@@ -337,45 +435,66 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		kite_tx_forward_refuse(q, &f[i]);
 		n = i;
 	}
-	if (likely(n))
-		fwd_queued(q, n, f[0].pos, next, sum);
+	if (likely(n)) {
+		fwd_queued(q, n, next, sum);
+		q->fwd_left = next == q->rxs_pos ? 0 : fwd_left_from(q, next);
+	}
 	return n;
+}
+
+/*
+ * The next k of the burst's fwd_left frames from fwd_next (room checked),
+ * walked as kite_rx_stream walked them (it validated them: ring space the
+ * card cannot reuse yet); one bound per frame.
+ */
+static inline __attribute__((always_inline)) uint16_t fwd_next_walk(struct kite_queue *q,
+								     uint32_t k)
+{
+	uint32_t next = q->fwd_next, tail = q->tx_tail, mask = q->tx_mask, i;
+	const uint8_t *ring = q->rxs;
+	struct kite_tx_desc *txr = q->txr;
+	uint64_t sum = q->fwd_sum, base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
+
+	if (unlikely(!k))
+		return 0;	/* no doorbell: on a card each is a bus transaction */
+	for (i = 0; i < k; i++) {
+		size_t off = RXS_OFF(q, next);
+		struct kite_tx_desc *d = &txr[(tail + i) & mask];
+		uint64_t w = rxs_word(ring + off);
+
+		if (unlikely(RXS_IS_PAD(ring + off))) {	/* the ring's end: on to chunk 0 */
+			next += RXS_CHUNKS(w);
+			off = 0;
+			w = rxs_word(ring);
+		}
+		d->addr = base + off;
+		*(uint64_t *)&d->len = (uint16_t)w;
+		sum += (uint16_t)w;
+		next += RXS_CHUNKS(w);
+	}
+	q->fwd_left -= k;
+	fwd_queued(q, k, next, sum);
+	return (uint16_t)k;
+}
+
+/* Not a forwarding queue, a reap due, or more than the room a reaped ring has. */
+static __attribute__((noinline, cold)) uint16_t fwd_next_slow(struct kite_queue *q, uint16_t n)
+{
+	if (!q->fwd_ok)
+		return kite_tx_forward_refuse(q, NULL);
+	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+		kite_tx_reap_wb(q);
+	return fwd_next_walk(q, fwd_room(q, n < q->fwd_left ? n : (uint16_t)q->fwd_left));
 }
 
 uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 {
-	uint32_t tail = q->tx_tail, mask = q->tx_mask, rmask = q->rxs_mask, slot;
-	/* from the newest forwarded (never before the latest burst) to the burst's end */
-	uint32_t next = q->fwd_next, end = q->rxs_pos, first = next;
-	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
-	struct kite_tx_desc *txr = q->txr;
-	struct kite_pkt **ring = q->tx_pkts;
-	const uint8_t *ring0 = q->rxs;
-	uint16_t i = 0;
+	uint32_t k = n < q->fwd_left ? n : q->fwd_left;
 
-	n = fwd_room(q, n);
-	/* records kite_rx_stream validated: ring space the card cannot reuse yet */
-	for (slot = tail & mask; i < n && (int32_t)(end - next) > 0; slot = (slot + 1) & mask) {
-		size_t off = (size_t)(next & rmask) << KITE_RXS_CHUNK_SHIFT;
-		uint64_t w = rxs_word(ring0 + off);
-
-		if (unlikely(w & RXS_PAD)) {	/* the ring's end: on to chunk 0, if in the burst */
-			next += RXS_CHUNKS(w);
-			if ((int32_t)(end - next) <= 0)
-				break;
-			off = 0;
-			w = rxs_word(ring0);
-		}
-		txr[slot].addr = base + off;
-		*(uint64_t *)&txr[slot].len = (uint16_t)w;
-		ring[slot] = NULL;
-		next += RXS_CHUNKS(w);	/* as kite_rx_stream walked them */
-		sum += (uint16_t)w;
-		i++;
-	}
-	if (likely(i))
-		fwd_queued(q, i, first, next, sum);
-	return i;
+	/* fwd_reap is 0 on a queue that cannot forward: always the slow path */
+	if (unlikely(q->tx_tail - q->tx_clean >= q->fwd_reap || k > q->fwd_room))
+		return fwd_next_slow(q, n);
+	return fwd_next_walk(q, k);
 }
 
 __attribute__((cold)) uint16_t kite_tx_forward_refuse(const struct kite_queue *q,

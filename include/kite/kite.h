@@ -288,6 +288,27 @@ struct kite_rx_frame {
 	uint32_t rsvd;
 };
 
+/**
+ * A record of a queue's RX stream ring as the card wrote it (hw-spec §5.4,
+ * struct kite_rxs_hdr in kite/hw.h), read in place (kite_rx_recs): this
+ * 16-byte header, then the frame (kite_rx_rec_data). Valid as long as a
+ * kite_rx_stream frame.
+ */
+struct kite_rx_rec {
+	uint64_t ts;		/**< card clock (ns) at arrival, if KITE_RX_TS_VALID */
+	uint16_t len;		/**< frame bytes */
+	uint16_t chunks;	/**< ring chunks the record takes */
+	uint16_t filter;	/**< filter entry that matched, 0xffff none */
+	uint8_t status;		/**< 0 */
+	uint8_t flags;		/**< KITE_RX_TS_VALID, KITE_RX_PORT1; other bits the card's */
+};
+
+/** The frame's bytes: right after the record's header, never across the ring's end. */
+static inline const uint8_t *kite_rx_rec_data(const struct kite_rx_rec *r)
+{
+	return (const uint8_t *)(r + 1);
+}
+
 /** Frames one queue may hold at once (kite_rx_hold). */
 #define KITE_RX_HOLDS		16
 
@@ -298,6 +319,24 @@ struct kite_rx_frame {
  * \return frames received (0..n); 0 on a queue without a stream ring.
  */
 KITE_API uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n);
+
+/**
+ * \brief kite_rx_stream without the frame array: up to n pointers to the
+ * records in the ring (one store a frame), for the tightest loops; a
+ * forwarder sends them on with kite_tx_forward_next. The same burst as
+ * kite_rx_stream's, with the same lifetime; kite_rx_rec_frame makes a
+ * record a frame (to hold it, or to forward it by kite_tx_forward).
+ * \return frames received (0..n); 0 on a queue without a stream ring.
+ */
+KITE_API uint16_t kite_rx_recs(struct kite_queue *q, const struct kite_rx_rec **r, uint16_t n);
+
+/**
+ * \brief The struct kite_rx_frame of a record of the latest kite_rx_stream
+ * or kite_rx_recs burst on q, as kite_rx_stream would have given it.
+ * \return 0, -EINVAL (not the start of a record of that burst).
+ */
+KITE_API int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
+			       struct kite_rx_frame *f);
 
 /**
  * \brief Keep a frame of the latest kite_rx_stream burst valid past the next
