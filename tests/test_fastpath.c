@@ -921,7 +921,7 @@ static void test_forward_next(void **state)
 	struct kite_queue_stats st;
 	struct kite_rx_frame fr[16];
 	uint64_t seq = 0, got = 0;
-	unsigned int round;
+	unsigned int round, cut = 0;
 
 	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
 	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
@@ -929,21 +929,29 @@ static void test_forward_next(void **state)
 	assert_int_equal(kite_tx_forward_next(plain, 4), 0);	/* not a forwarding queue */
 	assert_non_null(strstr(kite_last_error(), "was not opened with KITE_QUEUE_RX_STREAM"));
 	for (round = 0; round < 1500; round++) {
-		uint16_t n, k, sent = 0, want = (uint16_t)(1 + round % 7);
+		uint16_t n, k, left, want = (uint16_t)(1 + round % 7);
+		unsigned int bursts = 0;
 
 		for (k = 0; k < want; k++, seq++)
 			assert_int_equal(send_seq(f, q0, len_for(seq), seq), 1);
 		kite_emu_step(f->emu);	/* into queue 1's ring */
-		n = kite_rx_stream(fq, fr, 16);
-		assert_int_equal(n, want);
-		sent += kite_tx_forward(fq, fr, 1);
-		sent += kite_tx_forward_next(fq, 2);
-		sent += kite_tx_forward_next(fq, 16);
-		assert_int_equal(sent, n);
-		assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
-		assert_int_equal(kite_tx_forward(fq, &fr[n - 1], 1), 0);
+		for (left = want; left; left -= n, bursts++) {
+			uint16_t sent;
+
+			n = kite_rx_stream(fq, fr, 16);
+			assert_true(n >= 1 && n <= left);
+			sent = kite_tx_forward(fq, fr, 1);
+			sent += kite_tx_forward_next(fq, 2);
+			sent += kite_tx_forward_next(fq, 16);
+			assert_int_equal(sent, n);
+			assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
+			assert_int_equal(kite_tx_forward(fq, &fr[n - 1], 1), 0);
+		}
+		assert_true(bursts <= 2);	/* cut once at most: where the ring turns */
+		cut += bursts - 1;
 		got = forwarded_back(f, q0, got);
 	}
+	assert_true(cut > 20);	/* the pads were met inside bursts */
 	assert_int_equal(got, seq);
 	kite_tx_reap(fq);
 	kite_queue_stats(fq, &st);
@@ -978,7 +986,7 @@ static void test_forward_recs(void **state)
 	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
 	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
 	for (round = 0; round < 1500; round++) {
-		uint16_t n, k, want = (uint16_t)(1 + round % 9);
+		uint16_t n, k, left, want = (uint16_t)(1 + round % 9);
 
 		for (k = 0; k < want; k++, seq++) {
 			uint16_t len = round % 3 == 2 ? len_for(seq) : 112;
@@ -987,12 +995,15 @@ static void test_forward_recs(void **state)
 			bytes += len;
 		}
 		kite_emu_step(f->emu);	/* into queue 1's ring */
-		n = kite_rx_recs(fq, r, 16);
-		assert_int_equal(n, want);
-		for (k = 0; k < n; k++)
-			assert_true(frame_check(kite_rx_rec_data(r[k]), r[k]->len, seq - n + k));
-		assert_int_equal(kite_tx_forward_next(fq, 16), n);
-		assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
+		for (left = want; left; left -= n) {	/* cut where the ring turns at a pad */
+			n = kite_rx_recs(fq, r, 16);
+			assert_true(n >= 1 && n <= left);
+			for (k = 0; k < n; k++)
+				assert_true(frame_check(kite_rx_rec_data(r[k]), r[k]->len,
+							seq - left + k));
+			assert_int_equal(kite_tx_forward_next(fq, 16), n);
+			assert_int_equal(kite_tx_forward_next(fq, 16), 0);	/* each frame once */
+		}
 		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
 		kite_tx_reap(q0);
 		while (got < seq) {
@@ -1081,6 +1092,69 @@ static void test_forward_then_read(void **state)
 	assert_int_equal(hs.rx_drop_nobuf, 0);
 	kite_queue_close(q);
 	kite_queue_close(tx);
+}
+
+/*
+ * Pool buffers (kite_tx_burst) and forwarded frames on one forwarding queue,
+ * over many laps of its 64-slot TX ring: a slot that held a buffer and then
+ * a forwarded frame must never return the old buffer again (the pool would
+ * hold it twice). Every frame arrives once, in ring order; the pool is whole
+ * after a close with frames still in flight.
+ */
+static void test_forward_with_buffers(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
+				     .rx_stream_bytes = 1 << 16 };
+	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
+	const struct kite_rx_rec *r[8];
+	uint64_t seq = 0, got = 0, expect[4];
+	unsigned int round, k, nexp;
+
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	for (round = 0; round < 400; round++) {
+		uint16_t n;
+
+		/* one frame in over the wire, forwarded; a buffer of the forwarder's own */
+		assert_int_equal(send_seq(f, q0, 100, seq), 1);
+		kite_emu_step(f->emu);
+		n = kite_rx_recs(fq, r, 8);
+		assert_int_equal(n, 1);
+		nexp = 0;
+		if (round % 3 != 1) {	/* a buffer first, then the forward */
+			assert_int_equal(send_seq(f, fq, 200, 1000000 + round), 1);
+			expect[nexp++] = 1000000 + round;
+		}
+		assert_int_equal(kite_tx_forward_next(fq, n), 1);
+		expect[nexp++] = seq++;
+		if (round % 3 == 1) {	/* the forward first */
+			assert_int_equal(send_seq(f, fq, 200, 1000000 + round), 1);
+			expect[nexp++] = 1000000 + round;
+		}
+		kite_emu_step(f->emu);	/* out of port 1, into queue 0 */
+		kite_tx_reap(q0);
+		if (round % 5 == 0)
+			kite_tx_reap(fq);	/* buffers and forwards reaped together */
+		for (k = 0; k < nexp; k++, got++) {
+			struct kite_pkt *p;
+
+			assert_int_equal(kite_rx_burst(q0, &p, 1), 1);
+			assert_true(frame_check(p->data, p->len, expect[k]));
+			kite_pkt_free(p);
+		}
+	}
+	/* one of each still in flight when the queue closes */
+	assert_int_equal(send_seq(f, q0, 100, seq), 1);
+	kite_emu_step(f->emu);
+	assert_int_equal(kite_rx_recs(fq, r, 8), 1);
+	assert_int_equal(send_seq(f, fq, 200, 7), 1);
+	assert_int_equal(kite_tx_forward_next(fq, 1), 1);
+	kite_queue_close(fq);
+	kite_queue_close(q0);
+	assert_int_equal(kite_pool_avail(f->pool), 1024);
 }
 
 /*
@@ -1197,6 +1271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forward, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_next, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_recs, fx_setup_pair, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_with_buffers, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_wb_old_failure, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_then_read, fx_setup, fx_teardown),

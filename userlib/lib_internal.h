@@ -175,6 +175,7 @@ struct kite_queue {
 	uint32_t rxs_mask;		/* chunks - 1 */
 	uint32_t rxs_credited;		/* DB_RXS_CREDIT as last written */
 	uint32_t rxs_batch;		/* write credits once this many chunks are free */
+	uint32_t rxs_due;		/* rxs_credited + rxs_batch: a give-back is due at */
 	uint32_t rxs_last;		/* where the latest burst started */
 	uint32_t rxs_nholds;
 	uint32_t rxs_hold_min;		/* the oldest held record, when rxs_nholds */
@@ -183,7 +184,8 @@ struct kite_queue {
 	uint32_t fwd_next;		/* end of the newest forwarded record */
 	uint32_t fwd_left;		/* frames of the latest burst from fwd_next on */
 	uint32_t fwd_reap;		/* tx_reap on a forwarding queue, else 0 */
-	uint32_t fwd_room;		/* TX room while fewer than tx_reap are in flight */
+	uint32_t fwd_room;		/* TX room while fewer than fwd_reap are in flight */
+	uint64_t fwd_base;		/* the bus address of chunk 0's frame */
 	bool fwd_ok;			/* a stream queue with TX write-back */
 	uint64_t fwd_sum, fwd_sum_done;	/* bytes forwarded: queued, reaped */
 

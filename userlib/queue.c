@@ -115,6 +115,7 @@ static int queue_start_hw(struct kite_queue *q)
 		 */
 		q->rxs_base = (q->rxs_pos + 2 * (q->rxs_mask + 1)) & ~q->rxs_mask;
 		q->rxs_pos = q->rxs_credited = q->rxs_last = q->rxs_base;
+		q->rxs_due = q->rxs_base + q->rxs_batch;
 		q->rxs_nholds = 0;
 	}
 	q->tx_failed_seen = q->tx_bufs = q->fwd_left = 0;
@@ -151,6 +152,7 @@ static int stream_alloc(struct kite_queue *q, uint32_t bytes)
 	q->rxs = q->rxs_mem.va;
 	q->rxs_mask = chunks - 1;
 	q->rxs_batch = chunks / 4;	/* credits: one doorbell per quarter ring */
+	q->fwd_base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
 	return 0;
 }
 
@@ -200,8 +202,12 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 		q->rx_pkts = calloc(conf->rx_ring_size, sizeof(*q->rx_pkts));
 	}
 	q->fwd_ok = stream && wb;	/* kite_tx_forward */
-	q->fwd_reap = q->fwd_ok ? q->tx_reap : 0;
-	q->fwd_room = conf->tx_ring_size - q->tx_reap + 1;
+	/*
+	 * Forwarded frames free no buffer and their chunks go back at the
+	 * give-back (which reaps when they hold it up): reaped at half a ring.
+	 */
+	q->fwd_reap = q->fwd_ok ? conf->tx_ring_size / 2 : 0;
+	q->fwd_room = conf->tx_ring_size - conf->tx_ring_size / 2 + 1;
 	if ((!stream && !q->rx_pkts) || !q->tx_pkts) {
 		queue_free(q);
 		return kite_err(-ENOMEM, "out of memory for ring state");

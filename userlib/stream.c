@@ -17,7 +17,6 @@
  * up to the oldest held one.
  */
 #define RXS_VALID	((uint64_t)KITE_RXS_F_VALID << 56)
-#define RXS_PAD		((uint64_t)KITE_RXS_F_PAD << 56)
 #define RXS_CHUNKS(w)	((uint32_t)((w) >> 16) & 0xffff)
 /* the flags byte tested in memory: a 64-bit mask would take a register */
 #define RXS_IS_PAD(rec)	((rec)[15] & KITE_RXS_F_PAD)
@@ -45,21 +44,20 @@ static inline bool fwd_in_flight(const struct kite_queue *q)
 /*
  * Where the oldest forwarded frame the card has not sent starts, as a
  * free-running chunk count: chunks before it are free of forwarded frames.
- * Its TX descriptor says where it lies. It is within a ring before fwd_next
- * (its chunks were never given back) and never at fwd_next (the end of the
- * newest forwarded record): the same place in the ring is a whole ring back.
- * Cold: it walks past pool buffers queued before it.
+ * Its TX descriptor says where it lies in the ring; it is less than a ring
+ * before fwd_next (its chunks were never given back, and the card keeps the
+ * chunk after its newest record for the cleared header, §5.4). Cold: it
+ * walks past pool buffers queued before it.
  */
 static __attribute__((cold)) uint32_t fwd_floor(const struct kite_queue *q)
 {
-	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
-	uint32_t k = q->tx_clean, back;
+	uint32_t k = q->tx_clean;
 
 	while (q->tx_pkts[k & q->tx_mask])	/* fwd_in_flight: one is there */
 		k++;
-	back = (q->fwd_next - (uint32_t)((q->txr[k & q->tx_mask].addr - base) >>
-					 KITE_RXS_CHUNK_SHIFT)) & q->rxs_mask;
-	return q->fwd_next - (back ? back : q->rxs_mask + 1);
+	return q->fwd_next - ((q->fwd_next - (uint32_t)((q->txr[k & q->tx_mask].addr -
+							  q->fwd_base) >> KITE_RXS_CHUNK_SHIFT)) &
+			      q->rxs_mask);
 }
 
 /*
@@ -81,6 +79,7 @@ static __attribute__((noinline, cold)) void rxs_give_back(struct kite_queue *q, 
 	}
 	if (done - cr >= q->rxs_batch) {
 		q->rxs_credited = done;
+		q->rxs_due = done + q->rxs_batch;
 		doorbell(q->db_rxs, done - q->rxs_base, q->db_wc);	/* the card counts from 0 */
 	}
 }
@@ -92,6 +91,8 @@ static __attribute__((noinline, cold)) void rxs_give_back(struct kite_queue *q, 
  * The burst walk of kite_rx_stream (f) and kite_rx_recs (r): the records
  * from rxs_pos the card marked valid, each once, in ring order (a record
  * that ends at the ring's end is followed by one at chunk 0, with no pad).
+ * A burst never spans a pad (it ends before one, and the next skips it), so
+ * the forward walks need not look for one.
  */
 static inline __attribute__((always_inline)) uint16_t
 rxs_walk(struct kite_queue *q, struct kite_rx_frame *f, const struct kite_rx_rec **r, uint16_t n)
@@ -109,7 +110,10 @@ rxs_walk(struct kite_queue *q, struct kite_rx_frame *f, const struct kite_rx_rec
 		if (!(w & RXS_VALID))
 			break;
 		if (unlikely(RXS_IS_PAD(rec))) {	/* the ring's end: the next record is at 0 */
+			if (i)	/* a burst ends there, so no burst has a pad inside */
+				break;
 			pos += RXS_CHUNKS(w);
+			q->rxs_last = q->fwd_next = pos;
 			rec = ring;
 			w = rxs_word(rec);
 			if (!(w & RXS_VALID))
@@ -135,8 +139,8 @@ rxs_walk(struct kite_queue *q, struct kite_rx_frame *f, const struct kite_rx_rec
 
 /*
  * Once per quarter ring (and on every call of a queue without a stream
- * ring, whose rxs_batch is 0): give chunks back, then the walk. Apart, so
- * the common call makes no call and saves no registers.
+ * ring, whose rxs_due and rxs_pos are 0): give chunks back, then the walk.
+ * Apart, so the common call makes no call and saves no registers.
  */
 static __attribute__((noinline, cold)) uint16_t
 rxs_walk_after_give_back(struct kite_queue *q, struct kite_rx_frame *f,
@@ -150,7 +154,7 @@ rxs_walk_after_give_back(struct kite_queue *q, struct kite_rx_frame *f,
 
 static inline bool rxs_give_back_due(const struct kite_queue *q)
 {
-	return q->rxs_pos - q->rxs_credited >= q->rxs_batch;
+	return (int32_t)(q->rxs_pos - q->rxs_due) >= 0;
 }
 
 uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n)
@@ -178,12 +182,12 @@ int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
 	KITE_NONNULL(q);
 	KITE_NONNULL(r);
 	KITE_NONNULL(f);
-	/* the burst's records, walked as kite_rx_stream did: never a pointer into one */
+	/* the burst's records (no pad among them), walked as kite_rx_stream did */
 	for (pos = q->rxs_last; q->rxs && pos != q->rxs_pos; pos += chunks) {
 		rec = q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
 		w = rxs_word(rec);
 		chunks = RXS_CHUNKS(w);
-		if (w & RXS_PAD || (const uint8_t *)r != rec)
+		if ((const uint8_t *)r != rec)
 			continue;
 		f->data = rec + KITE_RXS_HDR_SIZE;
 		f->ts = *(const uint64_t *)rec;
@@ -382,15 +386,13 @@ static inline void fwd_queued(struct kite_queue *q, uint32_t n, uint32_t next, u
 	doorbell(q->db_tx, q->tx_tail, q->db_wc);
 }
 
-/* Frames of the latest burst from pos on: after a kite_tx_forward that skipped some. */
+/* Frames of the latest burst from pos on (none a pad): after a kite_tx_forward that skipped some. */
 static __attribute__((cold)) uint32_t fwd_left_from(const struct kite_queue *q, uint32_t pos)
 {
-	uint32_t left = 0;
+	uint32_t left;
 
-	for (; (int32_t)(q->rxs_pos - pos) > 0; pos += RXS_CHUNKS(rxs_word(q->rxs +
-			((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT))))
-		left += !(rxs_word(q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT)) &
-			  RXS_PAD);
+	for (left = 0; pos != q->rxs_pos; left++)
+		pos += RXS_CHUNKS(rxs_word(q->rxs + RXS_OFF(q, pos)));
 	return left;
 }
 
@@ -406,14 +408,14 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	uint32_t tail = q->tx_tail, mask = q->tx_mask, rmask = q->rxs_mask;
 	/* records of the latest burst (from last, span chunks), after the newest forwarded */
 	uint32_t last = q->rxs_last, span = q->rxs_pos - q->rxs_last, next = q->fwd_next;
-	uint64_t base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE, sum = q->fwd_sum;
+	uint64_t base = q->fwd_base, sum = q->fwd_sum;
 	struct kite_tx_desc *txr = q->txr;
 	const uint8_t *ring0 = q->rxs;
 	uint16_t i;
 
 	if (unlikely(!q->fwd_ok))
 		return kite_tx_forward_refuse(q, NULL);
-	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
 		kite_tx_reap_wb(q);
 	n = fwd_room(q, n);
 	for (i = 0; i < n; i++) {
@@ -445,33 +447,31 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 /*
  * The next k of the burst's fwd_left frames from fwd_next (room checked),
  * walked as kite_rx_stream walked them (it validated them: ring space the
- * card cannot reuse yet); one bound per frame.
+ * card cannot reuse yet, and no pad among them); one bound per frame. The
+ * queue's fields are read in the loop, where the descriptor stores make the
+ * compiler read them again: memory operands, where locals would take
+ * registers the callee saves (a push and a pop each, on every call).
  */
 static inline __attribute__((always_inline)) uint16_t fwd_next_walk(struct kite_queue *q,
 								     uint32_t k)
 {
-	uint32_t next = q->fwd_next, tail = q->tx_tail, mask = q->tx_mask, i;
+	uint32_t next = q->fwd_next, tail = q->tx_tail, end = tail + k, t;
 	const uint8_t *ring = q->rxs;
-	struct kite_tx_desc *txr = q->txr;
-	uint64_t sum = q->fwd_sum, base = q->rxs_mem.iova + KITE_RXS_HDR_SIZE;
+	uint64_t sum = q->fwd_sum;
 
 	if (unlikely(!k))
 		return 0;	/* no doorbell: on a card each is a bus transaction */
-	for (i = 0; i < k; i++) {
+	t = tail;
+	do {
 		size_t off = RXS_OFF(q, next);
-		struct kite_tx_desc *d = &txr[(tail + i) & mask];
+		struct kite_tx_desc *d = &q->txr[t & q->tx_mask];
 		uint64_t w = rxs_word(ring + off);
 
-		if (unlikely(RXS_IS_PAD(ring + off))) {	/* the ring's end: on to chunk 0 */
-			next += RXS_CHUNKS(w);
-			off = 0;
-			w = rxs_word(ring);
-		}
-		d->addr = base + off;
+		d->addr = q->fwd_base + off;
 		*(uint64_t *)&d->len = (uint16_t)w;
 		sum += (uint16_t)w;
 		next += RXS_CHUNKS(w);
-	}
+	} while (++t != end);
 	q->fwd_left -= k;
 	fwd_queued(q, k, next, sum);
 	return (uint16_t)k;
@@ -482,7 +482,7 @@ static __attribute__((noinline, cold)) uint16_t fwd_next_slow(struct kite_queue 
 {
 	if (!q->fwd_ok)
 		return kite_tx_forward_refuse(q, NULL);
-	if (q->tx_tail - q->tx_clean >= q->tx_reap)
+	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
 		kite_tx_reap_wb(q);
 	return fwd_next_walk(q, fwd_room(q, n < q->fwd_left ? n : (uint16_t)q->fwd_left));
 }
