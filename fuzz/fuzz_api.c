@@ -42,6 +42,8 @@ struct app {
 	struct kite_queue *sq;			/* a contract 1.3 queue */
 	struct kite_rx_frame fr[8];		/* its latest burst (or older ones) */
 	unsigned int nfr;
+	const struct kite_rx_rec *rec[8];	/* the same, read as records */
+	unsigned int nrec;
 };
 
 static void step(void *arg)
@@ -135,7 +137,7 @@ static void run_stream(struct app *a, uint8_t op, uint8_t arg)
 
 	if (!a->sq)
 		return;
-	switch (op % 5) {
+	switch (op % 7) {
 	case 0:	/* read; keep the burst (a later op may use it when it is stale) */
 		n = kite_rx_stream(a->sq, a->fr, (uint16_t)n);
 		for (i = 0; i < n; i++) {
@@ -173,6 +175,32 @@ static void run_stream(struct app *a, uint8_t op, uint8_t arg)
 		break;
 	case 4:	/* restart: what was read before is stale now */
 		kite_queue_restart(a->sq);
+		break;
+	case 5:	/* read as records; forward the next few of the burst */
+		n = kite_rx_recs(a->sq, a->rec, (uint16_t)n);
+		for (i = 0; i < n; i++) {
+			volatile const uint8_t *d = kite_rx_rec_data(a->rec[i]);
+
+			if (a->rec[i]->len < 14 || a->rec[i]->len > 9018)
+				fail("kite_rx_recs gave a frame of an impossible length", NULL);
+			(void)d[0];
+			(void)d[a->rec[i]->len - 1];
+		}
+		if (n)
+			a->nrec = n;
+		if (kite_tx_forward_next(a->sq, arg % 4) > n)
+			fail("kite_tx_forward_next sent more than the burst had", NULL);
+		break;
+	case 6:	/* a record as read or shifted (maybe stale) made a frame, then held or sent */
+		if (!a->nrec)
+			break;
+		if (kite_rx_rec_frame(a->sq, (const struct kite_rx_rec *)
+				      ((const uint8_t *)a->rec[arg % a->nrec] + (arg & 0xc0)), &f))
+			break;
+		if (arg & 1)
+			kite_rx_hold(a->sq, &f);
+		else
+			kite_tx_forward(a->sq, &f, 1);
 		break;
 	}
 }

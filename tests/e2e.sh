@@ -171,7 +171,7 @@ check "four processes adding and deleting filters at once: every filter takes ef
 check "two clients at once on queues 1 and 2" bash -c \
 	"$B/e2e_client traffic $dev 1 20000 8 & a=\$!; $B/e2e_client traffic $dev 2 20000 64; r=\$?; wait \$a && [ \$r = 0 ]"
 
-check "contract 1.3: 3000 frames by descriptor and direct PIO into a stream ring, byte-exact" \
+check "contract 1.3: 3000 frames by descriptor and direct PIO into a stream ring, read as frames and as records, byte-exact" \
 	"$B/e2e_client" stream "$dev" 5 3000
 "$B/e2e_client" stream-hog "$dev" 6 >"$dir/shog" 2>&1 &
 shog=$!
@@ -231,11 +231,14 @@ check "make install PREFIX=/usr LIBDIR=multiarch: files where Debian puts them; 
 	make -s uninstall DESTDIR=\$deb PREFIX=/usr LIBDIR=\$ma &&
 	[ -z \"\$(find \$deb \\( -type f -o -type l \\) | tee /dev/stderr)\" ] &&
 	! make -n install BUILD=$dir/fresh PREFIX=/usr 2>/dev/null | grep -E 'test_|e2e_client|hostile_client'"
-check "libkite.so exports only kite_* symbols, 0.1's at KITE_0.1, kite_tx_inflight at KITE_0.2; soname libkite.so.0" bash -c "
+check "libkite.so exports only kite_* symbols, 0.1's at KITE_0.1, kite_tx_inflight at KITE_0.2, kite_rx_recs and kite_rx_rec_frame at KITE_0.3; soname libkite.so.0" bash -c "
 	objdump -T $B/libkite.so.0 | awk '\$2 == \"g\" {print \$(NF-1), \$NF}' >$dir/exports &&
 	grep -q '^KITE_0.1 kite_open\$' $dir/exports && grep -q '^KITE_0.2 kite_tx_inflight\$' $dir/exports &&
+	grep -q '^KITE_0.3 kite_rx_recs\$' $dir/exports &&
+	grep -q '^KITE_0.3 kite_rx_rec_frame\$' $dir/exports &&
 	! grep -v -e '^KITE_0.1 kite_' -e '^KITE_0.1 KITE_0.1\$' -e '^KITE_0.2 kite_tx_inflight\$' \
-		-e '^KITE_0.2 KITE_0.2\$' $dir/exports &&
+		-e '^KITE_0.2 KITE_0.2\$' -e '^KITE_0.3 kite_rx_recs\$' -e '^KITE_0.3 kite_rx_rec_frame\$' \
+		-e '^KITE_0.3 KITE_0.3\$' $dir/exports &&
 	objdump -p $B/libkite.so.0 | grep -q 'SONAME *libkite.so.0'"
 
 check "kite.h from C++ (g++ -Wall -Wextra -Werror): the sized calls work, NULL is -EINVAL" bash -c "

@@ -120,15 +120,21 @@ static int traffic(const char *devstr, unsigned int qid, unsigned long n, unsign
 	return 0;
 }
 
-/* Wait for one frame in the stream ring: the next of seq, whole. */
+/*
+ * Wait for one frame in the stream ring: the next of seq, whole. Read as a
+ * frame (kite_rx_stream) or, for odd seq, as a record (kite_rx_recs).
+ */
 static void stream_expect(struct kite_queue *q, unsigned int qid, uint64_t seq)
 {
 	double deadline = kite_mono_s() + STALL_S;
+	const struct kite_rx_rec *r;
 	struct kite_rx_frame fr;
 
-	while (kite_rx_stream(q, &fr, 1) == 0)
+	while ((seq & 1 ? kite_rx_recs(q, &r, 1) : kite_rx_stream(q, &fr, 1)) == 0)
 		if (kite_mono_s() > deadline)
 			DIE("queue %u: stream frame %llu lost", qid, (unsigned long long)seq);
+	if (seq & 1)
+		fr = (struct kite_rx_frame){ .data = kite_rx_rec_data(r), .len = r->len };
 	if (!frame_check(fr.data, fr.len, seq))
 		DIE("queue %u: stream frame %llu corrupt (len %u)", qid, (unsigned long long)seq,
 		    fr.len);

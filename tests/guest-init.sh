@@ -48,7 +48,7 @@ sed 's/^/    /' /tmp/out	# guest latencies under TCG: a function check, not a be
 t "3000 frames byte-exact through kite.ko" /e2e_client traffic /dev/kite0 1 3000 32
 t "kite-stat through kite.ko counts them" sh -c \
 	"/kite-stat -d /dev/kite0 | grep -q '^queue 1 .* rx_pkts 3008 '"
-t "contract 1.3 through kite.ko: 2000 frames by descriptor and direct PIO into a stream ring" \
+t "contract 1.3 through kite.ko: 2000 frames by descriptor and direct PIO into a stream ring, read as frames and records" \
 	/e2e_client stream /dev/kite0 5 2000
 . /guest-ptp.sh
 
@@ -131,7 +131,7 @@ t "kite-bind the board to uio_kite; /dev/uio0 appears" sh -c \
 	"/kite-bind $addr uio_kite --board shmem && [ -c /dev/uio0 ] &&
 	 [ -d /sys/bus/pci/devices/$addr/uio/uio0 ]"
 t "3000 frames byte-exact through the uio backend ($addr)" /e2e_client traffic $addr 2 3000 32
-t "contract 1.3 through the uio backend: 2000 frames into a stream ring, byte-exact" \
+t "contract 1.3 through the uio backend: 2000 frames into a stream ring, read as frames and records, byte-exact" \
 	/e2e_client stream $addr 5 2000
 t "kite-pingpong through uio, and it gives the port's default back" sh -c \
 	"/kite-pingpong -d $addr -n 2000 -W 100 >/tmp/pp &&

@@ -153,13 +153,13 @@ static void build_frame(uint8_t *f, unsigned int size, const uint8_t mac[6])
 static int wait_rx(struct kite_queue *q, enum path path, struct rx_seen *rx)
 {
 	uint64_t start = tsc_now(), limit = (uint64_t)(ticks_per_ns * 1e9);
-	struct kite_rx_frame fr;
+	const struct kite_rx_rec *r;
 
-	if (path == PATH_STREAM) {
-		while (kite_rx_stream(q, &fr, 1) == 0)
+	if (path == PATH_STREAM) {	/* the record in place: the cheapest read */
+		while (kite_rx_recs(q, &r, 1) == 0)
 			if (tsc_now() - start > limit)
 				return -1;
-		*rx = (struct rx_seen){ .data = fr.data, .len = fr.len, .ts = fr.ts };
+		*rx = (struct rx_seen){ .data = kite_rx_rec_data(r), .len = r->len, .ts = r->ts };
 		return 0;
 	}
 	while (kite_rx_burst(q, &rx->pkt, 1) == 0)

@@ -315,7 +315,9 @@ static inline const uint8_t *kite_rx_rec_data(const struct kite_rx_rec *r)
 /**
  * \brief Receive up to n frames from a stream queue, in place.
  * The frames stay valid until the next kite_rx_stream call on q, which gives
- * their ring space back to the card (coalesced credits), unless held.
+ * their ring space back to the card (coalesced credits), unless held. A
+ * burst ends where the ring turns (at a pad record): the next call goes on
+ * from the ring's start.
  * \return frames received (0..n); 0 on a queue without a stream ring.
  */
 KITE_API uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, uint16_t n);
