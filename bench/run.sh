@@ -29,6 +29,10 @@ for b in 1 8 32 64; do
 	"$B/kite-throughput" -d "emu:$sock" -b "$b" -t 2 -c 0 --json "$out/tput$b.json" \
 		2>/dev/null >"$out/tput$b.txt"
 done
+for b in 1 32; do	# the 1.3 forwarder: kite_rx_recs + kite_tx_forward_next, in place
+	"$B/kite-throughput" -d "emu:$sock" -b "$b" -t 2 -c 0 --stream \
+		--json "$out/tput-stream$b.json" 2>/dev/null >"$out/tput-stream$b.txt"
+done
 kill -TERM "$emu"
 wait "$emu"
 emu=
@@ -66,6 +70,7 @@ for n in ("udp-block", "udp-busy"):
 for r in load("net")["results"]:
     lat[r["path"]] = r
 tput = {b: load(f"tput{b}")["mpps"] for b in (1, 8, 32, 64)}
+tputs = {b: load(f"tput-stream{b}")["mpps"] for b in (1, 32)}
 def ipp_of(name):
     return float(re.search(r"([0-9.]+) instructions", open(f"{out}/{name}.txt").read()).group(1))
 ipp = {b: ipp_of(f"ipp{b}") for b in (1, 32)}
@@ -87,6 +92,10 @@ for k, label in names:
 print(f"\n{'throughput, 64 B, app -> model -> app':40}")
 for b, v in tput.items():
     r = load(f"tput{b}")
+    print(f"  batch {b:2}: {v:6.2f} Mpps  (median of 5; range {r['min']:.2f}..{r['max']:.2f})")
+print("  stream forwarder (kite_rx_recs + kite_tx_forward_next, in place):")
+for b, v in tputs.items():
+    r = load(f"tput-stream{b}")
     print(f"  batch {b:2}: {v:6.2f} Mpps  (median of 5; range {r['min']:.2f}..{r['max']:.2f})")
 print("\ninstructions per frame of a forwarding loop (callgrind, model in step mode)")
 print("  descriptor path: kite_rx_burst + kite_tx_burst; stream path: kite_rx_stream + kite_tx_forward;")
@@ -124,13 +133,15 @@ goals = [("kite stream p50 / floor p50", ratios["kite_stream_p50_over_floor_p50"
          ("kernel blocking UDP p50 / kite-net p50", ratios["udp_block_p50_over_kite_net_p50"], ">=", 50),
          ("kernel busy-poll UDP p50 / kite-net p50", ratios["udp_busy_p50_over_kite_net_p50"], ">=", 10),
          ("Mpps at batch 32", tput[32], ">=", 20),
+         ("stream Mpps / descriptor Mpps, batch 32", tputs[32] / tput[32], ">=", 1.0),
          ("stream instructions per frame, batch 32", min(ipps[32], ippn[32], ippr[32]), "<=", 40),
          ("stream instructions per frame, batch 1", min(ipps[1], ippn[1], ippr[1]), "<=", 90)]
 print("\ngoals")
 for label, v, op, g in goals:
     ok = v <= g if op == "<=" else v >= g
     print(f"  {label:40} {v:8.2f}  goal {op} {g:<5} {'met' if ok else 'MISSED'}")
-json.dump({"latency": lat, "throughput_mpps": tput, "instructions_per_frame": ipp,
+json.dump({"latency": lat, "throughput_mpps": tput, "throughput_mpps_stream": tputs,
+           "instructions_per_frame": ipp,
            "instructions_per_frame_stream": ipps, "instructions_per_frame_stream_next": ippn,
            "instructions_per_frame_stream_records": ippr,
            "bus_per_round_trip": bus, "ratios": ratios}, open(dst, "w"), indent=1)
