@@ -38,7 +38,7 @@ EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
             kite-clock-sync kite-sockperf kite-md-pub kite-md-sub
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus kite-net-rtt kite-net-ipp
-TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_net e2e_client hostile_client \
+TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_forward test_net e2e_client hostile_client \
             clock_client net_client
 
 SOVER    := 0
@@ -136,6 +136,7 @@ OBJS_test_servo      := tests/test_servo.o libkite.a
 OBJS_test_iova       := tests/test_iova.o libkite.a
 OBJS_test_lib        := tests/test_lib.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_fastpath   := tests/test_fastpath.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
+OBJS_test_forward    := tests/test_forward.o tests/lib_fixture.o tests/harness.o libkite.a libkite-emu.a
 OBJS_test_net        := tests/test_net.o tests/lib_fixture.o tests/harness.o libkite-net.a libkite.a libkite-emu.a
 OBJS_e2e_client      := tests/e2e_client.o tests/harness.o libkite.a
 OBJS_hostile_client  := tests/hostile_client.o libkite.a
@@ -155,6 +156,7 @@ LIBS_test_servo      := -lcmocka
 LIBS_test_iova       := -lcmocka
 LIBS_test_lib        := -lcmocka
 LIBS_test_fastpath   := -lcmocka
+LIBS_test_forward    := -lcmocka
 LIBS_test_net        := -lcmocka
 
 define program

@@ -95,3 +95,31 @@ int send_seq(struct fx *f, struct kite_queue *q, uint16_t len, uint64_t seq)
 	kite_pkt_free(p);
 	return 0;
 }
+
+struct kite_queue *open_opts(struct fx *f, unsigned int qid, uint32_t flags, uint32_t bytes)
+{
+	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = flags, .rx_stream_bytes = bytes };
+	struct kite_queue *q = NULL;
+
+	if (kite_queue_open_opts(f->dev, qid, &c, &o, &q))
+		fail_msg("kite_queue_open_opts(%u): %s", qid, kite_last_error());
+	return q;
+}
+
+struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes)
+{
+	return open_opts(f, qid, KITE_QUEUE_RX_STREAM, bytes);
+}
+
+uint16_t len_for(uint64_t seq)
+{
+	static const uint16_t lens[] = { 60, 64, 111, 128, 1514, 200, 1000, 47 + 17, 333 };
+
+	return lens[seq % (sizeof(lens) / sizeof(lens[0]))];
+}
+
+void hw_stats(struct fx *f, unsigned int qid, struct kite_queue_hw_stats *st)
+{
+	assert_int_equal(kite_queue_hw_stats(f->dev, qid, st), 0);
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmocka fixture for libkite against kite-emu in one process, the model in
- * step mode (test_lib, test_fastpath).
+ * step mode (test_lib, test_fastpath, test_forward).
  */
 #ifndef KITE_TEST_LIB_FIXTURE_H
 #define KITE_TEST_LIB_FIXTURE_H
@@ -34,5 +34,16 @@ struct kite_queue *open_q(struct fx *f, unsigned int qid, unsigned int port,
 			  unsigned int tx, unsigned int rx);
 /* Queue a frame with sequence number seq; returns 1 if the ring took it. */
 int send_seq(struct fx *f, struct kite_queue *q, uint16_t len, uint64_t seq);
+
+/* contract 1.3: a stream queue whose frames can be forwarded in place */
+#define FWD_FLAGS (KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB)
+/* a queue on port 0 with kite_queue_opts flags (a 64-entry TX ring, no RX pool) */
+struct kite_queue *open_opts(struct fx *f, unsigned int qid, uint32_t flags, uint32_t bytes);
+/* a stream queue (KITE_QUEUE_RX_STREAM) of bytes (0: the default) */
+struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes);
+/* frame lengths that vary with seq: 60..1514, records of 2..24 chunks */
+uint16_t len_for(uint64_t seq);
+/* the card's counters of queue qid */
+void hw_stats(struct fx *f, unsigned int qid, struct kite_queue_hw_stats *st);
 
 #endif

@@ -17,7 +17,7 @@ if [ -n "${HUGEPAGES:-}" ] && [ -w "$hp" ]; then
 	echo "$BUILD: $(cat "$hp") hugepages reserved for this run"
 fi
 
-for t in test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_net; do
+for t in test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_forward test_net; do
 	out=$(mktemp)
 	timeout 600 "$BUILD/$t" >"$out" 2>&1
 	rc=$?

@@ -27,41 +27,12 @@
 #define TXQ 0	/* sends on port 0; the loopback brings the frames back */
 #define SQ 1	/* the stream queue: port 0's default */
 
-static struct kite_queue *open_opts(struct fx *f, unsigned int qid, uint32_t flags,
-				    uint32_t bytes)
-{
-	struct kite_queue_conf c = { .port = 0, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = flags, .rx_stream_bytes = bytes };
-	struct kite_queue *q = NULL;
-
-	if (kite_queue_open_opts(f->dev, qid, &c, &o, &q))
-		fail_msg("kite_queue_open_opts(%u): %s", qid, kite_last_error());
-	return q;
-}
-
-static struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes)
-{
-	return open_opts(f, qid, KITE_QUEUE_RX_STREAM, bytes);
-}
-
 /* Send one frame and let the model carry it; the sender's buffer comes back. */
 static void send_one(struct fx *f, struct kite_queue *tx, uint16_t len, uint64_t seq)
 {
 	assert_int_equal(send_seq(f, tx, len, seq), 1);
 	kite_emu_step(f->emu);
 	assert_int_equal(kite_tx_reap(tx), 1);
-}
-
-static uint16_t len_for(uint64_t seq)
-{
-	static const uint16_t lens[] = { 60, 64, 111, 128, 1514, 200, 1000, 47 + 17, 333 };
-
-	return lens[seq % (sizeof(lens) / sizeof(lens[0]))];
-}
-
-static void hw_stats(struct fx *f, unsigned int qid, struct kite_queue_hw_stats *st)
-{
-	assert_int_equal(kite_queue_hw_stats(f->dev, qid, st), 0);
 }
 
 static void test_stream_one(void **state)
@@ -837,7 +808,6 @@ static void test_tx_wb_failures(void **state)
 	assert_int_equal(kite_pool_avail(f->pool), 1024);
 }
 
-#define FWD_FLAGS (KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB)
 
 /*
  * The card sends what was forwarded out of port 1; queue 0 receives it on

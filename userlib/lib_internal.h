@@ -328,8 +328,6 @@ KITE_HIDDEN void kite_queue_drop_inflight(struct kite_queue *q);
 KITE_HIDDEN void kite_rx_fill(struct kite_queue *q);
 /* stream.c: TX completions from the write-back count (§6.4) */
 KITE_HIDDEN unsigned int kite_tx_reap_wb(struct kite_queue *q);
-KITE_HIDDEN uint16_t kite_tx_forward_refuse(const struct kite_queue *q,
-					    const struct kite_rx_frame *f);
 
 /* backends */
 extern KITE_HIDDEN const struct kite_backend_ops kite_backend_emu;

@@ -35,10 +35,13 @@ _Static_assert(__builtin_offsetof(struct kite_rx_frame, len) == 16 &&
 _Static_assert(KITE_RX_TS_VALID == KITE_RXS_F_TS && KITE_RX_PORT1 == KITE_RXS_F_PORT1,
 	       "frame flags are the record's flags");
 
-/* Forwarded frames the card has not sent yet: what is in flight, less pool buffers. */
+/*
+ * Forwarded frames the card has not sent yet: what is in flight, less pool
+ * buffers (counted on a forwarding queue only: elsewhere none is forwarded).
+ */
 static inline bool fwd_in_flight(const struct kite_queue *q)
 {
-	return q->tx_tail - q->tx_clean != q->tx_bufs;
+	return q->fwd_ok && q->tx_tail - q->tx_clean != q->tx_bufs;
 }
 
 /*
@@ -171,33 +174,51 @@ uint16_t kite_rx_recs(struct kite_queue *q, const struct kite_rx_rec **r, uint16
 	return rxs_walk(q, NULL, r, n);
 }
 
+/*
+ * Whether a record of the latest burst starts at pos, walking the burst's
+ * records from from (a record's start in it, or its end): never a place
+ * inside a record, whose "header" would be frame bytes a sender chose.
+ * Cold: the hot calls take what kite_rx_stream walked.
+ */
+static __attribute__((cold)) bool rxs_record_at(const struct kite_queue *q, uint32_t from,
+						uint32_t pos)
+{
+	uint32_t chunks;
+
+	if (!q->rxs || pos - from >= q->rxs_pos - from)
+		return false;
+	for (; from != pos; from += chunks) {
+		chunks = RXS_CHUNKS(rxs_word(q->rxs + RXS_OFF(q, from)));
+		if (!chunks || chunks > pos - from)	/* pos is inside this record */
+			return false;
+	}
+	return true;
+}
+
 int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
 		      struct kite_rx_frame *f)
 {
-	uint32_t pos, chunks;
-	const uint8_t *rec;
+	uintptr_t off;
+	uint32_t pos;
 	uint64_t w;
 
 	KITE_CALL();
 	KITE_NONNULL(q);
 	KITE_NONNULL(r);
 	KITE_NONNULL(f);
-	/* the burst's records (no pad among them), walked as kite_rx_stream did */
-	for (pos = q->rxs_last; q->rxs && pos != q->rxs_pos; pos += chunks) {
-		rec = q->rxs + ((size_t)(pos & q->rxs_mask) << KITE_RXS_CHUNK_SHIFT);
-		w = rxs_word(rec);
-		chunks = RXS_CHUNKS(w);
-		if ((const uint8_t *)r != rec)
-			continue;
-		f->data = rec + KITE_RXS_HDR_SIZE;
-		f->ts = *(const uint64_t *)rec;
-		*(uint64_t *)&f->len = w & ~RXS_VALID;
-		f->pos = pos;
-		f->rsvd = 0;
-		return 0;
-	}
-	return kite_err(-EINVAL, "queue %u: not a record of the latest kite_rx_recs burst",
-			q->qid);
+	off = (uintptr_t)r - (uintptr_t)q->rxs;	/* huge when r is before the ring */
+	pos = q->rxs_last + (((uint32_t)(off >> KITE_RXS_CHUNK_SHIFT) - q->rxs_last) & q->rxs_mask);
+	if (!q->rxs || off % KITE_RXS_CHUNK || off >> KITE_RXS_CHUNK_SHIFT > q->rxs_mask ||
+	    !rxs_record_at(q, q->rxs_last, pos))
+		return kite_err(-EINVAL, "queue %u: not a record of the latest kite_rx_recs "
+				"burst", q->qid);
+	w = rxs_word((const uint8_t *)r);
+	f->data = (const uint8_t *)r + KITE_RXS_HDR_SIZE;
+	f->ts = r->ts;
+	*(uint64_t *)&f->len = w & ~RXS_VALID;
+	f->pos = pos;
+	f->rsvd = 0;
+	return 0;
 }
 
 /* The oldest held record, in ring order from what the card was last given. */
@@ -218,7 +239,7 @@ int kite_rx_hold(struct kite_queue *q, const struct kite_rx_frame *f)
 	KITE_CALL();
 	KITE_NONNULL(q);
 	KITE_NONNULL(f);
-	if (!q->rxs || f->pos - q->rxs_last >= q->rxs_pos - q->rxs_last)
+	if (!rxs_record_at(q, q->rxs_last, f->pos))
 		return kite_err(-EINVAL, "queue %u: not a frame of the latest kite_rx_stream "
 				"burst", q->qid);
 	for (k = 0; k < q->rxs_nholds; k++)
@@ -257,7 +278,7 @@ int kite_rx_release(struct kite_queue *q, const struct kite_rx_frame *f)
  * chunks go back to the card with the next kite_rx_stream.
  */
 static void wb_failures(struct kite_queue *q, uint32_t from, uint32_t to);
-static uint64_t fwd_done(struct kite_queue *q, uint32_t head);
+static uint64_t fwd_done(struct kite_queue *q, uint32_t head, uint64_t bytes_seen);
 
 unsigned int kite_tx_reap_wb(struct kite_queue *q)
 {
@@ -266,7 +287,7 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 	uint32_t mask = q->tx_mask, nfwd = 0, nfree = 0;
 	struct kite_pkt **ring = q->tx_pkts;
 	struct kite_pool *pool = NULL;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, fwd_bytes = 0;
 
 	if (head == clean || unlikely(head - clean > q->tx_tail - clean))
 		return 0;	/* nothing new (or a count the card cannot have written) */
@@ -277,6 +298,7 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 	if (!q->tx_bufs) {	/* only forwarded frames in flight: no per-frame work */
 		nfwd = head - clean;
 		clean = head;
+		fwd_bytes = UINT64_MAX;	/* not counted */
 	}
 	for (; clean != head; clean++) {
 		uint32_t slot = clean & mask;
@@ -284,6 +306,7 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 
 		if (!p) {	/* forwarded from the stream ring */
 			nfwd++;
+			fwd_bytes += q->txr[slot].len;
 			continue;
 		}
 		if (unlikely(p->flags & KITE_PKT_TX_REPORT)) {
@@ -307,7 +330,7 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
 		pool->nfree = nfree;
 	q->tx_bufs -= head - start - nfwd;
 	if (nfwd)
-		bytes += fwd_done(q, head);
+		bytes += fwd_done(q, head, fwd_bytes);
 	q->stats.tx_pkts += head - start;
 	q->stats.tx_bytes += bytes;
 	q->tx_clean = head;
@@ -318,9 +341,10 @@ unsigned int kite_tx_reap_wb(struct kite_queue *q)
  * Forwarded frames up to head finished (tx_clean not moved yet): their
  * chunks are the card's again at the next give-back. Returns their bytes.
  * When none is left in flight (the common case) that is the count kept as
- * they were queued; otherwise the TX descriptors say how long each was.
+ * they were queued; otherwise the bytes the reap counted among buffers
+ * (bytes_seen), or, when it had only forwarded frames, their descriptors'.
  */
-static uint64_t fwd_done(struct kite_queue *q, uint32_t head)
+static uint64_t fwd_done(struct kite_queue *q, uint32_t head, uint64_t bytes_seen)
 {
 	uint64_t bytes = 0;
 	uint32_t k;
@@ -330,8 +354,10 @@ static uint64_t fwd_done(struct kite_queue *q, uint32_t head)
 		q->fwd_sum_done = q->fwd_sum;
 		return bytes;
 	}
-	for (k = q->tx_clean; k != head; k++)	/* the lengths are in our descriptors */
-		if (!q->tx_pkts[k & q->tx_mask])
+	if (bytes_seen != UINT64_MAX)
+		bytes = bytes_seen;
+	else	/* every one from tx_clean to head was forwarded */
+		for (k = q->tx_clean; k != head; k++)
 			bytes += q->txr[k & q->tx_mask].len;
 	q->fwd_sum_done += bytes;
 	return bytes;
@@ -369,6 +395,9 @@ __attribute__((cold)) static void wb_failures(struct kite_queue *q, uint32_t fro
 	}
 }
 
+static uint16_t kite_tx_forward_refuse(const struct kite_queue *q, const struct kite_rx_frame *f,
+				      const char *call);
+
 /* Room in the TX ring for n forwarded frames; reaped (when due) by the caller. */
 static inline uint16_t fwd_room(const struct kite_queue *q, uint16_t n)
 {
@@ -389,10 +418,11 @@ static inline void fwd_queued(struct kite_queue *q, uint32_t n, uint32_t next, u
 /* Frames of the latest burst from pos on (none a pad): after a kite_tx_forward that skipped some. */
 static __attribute__((cold)) uint32_t fwd_left_from(const struct kite_queue *q, uint32_t pos)
 {
-	uint32_t left;
+	uint32_t left, chunks;
 
-	for (left = 0; pos != q->rxs_pos; left++)
-		pos += RXS_CHUNKS(rxs_word(q->rxs + RXS_OFF(q, pos)));
+	for (left = 0; (int32_t)(q->rxs_pos - pos) > 0; left++, pos += chunks)
+		if (!(chunks = RXS_CHUNKS(rxs_word(q->rxs + RXS_OFF(q, pos)))))
+			break;	/* a header the application wrote over */
 	return left;
 }
 
@@ -406,15 +436,15 @@ static __attribute__((cold)) uint32_t fwd_left_from(const struct kite_queue *q, 
 uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, uint16_t n)
 {
 	uint32_t tail = q->tx_tail, mask = q->tx_mask, rmask = q->rxs_mask;
-	/* records of the latest burst (from last, span chunks), after the newest forwarded */
-	uint32_t last = q->rxs_last, span = q->rxs_pos - q->rxs_last, next = q->fwd_next;
+	/* records of the latest burst, from the newest forwarded on */
+	uint32_t next = q->fwd_next;
 	uint64_t base = q->fwd_base, sum = q->fwd_sum;
 	struct kite_tx_desc *txr = q->txr;
 	const uint8_t *ring0 = q->rxs;
 	uint16_t i;
 
 	if (unlikely(!q->fwd_ok))
-		return kite_tx_forward_refuse(q, NULL);
+		return kite_tx_forward_refuse(q, NULL, "kite_tx_forward");
 	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
 		kite_tx_reap_wb(q);
 	n = fwd_room(q, n);
@@ -422,8 +452,8 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
 		uint64_t len;
 
-		/* each record once, in ring order */
-		if (unlikely(pos - last >= span || (int32_t)(pos - next) < 0))
+		/* each record once, in ring order, at a record's start (walked to from next) */
+		if (unlikely(pos != next) && !rxs_record_at(q, next, pos))
 			break;
 		/* the length the card wrote (its line is in cache), not the caller's */
 		len = (uint16_t)rxs_word(ring0 + ((size_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT));
@@ -434,7 +464,7 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		sum += len;
 	}
 	if (unlikely(i < n)) {	/* no call in the loop: it would cost it registers */
-		kite_tx_forward_refuse(q, &f[i]);
+		kite_tx_forward_refuse(q, &f[i], "kite_tx_forward");
 		n = i;
 	}
 	if (likely(n)) {
@@ -481,7 +511,7 @@ static inline __attribute__((always_inline)) uint16_t fwd_next_walk(struct kite_
 static __attribute__((noinline, cold)) uint16_t fwd_next_slow(struct kite_queue *q, uint16_t n)
 {
 	if (!q->fwd_ok)
-		return kite_tx_forward_refuse(q, NULL);
+		return kite_tx_forward_refuse(q, NULL, "kite_tx_forward_next");
 	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
 		kite_tx_reap_wb(q);
 	return fwd_next_walk(q, fwd_room(q, n < q->fwd_left ? n : (uint16_t)q->fwd_left));
@@ -497,14 +527,16 @@ uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 	return fwd_next_walk(q, k);
 }
 
-__attribute__((cold)) uint16_t kite_tx_forward_refuse(const struct kite_queue *q,
-						      const struct kite_rx_frame *f)
+/* The hot calls set no kite_api_call: the message names the call itself. */
+static __attribute__((cold)) uint16_t kite_tx_forward_refuse(const struct kite_queue *q,
+							     const struct kite_rx_frame *f,
+							     const char *call)
 {
 	if (!f)
-		kite_err(-EINVAL, "kite_tx_forward: queue %u was not opened with "
-			 "KITE_QUEUE_RX_STREAM and KITE_QUEUE_TX_WB", q->qid);
+		kite_err(-EINVAL, "%s: queue %u was not opened with KITE_QUEUE_RX_STREAM and "
+			 "KITE_QUEUE_TX_WB", call, q->qid);
 	else
-		kite_err(-EINVAL, "kite_tx_forward: queue %u: not a frame of the latest "
-			 "kite_rx_stream burst, or forwarded already", q->qid);
+		kite_err(-EINVAL, "%s: queue %u: not a frame of the latest kite_rx_stream burst "
+			 "(or not where a record starts), or forwarded already", call, q->qid);
 	return 0;
 }

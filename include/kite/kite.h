@@ -25,8 +25,9 @@
  * pointer, naming it. The void calls (kite_close, kite_queue_close,
  * kite_pkt_free, kite_queue_stats, kite_set_wait_hook) ignore NULL. The hot
  * path (kite_rx_burst, kite_tx_burst, kite_pio_send, kite_tx_reap,
- * kite_tx_reports, kite_pkt_alloc, kite_rx_stream, kite_tx_forward) does not
- * check its queue, pool or array pointers: passing NULL there is undefined, as for memcpy.
+ * kite_tx_reports, kite_pkt_alloc, kite_rx_stream, kite_rx_recs,
+ * kite_tx_forward, kite_tx_forward_next) does not check its queue, pool or
+ * array pointers: passing NULL there is undefined, as for memcpy.
  */
 #ifndef KITE_KITE_H
 #define KITE_KITE_H
