@@ -155,8 +155,8 @@ static void run_stream(struct app *a, uint8_t op, uint8_t arg)
 		if (!a->nfr)
 			break;
 		f = a->fr[arg % a->nfr];
-		if (arg & 0x40)
-			f.pos += arg;
+		if (arg & 0x40)	/* a chunk or a few on (inside a record), or far */
+			f.pos += arg & 0x20 ? arg : arg & 7;
 		if (arg & 0x80)
 			f.len = (uint16_t)(arg * 97);
 		kite_tx_forward(a->sq, &f, 1);
