@@ -36,7 +36,7 @@ NET_OBJS := $(NET_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 EMU_OBJS := $(EMU_SRCS:%.c=$(BUILD)/%.o)
 TOOLS    := kite-pingpong regdoc kite-regs kite-stat kite-capture kite-responder kite-bind \
-            kite-clock-sync kite-sockperf kite-md-pub kite-md-sub
+            kite-clock-sync kite-sockperf kite-md-pub kite-md-sub kite-fwd
 BENCH    := udp-pingpong kite-throughput kite-ipp kite-bus kite-net-rtt kite-net-ipp
 TESTS    := test_regtab test_emu test_emu_clock test_servo test_iova test_lib test_fastpath test_forward test_net e2e_client hostile_client \
             clock_client net_client
@@ -122,6 +122,7 @@ OBJS_kite-responder  := examples/kite-responder.o examples/example_args.o tools/
 OBJS_kite-md-pub     := examples/kite-md-pub.o examples/example_args.o tools/args.o libkite-net.a libkite.a
 OBJS_kite-md-sub     := examples/kite-md-sub.o examples/example_args.o tools/args.o libkite-net.a libkite.a
 OBJS_kite-sockperf   := examples/kite-sockperf.o examples/example_args.o tools/args.o libkite-net.a libkite.a
+OBJS_kite-fwd        := examples/kite-fwd.o tools/port_default.o tools/args.o libkite.a
 OBJS_regdoc          := tools/regdoc.o
 OBJS_udp-pingpong    := bench/udp-pingpong.o tools/tsc.o
 OBJS_kite-throughput := bench/kite-throughput.o libkite.a
@@ -257,7 +258,7 @@ dkms-uninstall:
 
 # man pages from each tool's --help and --version (help2man)
 MAN_TOOLS := kite-emu kite-pingpong kite-regs kite-stat kite-capture kite-bind kite-responder \
-             kite-clock-sync kite-sockperf kite-md-pub kite-md-sub
+             kite-clock-sync kite-sockperf kite-md-pub kite-md-sub kite-fwd
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESC_kite-emu       := software model of the kite NIC
@@ -270,6 +271,7 @@ DESC_kite-responder := ARP, ping and UDP echo on a kite card
 DESC_kite-md-pub    := publish sequenced market data to a multicast group on a kite card
 DESC_kite-md-sub    := receive market data from multicast groups on a kite card, checking sequences
 DESC_kite-sockperf  := a sockperf server (UDP ping-pong) on a kite card
+DESC_kite-fwd       := forward frames back out of a kite card port, in place (zero copy)
 DESC_kite-clock-sync := keep a kite card clock on UTC and publish its state
 man: $(MAN_TOOLS:%=$(BUILD)/man/%.1)
 

@@ -186,6 +186,7 @@ static void test_stream_rec_frame(void **state)
 	assert_non_null(strstr(kite_last_error(), "not a record of the latest"));
 	assert_int_equal(kite_rx_rec_frame(q, (const void *)junk, &rf), -EINVAL);
 	assert_int_equal(kite_rx_rec_frame(plain, r[0], &rf), -EINVAL);
+	assert_non_null(strstr(kite_last_error(), "has no stream ring"));
 	assert_int_equal(kite_rx_rec_frame(q, r[0], &rf), 0);
 	assert_int_equal(kite_rx_hold(q, &rf), 0);
 	old = r[0];

@@ -457,6 +457,61 @@ static void test_forward_inside_record(void **state)
 }
 
 /*
+ * Where the latest burst ends (all of it forwarded, nothing received yet, a
+ * fresh or restarted queue) no record of it starts: a frame placed there is
+ * refused. It was taken: the card's next record went out before it was
+ * handed out (then a second time with kite_tx_forward_next), and a chain of
+ * such frames sent stale headers and payload as descriptors.
+ */
+static void test_forward_at_burst_end(void **state)
+{
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS };
+	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
+	struct kite_rx_frame fr[4], forged;
+	struct kite_queue_stats st;
+	struct kite_pkt *p;
+	unsigned int k;
+
+	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	forged = (struct kite_rx_frame){ .pos = fq->rxs_pos };	/* nothing received yet */
+	assert_int_equal(kite_tx_forward(fq, &forged, 1), 0);
+	assert_int_equal(send_seq(f, q0, 100, 0), 1);
+	kite_emu_step(f->emu);
+	kite_tx_reap(q0);
+	assert_int_equal(kite_rx_stream(fq, fr, 4), 1);
+	assert_int_equal(kite_tx_forward_next(fq, 1), 1);
+	assert_int_equal(send_seq(f, q0, 100, 1), 1);	/* the card's next record, not handed out */
+	kite_emu_step(f->emu);
+	forged = fr[0];
+	forged.pos = fr[0].pos + fr[0].chunks;	/* where the burst ends */
+	assert_int_equal(kite_tx_forward(fq, &forged, 1), 0);
+	assert_non_null(strstr(kite_last_error(), "not where a record starts"));
+	assert_int_equal(kite_rx_stream(fq, fr, 4), 1);
+	assert_int_equal(kite_tx_forward_next(fq, 4), 1);
+	kite_emu_step(f->emu);
+	kite_emu_step(f->emu);
+	kite_tx_reap(q0);
+	for (k = 0; kite_rx_burst(q0, &p, 1); k++) {	/* each once, in order */
+		assert_true(frame_check(p->data, p->len, k));
+		kite_pkt_free(p);
+	}
+	assert_int_equal(k, 2);
+	assert_int_equal(kite_queue_restart(fq), 0);	/* and after a restart */
+	forged = (struct kite_rx_frame){ .pos = fq->rxs_pos };
+	assert_int_equal(kite_tx_forward(fq, &forged, 1), 0);
+	kite_tx_reap(fq);
+	kite_queue_stats(fq, &st);
+	assert_int_equal(st.tx_pkts, 2);
+	assert_int_equal(st.tx_errors, 0);
+	kite_queue_close(fq);
+	kite_queue_close(q0);
+}
+
+/*
  * A stream queue without TX write-back that also sends pool buffers (it has
  * a TX ring): the give-back took an unreaped buffer for a forwarded frame,
  * then walked the TX slots for ever or reaped a write-back line it has not.
@@ -505,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forward_failures_counted, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forward_inside_record, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forward_at_burst_end, fx_setup_pair, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_queue_sends, fx_setup, fx_teardown),
 	};
 

@@ -208,7 +208,10 @@ int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
 	KITE_NONNULL(f);
 	off = (uintptr_t)r - (uintptr_t)q->rxs;	/* huge when r is before the ring */
 	pos = q->rxs_last + (((uint32_t)(off >> KITE_RXS_CHUNK_SHIFT) - q->rxs_last) & q->rxs_mask);
-	if (!q->rxs || off % KITE_RXS_CHUNK || off >> KITE_RXS_CHUNK_SHIFT > q->rxs_mask ||
+	if (!q->rxs)
+		return kite_err(-EINVAL, "queue %u has no stream ring (KITE_QUEUE_RX_STREAM)",
+				q->qid);
+	if (off % KITE_RXS_CHUNK || off >> KITE_RXS_CHUNK_SHIFT > q->rxs_mask ||
 	    !rxs_record_at(q, q->rxs_last, pos))
 		return kite_err(-EINVAL, "queue %u: not a record of the latest kite_rx_recs "
 				"burst", q->qid);
@@ -452,8 +455,11 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
 		uint64_t len;
 
-		/* each record once, in ring order, at a record's start (walked to from next) */
-		if (unlikely(pos != next) && !rxs_record_at(q, next, pos))
+		/*
+		 * each record once, in ring order, at a record's start (walked to
+		 * from next); next itself only while the burst goes on past it
+		 */
+		if (unlikely(pos != next || next == q->rxs_pos) && !rxs_record_at(q, next, pos))
 			break;
 		/* the length the card wrote (its line is in cache), not the caller's */
 		len = (uint16_t)rxs_word(ring0 + ((size_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT));
