@@ -7,7 +7,7 @@
  * no pool. --swap-mac swaps each frame's Ethernet addresses in place first,
  * so a frame returns to its sender. Frames the TX ring has no room for are
  * dropped and counted (as l2fwd does), never left to stall the ring.
- *   kite-fwd [-d DEV] [-p PORT] [-q QUEUE] [-b BATCH] [-t SECONDS] [--swap-mac]
+ *   kite-fwd [-d DEV] [-p PORT] [-q QUEUE] [-t SECONDS] [--batch N] [--swap-mac]
  */
 #include <getopt.h>
 #include <signal.h>
@@ -32,14 +32,14 @@ static void on_signal(int sig)
 
 static void usage(FILE *o)
 {
-	fprintf(o, "usage: kite-fwd [-d DEV] [-p PORT] [-q QUEUE] [-b BATCH] [-t SECONDS] "
+	fprintf(o, "usage: kite-fwd [-d DEV] [-p PORT] [-q QUEUE] [-t SECONDS] [--batch N] "
 		"[--swap-mac]\n"
 		"Sends every frame that arrives on the port back out of it, in place.\n"
 		"  -d, --dev DEV      device (default $KITE_DEV)\n"
 		"  -p, --port PORT    card port (default 0)\n"
 		"  -q, --queue Q      queue to take; it becomes the port's default (default 0)\n"
-		"  -b, --batch N      frames per burst, 1..64 (default 32)\n"
 		"  -t, --time SEC     stop after SEC seconds (default: until interrupted)\n"
+		"      --batch N      frames per burst, 1..64 (default 32)\n"
 		"      --swap-mac     swap destination and source MAC first (a reflector)\n");
 }
 
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' }, { "port", required_argument, NULL, 'p' },
-		{ "queue", required_argument, NULL, 'q' }, { "batch", required_argument, NULL, 'b' },
+		{ "queue", required_argument, NULL, 'q' }, { "batch", required_argument, NULL, 'B' },
 		{ "time", required_argument, NULL, 't' }, { "swap-mac", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
@@ -87,12 +87,12 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_version(argc, argv, "kite-fwd");
-	while ((c = getopt_long(argc, argv, "d:p:q:b:t:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:q:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': devstr = optarg; break;
 		case 'p': port = arg_ulong("kite-fwd", 'p', optarg, 0, KITE_MAX_PORTS - 1); break;
 		case 'q': qid = arg_ulong("kite-fwd", 'q', optarg, 0, KITE_MAX_QUEUES - 1); break;
-		case 'b': batch = arg_ulong("kite-fwd", 'b', optarg, 1, 64); break;
+		case 'B': batch = arg_ulong("kite-fwd", 'B', optarg, 1, 64); break;
 		case 't': secs = arg_double("kite-fwd", 't', optarg, 0.001, 1e9); break;
 		case 'S': swap = true; break;
 		case 'h': usage(stdout); return 0;

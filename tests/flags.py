@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 TOOLS = ["kite-emu", "kite-pingpong", "kite-regs", "kite-stat", "kite-capture", "kite-bind",
-         "kite-responder", "kite-clock-sync", "kite-md-pub", "kite-md-sub", "kite-sockperf"]
+         "kite-responder", "kite-clock-sync", "kite-md-pub", "kite-md-sub", "kite-sockperf",
+         "kite-fwd"]
 build = sys.argv[1]
 table = {}          # flag -> set of tools (or {"all"})
 for line in open("README.md"):

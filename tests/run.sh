@@ -43,6 +43,9 @@ pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 read -r p f < <(bash tests/md.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^md: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 
+read -r p f < <(bash tests/fwd.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^fwd: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+
 read -r p f < <(bash tests/clock.sh "$BUILD" | tee -a /dev/stderr | sed -n 's/^clock: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	double secs = 0, t0;
 	bool dflt = false;
 	struct bpf_program prog;
-	struct kite_dev *dev;
+	struct kite_dev *dev = NULL;
 	struct kite_pool *pool;
 	struct kite_queue *q;
 	struct port_default saved;
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	struct in_addr ip;
 	unsigned int qid = 15;
 	pcap_t *pc;
-	int c;
+	int c, rc = 1;
 
 	tool_version(argc, argv, "kite-capture");
 	while ((c = getopt_long(argc, argv, "d:q:p:w:n:t:f:h", lo, NULL)) != -1) {
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	}
 	if (kite_open(devstr, &dev) || kite_pool_create(dev, 2048, 16384, &pool)) {
 		fprintf(stderr, "kite-capture: %s\n", kite_last_error());
-		return 1;
+		goto done;
 	}
 	qc.rx_pool = pool;
 	flt.queue = qid;
@@ -153,8 +153,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kite-capture: --all needs copy filters; this card (contract "
 				"v%u.%u) has none (they came in v1.2)\n", info.version_major,
 				info.version_minor);
-			kite_close(dev);
-			return 1;
+			goto done;
 		}
 		fprintf(stderr, "kite-capture: the card (contract v%u.%u) has no copy filters: "
 			"steering the flow to the capture instead\n", info.version_major,
@@ -164,15 +163,13 @@ int main(int argc, char **argv)
 	    (flt.type && (copy ? kite_filter_copy(dev, &flt) : kite_filter_add(dev, &flt)) < 0) ||
 	    (dflt && port_default_take(dev, qc.port, qid, &saved))) {
 		fprintf(stderr, "kite-capture: %s\n", kite_last_error());
-		kite_close(dev);
-		return 1;
+		goto done;
 	}
 	/* only now: a capture that cannot start leaves no empty file behind */
 	out = pcap_dump_open(pc, file);
 	if (!out) {
 		fprintf(stderr, "kite-capture: %s\n", pcap_geterr(pc));
-		kite_close(dev);
-		return 1;
+		goto done;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -215,7 +212,11 @@ int main(int argc, char **argv)
 			"kite-clock-sync for UTC)\n", card_time);
 	if (dflt)	/* the port's default goes back to what it was */
 		port_default_restore(dev, q, &saved);
+	rc = 0;
+done:	/* the device, the compiled filter and the pcap handle, on every way out */
 	kite_close(dev);
+	if (bpf)
+		pcap_freecode(&prog);
 	pcap_close(pc);
-	return 0;
+	return rc;
 }

@@ -150,9 +150,12 @@ static void build_frame(uint8_t *f, unsigned int size, const uint8_t mac[6])
 		f[i] = (uint8_t)i;
 }
 
+/* How long a frame may take to come back (-T): 1 s, or longer through a slow path. */
+static double rx_timeout_s = 1;
+
 static int wait_rx(struct kite_queue *q, enum path path, struct rx_seen *rx)
 {
-	uint64_t start = tsc_now(), limit = (uint64_t)(ticks_per_ns * 1e9);
+	uint64_t start = tsc_now(), limit = (uint64_t)(ticks_per_ns * 1e9 * rx_timeout_s);
 	const struct kite_rx_rec *r;
 
 	if (path == PATH_STREAM) {	/* the record in place: the cheapest read */
@@ -184,8 +187,8 @@ static int lost(struct kite_queue *q, unsigned long i)
 	struct kite_queue_state st;
 
 	kite_queue_state(q, &st);
-	fprintf(stderr, "kite-pingpong: frame %lu did not come back within 1 s (queue %s%s%s)\n",
-		i, st.state == KITE_QUEUE_RUNNING ? "running" :
+	fprintf(stderr, "kite-pingpong: frame %lu did not come back within %g s (queue %s%s%s)\n",
+		i, rx_timeout_s, st.state == KITE_QUEUE_RUNNING ? "running" :
 		st.state == KITE_QUEUE_ERROR ? "in error: " : "stopped",
 		st.state == KITE_QUEUE_ERROR ? st.cause_name : "", "");
 	return -1;
@@ -420,7 +423,7 @@ static int run_device(const struct opts *o, uint64_t *s, struct result *res, int
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kite-pingpong [-d DEV] [-n N] [-W N] [-m MODES] [-l BYTES]\n"
+		"usage: kite-pingpong [-d DEV] [-n N] [-W N] [-T SEC] [-m MODES] [-l BYTES]\n"
 		"                     [-q QUEUE] [-c CPU] [--floor [-C CPU]] [--no-device]\n"
 		"                     [--json FILE]\n"
 		"\n"
@@ -430,6 +433,7 @@ static void usage(FILE *f)
 		"  -d, --dev DEV      device (default $KITE_DEV, else emu:/tmp/kite-emu.sock)\n"
 		"  -n, --iters N      timed round trips per path (default 1000000)\n"
 		"  -W, --warmup N     untimed round trips first (default 10000)\n"
+		"  -T, --timeout SEC  a frame not back within SEC is lost (default 1)\n"
 		"  -m, --mode MODES   paths, comma-separated: desc, pio, stream (direct PIO\n"
 		"                     out, RX stream ring in; contract v1.3), both (desc,pio),\n"
 		"                     all\n"
@@ -479,12 +483,12 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 		{ "cpu", required_argument, NULL, 'c' }, { "peer-cpu", required_argument, NULL, 'C' },
 		{ "floor", no_argument, NULL, 'F' }, { "no-device", no_argument, NULL, 'N' },
 		{ "json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-		{ "breakdown", no_argument, NULL, 'b' },
+		{ "breakdown", no_argument, NULL, 'b' }, { "timeout", required_argument, NULL, 'T' },
 		{ 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:n:W:m:l:q:c:C:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:W:m:l:q:c:C:T:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
 		case 'n': o->iters = arg_ulong("kite-pingpong", 'n', optarg, 1, 1000000000); break;
@@ -502,6 +506,7 @@ static int parse(int argc, char **argv, struct opts *o, bool *device)
 		case 'N': *device = false; break;
 		case 'j': o->json = optarg; break;
 		case 'b': o->breakdown = true; break;
+		case 'T': rx_timeout_s = arg_double("kite-pingpong", 'T', optarg, 0.001, 3600); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
