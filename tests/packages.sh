@@ -83,7 +83,7 @@ layout() {
 	has kite-tools /usr/bin/kite-regs &&
 	has kite-tools /usr/share/man/man1/kite-regs.1.gz &&
 	has kite-tools /usr/share/bash-completion/completions/kite-stat &&
-	for t in kite-responder kite-md-pub kite-md-sub; do
+	for t in kite-responder kite-md-pub kite-md-sub kite-fwd; do
 		has kite-tools "/usr/bin/$t" && has kite-tools "/usr/share/man/man1/$t.1.gz" &&
 		has kite-tools "/usr/share/bash-completion/completions/$t" || return 1
 	done &&

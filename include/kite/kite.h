@@ -328,7 +328,10 @@ KITE_API uint16_t kite_rx_stream(struct kite_queue *q, struct kite_rx_frame *f, 
  * records in the ring (one store a frame), for the tightest loops; a
  * forwarder sends them on with kite_tx_forward_next. The same burst as
  * kite_rx_stream's, with the same lifetime; kite_rx_rec_frame makes a
- * record a frame (to hold it, or to forward it by kite_tx_forward).
+ * record a frame (to hold it, or to forward it by kite_tx_forward). The
+ * frame's bytes may be rewritten in place before they are forwarded (the
+ * ring is the application's memory); the 16-byte header is the card's and
+ * libkite reads it again: writing it breaks this queue (and nothing else).
  * \return frames received (0..n); 0 on a queue without a stream ring.
  */
 KITE_API uint16_t kite_rx_recs(struct kite_queue *q, const struct kite_rx_rec **r, uint16_t n);

@@ -28,8 +28,8 @@ _kite()
 		--version" ;;
 	kite-capture) opts="--dev --udp --ip --mac --all --default --queue --port --write --count
 		--time --filter --help --version" ;;
-	kite-pingpong) opts="--dev --iters --warmup --mode --size --queue --cpu --peer-cpu --floor
-		--no-device --json --breakdown --help --version" ;;
+	kite-pingpong) opts="--dev --iters --warmup --timeout --mode --size --queue --cpu --peer-cpu
+		--floor --no-device --json --breakdown --help --version" ;;
 	kite-bind) opts="--status --unbind --board --force --help --version kite vfio-pci uio_kite" ;;
 	kite-emu) opts="--socket --wire --cpu --bar-file --guest-ram --tap --fault-hooks --trace
 		--contract --clock-ppm --clock-jump --help --version" ;;
@@ -43,8 +43,9 @@ _kite()
 		--help --version" ;;
 	kite-sockperf) opts="--dev --addr --gateway --udp --port --queue --time --stats --help
 		--version" ;;
+	kite-fwd) opts="--dev --port --queue --time --batch --swap-mac --help --version" ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 complete -F _kite kite-regs kite-stat kite-capture kite-pingpong kite-bind kite-emu kite-responder \
-	kite-clock-sync kite-md-pub kite-md-sub kite-sockperf
+	kite-clock-sync kite-md-pub kite-md-sub kite-sockperf kite-fwd
