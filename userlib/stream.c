@@ -87,6 +87,16 @@ static __attribute__((noinline, cold)) void rxs_give_back(struct kite_queue *q, 
 	}
 }
 
+/* What kite_rx_stream hands out for the record at rec (header word w, at pos). */
+static inline void rxs_frame(struct kite_rx_frame *f, const uint8_t *rec, uint64_t w,
+			     uint32_t pos)
+{
+	f->data = rec + KITE_RXS_HDR_SIZE;
+	f->ts = *(const uint64_t *)rec;
+	*(uint64_t *)&f->len = w & ~RXS_VALID;
+	f->pos = pos;
+}
+
 /* The record at free-running chunk count pos. */
 #define RXS_OFF(q, pos)	((size_t)((pos) & (q)->rxs_mask) << KITE_RXS_CHUNK_SHIFT)
 
@@ -122,14 +132,10 @@ rxs_walk(struct kite_queue *q, struct kite_rx_frame *f, const struct kite_rx_rec
 			if (!(w & RXS_VALID))
 				break;
 		}
-		if (f) {
-			f[i].data = rec + KITE_RXS_HDR_SIZE;
-			f[i].ts = *(const uint64_t *)rec;
-			*(uint64_t *)&f[i].len = w & ~RXS_VALID;
-			f[i].pos = pos;
-		} else {
+		if (f)
+			rxs_frame(&f[i], rec, w, pos);
+		else
 			r[i] = (const struct kite_rx_rec *)rec;
-		}
 		bytes += (uint16_t)w;
 		pos += RXS_CHUNKS(w);
 	}
@@ -200,7 +206,6 @@ int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
 {
 	uintptr_t off;
 	uint32_t pos;
-	uint64_t w;
 
 	KITE_CALL();
 	KITE_NONNULL(q);
@@ -215,11 +220,7 @@ int kite_rx_rec_frame(const struct kite_queue *q, const struct kite_rx_rec *r,
 	    !rxs_record_at(q, q->rxs_last, pos))
 		return kite_err(-EINVAL, "queue %u: not a record of the latest kite_rx_recs "
 				"burst", q->qid);
-	w = rxs_word((const uint8_t *)r);
-	f->data = (const uint8_t *)r + KITE_RXS_HDR_SIZE;
-	f->ts = r->ts;
-	*(uint64_t *)&f->len = w & ~RXS_VALID;
-	f->pos = pos;
+	rxs_frame(f, (const uint8_t *)r, rxs_word((const uint8_t *)r), pos);
 	f->rsvd = 0;
 	return 0;
 }
@@ -409,6 +410,18 @@ static inline uint16_t fwd_room(const struct kite_queue *q, uint16_t n)
 	return unlikely(room < n) ? (uint16_t)room : n;
 }
 
+/* A queue that can forward, reaped when due; false (the error set for call) if not. */
+static inline bool fwd_begin(struct kite_queue *q, const char *call)
+{
+	if (unlikely(!q->fwd_ok)) {
+		kite_tx_forward_refuse(q, NULL, call);
+		return false;
+	}
+	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
+		kite_tx_reap_wb(q);
+	return true;
+}
+
 /* n frames queued, the newest record ending at next, sum the bytes so far: the doorbell */
 static inline void fwd_queued(struct kite_queue *q, uint32_t n, uint32_t next, uint64_t sum)
 {
@@ -438,6 +451,7 @@ static __attribute__((cold)) uint32_t fwd_left_from(const struct kite_queue *q, 
  */
 uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, uint16_t n)
 {
+	/* rmask a local: the descriptor stores would make q->rxs_mask a load each frame */
 	uint32_t tail = q->tx_tail, mask = q->tx_mask, rmask = q->rxs_mask;
 	/* records of the latest burst, from the newest forwarded on */
 	uint32_t next = q->fwd_next;
@@ -446,10 +460,8 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	const uint8_t *ring0 = q->rxs;
 	uint16_t i;
 
-	if (unlikely(!q->fwd_ok))
-		return kite_tx_forward_refuse(q, NULL, "kite_tx_forward");
-	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
-		kite_tx_reap_wb(q);
+	if (!fwd_begin(q, "kite_tx_forward"))
+		return 0;
 	n = fwd_room(q, n);
 	for (i = 0; i < n; i++) {
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
@@ -513,14 +525,12 @@ static inline __attribute__((always_inline)) uint16_t fwd_next_walk(struct kite_
 	return (uint16_t)k;
 }
 
-/* Not a forwarding queue, a reap due, or more than the room a reaped ring has. */
-static __attribute__((noinline, cold)) uint16_t fwd_next_slow(struct kite_queue *q, uint16_t n)
+/* Not a forwarding queue, a reap due, or k more than the room a reaped ring has. */
+static __attribute__((noinline, cold)) uint16_t fwd_next_slow(struct kite_queue *q, uint16_t k)
 {
-	if (!q->fwd_ok)
-		return kite_tx_forward_refuse(q, NULL, "kite_tx_forward_next");
-	if (q->tx_tail - q->tx_clean >= q->fwd_reap)
-		kite_tx_reap_wb(q);
-	return fwd_next_walk(q, fwd_room(q, n < q->fwd_left ? n : (uint16_t)q->fwd_left));
+	if (!fwd_begin(q, "kite_tx_forward_next"))
+		return 0;
+	return fwd_next_walk(q, fwd_room(q, k));
 }
 
 uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
@@ -529,7 +539,7 @@ uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 
 	/* fwd_reap is 0 on a queue that cannot forward: always the slow path */
 	if (unlikely(q->tx_tail - q->tx_clean >= q->fwd_reap || k > q->fwd_room))
-		return fwd_next_slow(q, n);
+		return fwd_next_slow(q, (uint16_t)k);
 	return fwd_next_walk(q, k);
 }
 
