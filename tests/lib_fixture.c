@@ -107,6 +107,21 @@ struct kite_queue *open_opts(struct fx *f, unsigned int qid, uint32_t flags, uin
 	return q;
 }
 
+struct kite_queue *open_forwarder(struct fx *f, unsigned int fqid, unsigned int tx,
+				  uint32_t bytes, unsigned int sqid)
+{
+	struct kite_queue_conf c = { .port = 1, .tx_ring_size = tx };
+	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
+				     .rx_stream_bytes = bytes };
+	struct kite_queue *q = NULL;
+
+	if (kite_queue_open_opts(f->dev, fqid, &c, &o, &q))
+		fail_msg("kite_queue_open_opts(%u): %s", fqid, kite_last_error());
+	assert_int_equal(kite_default_queue_set(f->dev, 1, (int)fqid), 0);
+	assert_int_equal(kite_default_queue_set(f->dev, 0, (int)sqid), 0);
+	return q;
+}
+
 struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes)
 {
 	return open_opts(f, qid, KITE_QUEUE_RX_STREAM, bytes);

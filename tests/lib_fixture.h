@@ -39,6 +39,13 @@ int send_seq(struct fx *f, struct kite_queue *q, uint16_t len, uint64_t seq);
 #define FWD_FLAGS (KITE_QUEUE_RX_STREAM | KITE_QUEUE_TX_WB)
 /* a queue on port 0 with kite_queue_opts flags (a 64-entry TX ring, no RX pool) */
 struct kite_queue *open_opts(struct fx *f, unsigned int qid, uint32_t flags, uint32_t bytes);
+/*
+ * The pair wire's forwarder: queue fqid on port 1 (FWD_FLAGS, a TX ring of
+ * tx entries, a stream ring of bytes, 0: the default) takes port 1's frames;
+ * queue sqid, the sender's on port 0, takes port 0's (what fqid sent back).
+ */
+struct kite_queue *open_forwarder(struct fx *f, unsigned int fqid, unsigned int tx,
+				  uint32_t bytes, unsigned int sqid);
 /* a stream queue (KITE_QUEUE_RX_STREAM) of bytes (0: the default) */
 struct kite_queue *open_stream(struct fx *f, unsigned int qid, uint32_t bytes);
 /* frame lengths that vary with seq: 60..1514, records of 2..24 chunks */

@@ -838,17 +838,12 @@ static uint64_t forwarded_back(struct fx *f, struct kite_queue *q0, uint64_t got
 static void test_forward(void **state)
 {
 	struct fx *f = *state;
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
-				     .rx_stream_bytes = 1 << 16 };
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
 	struct kite_queue_stats st;
 	struct kite_rx_frame fr[16];
 	uint64_t seq, got = 0, bytes = 0;
 
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	fq = open_forwarder(f, SQ, 64, 1 << 16, TXQ);
 	for (seq = 0; seq < 5000; seq++) {
 		uint16_t n, len = len_for(seq);
 
@@ -885,18 +880,13 @@ static void test_forward(void **state)
 static void test_forward_next(void **state)
 {
 	struct fx *f = *state;
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
-				     .rx_stream_bytes = 1 << 16 };
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq, *plain = open_q(f, 2, 0, 64, 64);
 	struct kite_queue_stats st;
 	struct kite_rx_frame fr[16];
 	uint64_t seq = 0, got = 0;
 	unsigned int round, cut = 0;
 
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	fq = open_forwarder(f, SQ, 64, 1 << 16, TXQ);
 	assert_int_equal(kite_tx_forward_next(plain, 4), 0);	/* not a forwarding queue */
 	assert_non_null(strstr(kite_last_error(), "was not opened with KITE_QUEUE_RX_STREAM"));
 	for (round = 0; round < 1500; round++) {
@@ -944,18 +934,13 @@ static void test_forward_next(void **state)
 static void test_forward_recs(void **state)
 {
 	struct fx *f = *state;
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
-				     .rx_stream_bytes = 1 << 16 };
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
 	const struct kite_rx_rec *r[16];
 	struct kite_queue_stats st;
 	uint64_t seq = 0, got = 0, bytes = 0;
 	unsigned int round;
 
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	fq = open_forwarder(f, SQ, 64, 1 << 16, TXQ);
 	for (round = 0; round < 1500; round++) {
 		uint16_t n, k, left, want = (uint16_t)(1 + round % 9);
 
@@ -1075,17 +1060,12 @@ static void test_forward_then_read(void **state)
 static void test_forward_with_buffers(void **state)
 {
 	struct fx *f = *state;
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
-				     .rx_stream_bytes = 1 << 16 };
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
 	const struct kite_rx_rec *r[8];
 	uint64_t seq = 0, got = 0, expect[4];
 	unsigned int round, k, nexp;
 
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	fq = open_forwarder(f, SQ, 64, 1 << 16, TXQ);
 	for (round = 0; round < 400; round++) {
 		uint16_t n;
 

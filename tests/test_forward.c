@@ -232,9 +232,6 @@ static void rv_restart(struct rv *v)
 
 static void random_forwarder(struct fx *f, unsigned int tx_ring, uint64_t seed)
 {
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = tx_ring };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS,
-				     .rx_stream_bytes = 1 << 16 };
 	unsigned long iters = getenv("FWD_ITERS") ? strtoul(getenv("FWD_ITERS"), NULL, 0) : 20000;
 	struct rv *v = calloc(1, sizeof(*v));
 	unsigned long it;
@@ -246,9 +243,7 @@ static void random_forwarder(struct fx *f, unsigned int tx_ring, uint64_t seed)
 	v->buf_seq = BUF_SEQ;
 	v->last_rx = UINT64_MAX;
 	v->q0 = open_q(f, TXQ, 0, 256, 256);
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &v->fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	v->fq = open_forwarder(f, SQ, tx_ring, 1 << 16, TXQ);
 	for (it = 0; it < iters; it++) {
 		unsigned int a = rv_rand() % 100;
 
@@ -316,17 +311,13 @@ static void test_random_forwarder_ring64(void **state)
 static void test_forward_bytes_with_buffer(void **state)
 {
 	struct fx *f = *state;
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS };
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
 	const struct kite_rx_rec *r[8];
 	struct kite_queue_stats st;
 	struct kite_pkt *p;
 	unsigned int got = 0;
 
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	fq = open_forwarder(f, SQ, 64, 0, TXQ);
 	assert_int_equal(send_seq(f, q0, 100, 0), 1);
 	assert_int_equal(send_seq(f, q0, 100, 1), 1);
 	kite_emu_step(f->emu);
@@ -466,17 +457,13 @@ static void test_forward_inside_record(void **state)
 static void test_forward_at_burst_end(void **state)
 {
 	struct fx *f = *state;
-	struct kite_queue_conf c = { .port = 1, .tx_ring_size = 64 };
-	struct kite_queue_opts o = { .size = sizeof(o), .flags = FWD_FLAGS };
 	struct kite_queue *q0 = open_q(f, TXQ, 0, 64, 64), *fq;
 	struct kite_rx_frame fr[4], forged;
 	struct kite_queue_stats st;
 	struct kite_pkt *p;
 	unsigned int k;
 
-	assert_int_equal(kite_queue_open_opts(f->dev, SQ, &c, &o, &fq), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 1, SQ), 0);
-	assert_int_equal(kite_default_queue_set(f->dev, 0, TXQ), 0);
+	fq = open_forwarder(f, SQ, 64, 0, TXQ);
 	forged = (struct kite_rx_frame){ .pos = fq->rxs_pos };	/* nothing received yet */
 	assert_int_equal(kite_tx_forward(fq, &forged, 1), 0);
 	assert_int_equal(send_seq(f, q0, 100, 0), 1);
