@@ -22,10 +22,16 @@ check "before any servo ran: kite_clock_utc says there is none (ENOENT) and give
 if [ "$(sed -n 's/^unsynced \([01]\)$/\1/p' <(python3 -c 'import ctypes, ctypes.util
 class T(ctypes.Structure): _fields_ = [("modes", ctypes.c_uint), ("pad", ctypes.c_char * 204)]
 t = T(); print("unsynced", int(ctypes.CDLL(ctypes.util.find_library("c")).adjtimex(ctypes.byref(t)) == 5))'))" = 1 ]; then
+	# until it says why (its first update with a usable reading: later on a loaded host)
 	check "an unsynchronised system clock is not UTC: the daemon stays unsync and says why; no conversion" bash -c "
-		$B/kite-clock-sync -d emu:$dir/b.sock -t 3 --verbose >$dir/nosync.log 2>&1 &&
-		! grep -q '^locked' $dir/nosync.log && grep -q 'not synchronised (adjtimex)' $dir/nosync.log &&
-		$B/clock_client emu:$dir/b.sock EAGAIN"
+		$B/kite-clock-sync -d emu:$dir/b.sock -t 600 --verbose >$dir/nosync.log 2>&1 & d=\$!
+		for i in \$(seq 1200); do
+			grep -q 'not synchronised (adjtimex)' $dir/nosync.log && break; sleep 0.1
+		done
+		$B/clock_client emu:$dir/b.sock EAGAIN; rc=\$?
+		kill -INT \$d; wait \$d
+		[ \$rc -eq 0 ] && ! grep -q '^locked' $dir/nosync.log &&
+		grep -q 'not synchronised (adjtimex)' $dir/nosync.log"
 fi
 # a polling model takes a core: the daemon's readings need the other one
 kill -TERM "$b_pid"
@@ -59,14 +65,17 @@ wait "$b_pid" 2>/dev/null
 check "a second kite-clock-sync for the same card is refused" bash -c "
 	! $B/kite-clock-sync -d $dev -t 1 2>$dir/second.err &&
 	grep -q 'another kite-clock-sync publishes this card' $dir/second.err"
-# the jump shows as the second step; then it must lock again
-for ((i = 0; i < 300; i++)); do
-	[ "$(grep -c stepped "$dir/sync.log")" -ge 2 ] && break
+# the jump shows as the second step; then it must lock again (a loaded host
+# only takes longer: up to two minutes for each)
+relocked() {	# two steps, and the newest line is locked again
+	[ "$(grep -c stepped "$dir/sync.log")" -ge 2 ] && tail -1 "$dir/sync.log" | grep -q '^locked'
+}
+for ((i = 0; i < 2400; i++)); do
+	relocked && break
 	sleep 0.1
 done
-sleep 4
 check "the 2 s jump at 8 s: it unlocks, steps the clock back and locks again" bash -c "
-	[ \$(grep -c stepped $dir/sync.log) -ge 2 ] && grep -A100 'stepped' $dir/sync.log | tail -1 | grep -q '^locked'"
+	[ \$(grep -c stepped $dir/sync.log) -ge 2 ] && tail -1 $dir/sync.log | grep -q '^locked'"
 # a capture while locked: tshark reads UTC times inside the window the frames were sent in
 "$B/kite-capture" -d "$dev" -q 9 --udp 7777 -n 20 -t 30 -w "$dir/utc.pcap" 2>"$dir/cap.err" &
 cap=$!
@@ -114,11 +123,16 @@ check "without a servo kite-capture says its timestamps are card time, not UTC" 
 
 # another reference: CLOCK_TAI said to be 37 s ahead of UTC leaves the card at TAI - 37 s
 tai=$(python3 -c 'import time; print(round(time.clock_gettime(time.CLOCK_TAI) - time.time()))')
+# (each daemon runs until it has what the check needs: a loaded host only takes longer)
 check "--source CLOCK_TAI --source-offset 37: the card follows TAI - 37 s (the kernel's TAI is UTC + $tai s)" bash -c "
-	$B/kite-clock-sync -d $dev --source CLOCK_TAI --source-offset 37 -t 4 --trust-unsynced-reference \
-		--verbose >$dir/tai.log 2>&1 &&
-	grep -q '^locked' $dir/tai.log &&
-	$B/kite-clock-sync -d $dev --monitor -n 5 -t 0.6 --verbose >$dir/mon.log 2>&1;
+	$B/kite-clock-sync -d $dev --source CLOCK_TAI --source-offset 37 -t 600 --trust-unsynced-reference \
+		--verbose >$dir/tai.log 2>&1 & d=\$!
+	for i in \$(seq 1200); do grep -q '^locked' $dir/tai.log && break; sleep 0.1; done
+	kill -INT \$d; wait \$d
+	grep -q '^locked' $dir/tai.log || { cat $dir/tai.log; exit 1; }
+	$B/kite-clock-sync -d $dev --monitor -n 5 -t 600 --verbose >$dir/mon.log 2>&1 & m=\$!
+	for i in \$(seq 1200); do [ \$(grep -c offset $dir/mon.log) -ge 2 ] && break; sleep 0.1; done
+	kill -INT \$m; wait \$m
 	awk -v want=$(( (tai - 37) * 1000000000 )) '/offset/ { o = \$3 + 0; d = o - want; if (d < -1000000 || d > 1000000) bad = 1; n++ }
 	     END { exit bad || !n }' $dir/mon.log || { cat $dir/tai.log $dir/mon.log; false; }"
 
