@@ -21,7 +21,7 @@ for target in model api net; do
 	else
 		fail=$((fail + 1))
 		echo "FAIL - fuzz_$target (replay: $OUT/fuzz_$target $OUT/crash-*)"
-		grep -E "fuzz_$target:|ERROR|SUMMARY|runtime error" "$OUT/fuzz_$target.log" | head -20 | sed 's/^/    /'
+		grep -E "fuzz_$target:|kite-emu:|ERROR|SUMMARY|runtime error" "$OUT/fuzz_$target.log" | head -20 | sed 's/^/    /'
 	fi
 	rm -rf "$corpus"
 done

@@ -14,7 +14,10 @@
 #include <string.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -465,6 +468,72 @@ static void test_no_cross_client_dma(void **state)
 	kite_pkt_free(secret);
 	kite_close(victim);
 	kite_queue_close(q);
+}
+
+/*
+ * A signal that interrupts a control call must not fail it: libFuzzer's
+ * SIGALRM (no SA_RESTART) once broke a DMA map half way through its request.
+ * A thread signals the test's thread without pause while it opens, maps,
+ * starts and closes; every call must succeed.
+ */
+static volatile sig_atomic_t interrupts;
+
+static void count_interrupt(int sig)
+{
+	(void)sig;
+	interrupts++;
+}
+
+struct pester {
+	pthread_t target;
+	atomic_bool stop;
+};
+
+static void *pester_main(void *arg)
+{
+	struct pester *p = arg;
+
+	while (!atomic_load(&p->stop)) {
+		pthread_kill(p->target, SIGUSR1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void test_control_calls_survive_signals(void **state)
+{
+	struct sigaction sa = { .sa_handler = count_interrupt }, old;	/* no SA_RESTART */
+	struct pester p = { .target = pthread_self() };
+	struct fx *f = *state;
+	struct kite_queue_conf c = { .tx_ring_size = 64, .rx_ring_size = 64 };
+	struct kite_dev *d;
+	struct kite_queue *q;
+	pthread_t t;
+	int i, err = 0;
+
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	interrupts = 0;
+	assert_int_equal(pthread_create(&t, NULL, pester_main, &p), 0);
+	for (i = 0; i < 200 && !err; i++) {
+		err = kite_open(f->devstr, &d);
+		if (err)
+			break;
+		kite_set_wait_hook(d, step_hook, f->emu);
+		err = kite_pool_create(d, 64, 2048, &c.rx_pool);
+		if (!err) {
+			err = kite_queue_open(d, 1, &c, &q);
+			if (!err)
+				kite_queue_close(q);
+			kite_pool_destroy(c.rx_pool);
+		}
+		kite_close(d);
+	}
+	atomic_store(&p.stop, true);	/* stop it before an assert can leave */
+	pthread_join(t, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	if (err)
+		fail_msg("call %d: %s", i, kite_last_error());
+	assert_true(interrupts > 0);
 }
 
 /* A card reset clears every filter, and every claim on one. */
@@ -1163,6 +1232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_filter_old_card, fx_setup_v11, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_dies_with_queue, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_cross_client_dma, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_control_calls_survive_signals, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_claims_after_reset, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_after_drain, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_threshold, fx_setup, fx_teardown),

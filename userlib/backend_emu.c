@@ -45,12 +45,18 @@ static int rpc(struct kite_dev *dev, struct kite_emu_msg *m, int send_fd, int *r
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &send_fd, sizeof(int));
 	}
-	if (sendmsg(p->sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(*m))
+	/* a signal handler without SA_RESTART must not cost the request or its reply */
+	do
+		n = sendmsg(p->sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*m))
 		return kite_err(-EPIPE, "emu:%s: kite-emu went away (%s)", p->path, strerror(errno));
 	memset(&u, 0, sizeof(u));
 	mh.msg_control = u.buf;
 	mh.msg_controllen = sizeof(u.buf);
-	n = recvmsg(p->sock, &mh, MSG_CMSG_CLOEXEC);
+	do
+		n = recvmsg(p->sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(*m))
 		return kite_err(-EPIPE, "emu:%s: no answer from kite-emu (it stopped, or "
 				"has too many clients)", p->path);
@@ -80,7 +86,10 @@ static int emu_open(struct kite_dev *dev, const char *path)
 	strcpy(sa.sun_path, path);
 	dev->priv = p;
 	p->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (p->sock < 0 || connect(p->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	err = p->sock < 0 ? -1 : connect(p->sock, (struct sockaddr *)&sa, sizeof(sa));
+	while (err < 0 && errno == EINTR)	/* a unix socket stays unconnected: try again */
+		err = connect(p->sock, (struct sockaddr *)&sa, sizeof(sa));
+	if (err < 0) {
 		err = kite_err(-errno, "emu:%s: cannot connect to kite-emu: %s%s", path,
 			       strerror(errno), errno == ENOENT || errno == ECONNREFUSED ?
 			       " (is kite-emu running with -s on this path?)" : "");
