@@ -10,25 +10,18 @@
  *   kite-fwd [-d DEV] [-p PORT] [-q QUEUE] [-t SECONDS] [--batch N] [--swap-mac]
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kite/hw.h"	/* KITE_MAX_PORTS, KITE_MAX_QUEUES */
 #include "kite/kite.h"
 #include "../tools/args.h"
+#include "../tools/stop_signal.h"
 #include "../tools/port_default.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void usage(FILE *o)
 {
@@ -53,14 +46,6 @@ static void swap_mac(const struct kite_rx_rec *r)
 	memcpy(t, f, 6);
 	memcpy(f, f + 6, 6);
 	memcpy(f + 6, t, 6);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -121,16 +106,15 @@ int main(int argc, char **argv)
 		kite_close(dev);
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals(false);
 	fprintf(stderr, "kite-fwd: forwarding port %lu, queue %lu, bursts of %lu%s\n", port, qid,
 		batch, swap ? ", MACs swapped" : "");
-	end = secs ? now_s() + secs : 0;
-	for (polls = 1; !stop; polls++) {
+	end = secs ? kite_mono_s() + secs : 0;
+	for (polls = 1; !stop_requested; polls++) {
 		uint16_t n = kite_rx_recs(q, r, (uint16_t)batch), i, sent;
 
 		/* the clock read when idle, or every 4096 bursts: not on every frame */
-		if (end && (!n || !(polls & 4095)) && now_s() > end)
+		if (end && (!n || !(polls & 4095)) && kite_mono_s() > end)
 			break;
 		if (!n)
 			continue;

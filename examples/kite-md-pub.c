@@ -10,15 +10,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kite/net.h"
 #include "../tools/args.h"
+#include "../tools/stop_signal.h"
 #include "example_args.h"
 #include "md_msg.h"
 
@@ -26,22 +27,6 @@
 #define MAX_BEHIND	64		/* messages sent at once to catch up, at most */
 #define EAGAIN_LIMIT_NS	5000000000ULL	/* sends refused this long: give up */
 #define END_COPIES	3		/* the end message, sent this many times */
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -106,7 +91,7 @@ static int send_msg(struct pub *p, struct md_msg *m)
 				return 1;
 			}
 		} else {
-			m->send_ns = now_ns(CLOCK_REALTIME);
+			m->send_ns = kite_realtime_ns();
 		}
 		md_encode(buf, m);
 		err = kn_udp_sendto(p->s, p->group, p->port, buf, sizeof(buf));
@@ -119,15 +104,15 @@ static int send_msg(struct pub *p, struct md_msg *m)
 		}
 		p->retries++;
 		if (!first_refusal) {
-			first_refusal = now_ns(CLOCK_MONOTONIC);
-		} else if (now_ns(CLOCK_MONOTONIC) - first_refusal > EAGAIN_LIMIT_NS) {
+			first_refusal = kite_mono_ns();
+		} else if (kite_mono_ns() - first_refusal > EAGAIN_LIMIT_NS) {
 			fprintf(stderr, TOOL ": message %llu: sends refused for %llu s: %s\n",
 				(unsigned long long)m->seq, EAGAIN_LIMIT_NS / 1000000000ULL,
 				kn_last_error());
 			return 1;
 		}
 		kn_poll(p->ifp);	/* lets the card drain the ring; answers ARP, IGMP */
-		if (stop)
+		if (stop_requested)
 			return 1;
 	}
 }
@@ -185,9 +170,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	rnd = now_ns(CLOCK_REALTIME) ^ (uint64_t)getpid() << 32;
+	stop_on_signals(false);
+	rnd = kite_realtime_ns() ^ (uint64_t)getpid() << 32;
 	rnd = rnd ? rnd : 1;
 	p.session = (uint32_t)xorshift(&rnd) | 1;
 	for (i = 0; i < instruments; i++)
@@ -197,14 +181,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	period = rate > 0 ? 1e9 / rate : 0;
-	start = t0 = now_ns(CLOCK_MONOTONIC);
+	start = t0 = kite_mono_ns();
 	i = 0;	/* messages since t0 */
 	memset(&m, 0, sizeof(m));
 	m.type = MD_DATA;
 	m.flags = p.flags;
 	m.session = p.session;
-	while (!stop && (!count || sent < count)) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
+	while (!stop_requested && (!count || sent < count)) {
+		uint64_t now = kite_mono_ns();
 		unsigned int k;
 
 		if (net.secs > 0 && now - start >= (uint64_t)(net.secs * 1e9))
@@ -231,14 +215,14 @@ int main(int argc, char **argv)
 		m.qty = (uint32_t)(1 + xorshift(&rnd) % 1000);
 		m.side = xorshift(&rnd) & 1 ? 'B' : 'S';
 		if (send_msg(&p, &m)) {
-			rc = !stop;
+			rc = !stop_requested;
 			break;
 		}
 		sent++;
 		i++;
 		kn_poll(p.ifp);
 	}
-	elapsed = now_ns(CLOCK_MONOTONIC) - start;
+	elapsed = kite_mono_ns() - start;
 	if (!rc) {	/* the end: how many there were, a few times over */
 		m.type = MD_END;
 		m.seq = sent;
@@ -246,7 +230,7 @@ int main(int argc, char **argv)
 		m.price = 0;
 		m.qty = 0;
 		m.side = 0;
-		stop = 0;
+		stop_requested = 0;
 		for (i = 0; i < END_COPIES && !rc; i++)
 			rc = send_msg(&p, &m);
 	}

@@ -11,14 +11,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kite/net.h"
 #include "../tools/args.h"
+#include "../tools/stop_signal.h"
 #include "example_args.h"
 #include "md_msg.h"
 
@@ -29,22 +30,6 @@
 #define MAX_EVENTS	20		/* gap/duplicate/reorder lines printed */
 #define MAX_SAMPLES	(1u << 20)	/* latency samples kept */
 #define BURST		32
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void usage(FILE *o)
 {
@@ -247,12 +232,12 @@ static void latency(struct sub *sb, const struct md_msg *m, uint64_t rx_ts)
 		struct timespec utc;
 
 		/* the status file may not exist: after a refusal, ask again a second later */
-		if (sb->clock_err && now_ns() < sb->clock_retry_ns)
+		if (sb->clock_err && kite_mono_ns() < sb->clock_retry_ns)
 			return;
 		sb->clock_err = kite_clock_utc(sb->dev, rx_ts, &utc);
 		if (sb->clock_err) {
 			snprintf(sb->clock_why, sizeof(sb->clock_why), "%s", kite_last_error());
-			sb->clock_retry_ns = now_ns() + 1000000000ULL;
+			sb->clock_retry_ns = kite_mono_ns() + 1000000000ULL;
 			return;
 		}
 		l = (int64_t)((uint64_t)utc.tv_sec * 1000000000ULL + (uint64_t)utc.tv_nsec -
@@ -450,16 +435,15 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals(false);
 	printf(TOOL ": %s on %s port %u, UDP %u, joined", net.addr, net.dev, net.ic.port, port);
 	for (i = 0; i < ngroups; i++)
 		printf(" %s", ex_ipv4_str(groups[i], gs));
 	printf("\n");
 	fflush(stdout);
-	start = now_ns();
-	while (!stop && (!count || sb->received < count) &&
-	       (net.secs <= 0 || now_ns() - start < (uint64_t)(net.secs * 1e9))) {
+	start = kite_mono_ns();
+	while (!stop_requested && (!count || sb->received < count) &&
+	       (net.secs <= 0 || kite_mono_ns() - start < (uint64_t)(net.secs * 1e9))) {
 		struct kn_dgram d[BURST];
 		uint16_t n, k;
 

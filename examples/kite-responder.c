@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,10 @@
 
 #include "kite/net.h"
 #include "../tools/args.h"
+#include "../tools/stop_signal.h"
 #include "example_args.h"
 
 #define MAX_PORTS 8	/* a queue each, after the interface's */
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void usage(FILE *o)
 {
@@ -91,13 +83,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals(false);
 	printf("kite-responder: %s on %s port %u, UDP %lu-%lu\n", n.addr, n.dev, n.ic.port, first,
 	       last);
 	fflush(stdout);
 	start = time(NULL);
-	while (!stop && (n.secs <= 0 || difftime(time(NULL), start) < n.secs)) {
+	while (!stop_requested && (n.secs <= 0 || difftime(time(NULL), start) < n.secs)) {
 		kn_poll(n.ifp);	/* ARP, ping, IGMP, port unreachable */
 		for (i = 0; i <= last - first; i++) {
 			struct kn_dgram d[32];

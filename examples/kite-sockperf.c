@@ -28,7 +28,6 @@
  * port 0 (RFC 768: the sender wants no reply).
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 
 #include "kite/net.h"
 #include "../tools/args.h"
+#include "../tools/stop_signal.h"
 #include "example_args.h"
 
 #define SP_HDR_LEN	14	/* sockperf's MsgHeader::EFFECTIVE_SIZE */
@@ -45,8 +45,6 @@
 #define SP_F_PONG	0x2
 #define SP_F_WARMUP	0x4
 #define BURST		32
-
-static volatile sig_atomic_t stop;
 
 /* what happened to each datagram the socket received: one outcome each */
 struct sp_counts {
@@ -59,12 +57,6 @@ struct sp_counts {
 	unsigned long long port0;	/* from source port 0: no reply wanted (RFC 768) */
 	unsigned long long tx_fail;	/* the reply could not be sent */
 };
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -186,13 +178,12 @@ int main(int argc, char **argv)
 		ex_net_close(&net);
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals(false);
 	printf("kite-sockperf: %s on %s port %u, sockperf on UDP %u\n", net.addr, net.dev,
 	       net.ic.port, uc.port);
 	fflush(stdout);
 	start = time(NULL);
-	while (!stop && (net.secs <= 0 || difftime(time(NULL), start) < net.secs)) {
+	while (!stop_requested && (net.secs <= 0 || difftime(time(NULL), start) < net.secs)) {
 		struct kn_dgram d[BURST];
 		uint16_t n, k;
 

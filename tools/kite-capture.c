@@ -13,7 +13,6 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +22,9 @@
 #include "clock.h"
 #include "kite/kite.h"
 #include "args.h"
+#include "stop_signal.h"
 #include "kite/hw.h"
 #include "port_default.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static int parse_mac(const char *s, uint64_t *mac)
 {
@@ -171,12 +163,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kite-capture: %s\n", pcap_geterr(pc));
 		goto done;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals(false);
 	fprintf(stderr, "kite-capture: capturing on %s port %u queue %u (%s)\n", devstr, qc.port,
 		qid, dflt ? "the port's unmatched frames" : copy ? "a copy" : "the flow itself");
 	t0 = kite_mono_s();
-	while (!stop && (!count || written < count) && (secs <= 0 || kite_mono_s() - t0 < secs)) {
+	while (!stop_requested && (!count || written < count) &&
+	       (secs <= 0 || kite_mono_s() - t0 < secs)) {
 		struct kite_pkt *pk[32];
 		uint16_t n = kite_rx_burst(q, pk, 32), i;
 

@@ -12,25 +12,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "args.h"
+#include "stop_signal.h"
 #include "clock.h"
 #include "kite/kite.h"
 
 #define MAX_UPDATES 100000	/* statistics kept */
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 struct opts {
 	const char *dev;
@@ -158,7 +150,7 @@ static void schedule_next(struct timespec *next, double interval)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
 		*next = now;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR && !stop)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR && !stop_requested)
 		;
 }
 
@@ -207,7 +199,6 @@ int main(int argc, char **argv)
 {
 	struct kite_clock_servo_conf conf = { .size = sizeof(conf) };
 	struct stats stats = { .locked_at = -1 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct kite_clock_servo *servo;
 	struct kite_clock_update u;
 	struct timespec next;
@@ -237,12 +228,10 @@ int main(int argc, char **argv)
 		kite_close(dev);
 		return 1;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stop_on_signals(true);
 	stats.start = kite_mono_s();
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!stop && (!o.seconds || kite_mono_s() - stats.start < o.seconds)) {
+	while (!stop_requested && (!o.seconds || kite_mono_s() - stats.start < o.seconds)) {
 		if (kite_clock_servo_update(servo, &u)) {
 			fprintf(stderr, "kite-clock-sync: %s\n", kite_last_error());
 			rc = 1;
