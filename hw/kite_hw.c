@@ -114,7 +114,12 @@ static int wait_fail(struct kite_hw *hw, int err, unsigned int us, const char *w
 		    reg, v);
 }
 
-/* §3.3 GCTRL.RESET: every queue stops, filters, counters and the fault log clear. */
+/*
+ * §3.3 GCTRL.RESET: every queue stops, filters, counters and the fault log
+ * clear. The reset also zeroes CLK_FREQ (§3.4.1): the rate software set last
+ * is written back, or a PTP servo's correction would be lost until its next
+ * update.
+ */
 int kite_hw_reset(struct kite_hw *hw)
 {
 	__u32 v;
@@ -123,8 +128,12 @@ int kite_hw_reset(struct kite_hw *hw)
 	wr32(hw, KITE_R_GCTRL, (__u32)KITE_FPREP(KITE_GCTRL_RESET, 1));
 	err = wait_reg(hw, KITE_R_GCTRL, (__u32)KITE_FMASK(KITE_GCTRL_RESET), 0, UNTIL_EQ,
 		       KITE_T_RESET_US, &v);
-	return err ? wait_fail(hw, err, KITE_T_RESET_US, "the card did not finish its reset",
-			       "GCTRL", v) : 0;
+	if (err)
+		return wait_fail(hw, err, KITE_T_RESET_US, "the card did not finish its reset",
+				 "GCTRL", v);
+	if (hw->clk_freq)
+		wr32(hw, KITE_R_CLK_FREQ, (__u32)hw->clk_freq);
+	return 0;
 }
 
 static const __u32 run_or_error = (__u32)(KITE_FMASK(KITE_Q_STATUS_RUNNING) |
@@ -316,6 +325,7 @@ void kite_hw_clock_freq(struct kite_hw *hw, long scaled_ppm)
 		scaled_ppm = KITE_CLK_FREQ_MAX;
 	if (scaled_ppm < -KITE_CLK_FREQ_MAX)
 		scaled_ppm = -KITE_CLK_FREQ_MAX;
+	hw->clk_freq = (__s32)scaled_ppm;
 	wr32(hw, KITE_R_CLK_FREQ, (__u32)scaled_ppm);
 }
 

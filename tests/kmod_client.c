@@ -5,6 +5,7 @@
  *   kmod_client ioctls /dev/kiteN   every ioctl with bad arguments, as root
  *   kmod_client perms /dev/kiteN    what an unprivileged member of the device's
  *                                   group may and may not do (drops to uid 1000)
+ *   kmod_client reset /dev/kiteN    an operator's card reset, as root
  * Prints "ok"/"FAIL" per check and "kmod_client: N passed, N failed".
  */
 #include <fcntl.h>
@@ -149,6 +150,15 @@ static void ioctls(const char *path)
 	close(fd);
 }
 
+static void reset(const char *path)
+{
+	int fd = open(path, O_RDWR);
+
+	CHECK(fd >= 0 && ioc(fd, KITE_IOC_RESET, NULL) == 0, "RESET %s as root", path);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void perms(const char *path)
 {
 	struct kite_ioc_port port = { .size = sizeof(port), .mtu = 9000, .default_queue = -2 };
@@ -183,7 +193,7 @@ static void denied(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: kmod_client ioctls|perms|denied /dev/kiteN\n");
+		fprintf(stderr, "usage: kmod_client ioctls|perms|denied|reset /dev/kiteN\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "ioctls"))
@@ -192,5 +202,7 @@ int main(int argc, char **argv)
 		perms(argv[2]);
 	else if (!strcmp(argv[1], "denied"))
 		denied(argv[2]);
+	else if (!strcmp(argv[1], "reset"))
+		reset(argv[2]);
 	return report(argv[1]);
 }

@@ -551,6 +551,24 @@ static void test_filter_claims_after_reset(void **state)
 	kite_queue_close(q);
 }
 
+/* §3.4.1: a reset zeroes CLK_FREQ; libkite writes back the rate it set last */
+static void test_reset_keeps_clock_rate(void **state)
+{
+	struct fx *f = *state;
+	const volatile uint32_t *freq =
+		(const volatile uint32_t *)(kite_bar0(f->dev) + KITE_R_CLK_FREQ);
+
+	assert_int_equal(kite_reset(f->dev), 0);	/* never set: stays 0 */
+	assert_int_equal(*freq, 0);
+	assert_int_equal(kite_clock_set_freq(f->dev, 100000), 0);	/* ppb */
+	assert_int_equal(*freq, 100 << 16);
+	assert_int_equal(kite_reset(f->dev), 0);
+	assert_int_equal(*freq, 100 << 16);
+	assert_int_equal(kite_clock_set_freq(f->dev, -2.5), 0);
+	assert_int_equal(kite_reset(f->dev), 0);
+	assert_int_equal((int32_t)*freq, -164);	/* -2.5 ppb x 65.536, rounded */
+}
+
 /* An RX ring drained while its pool was empty is refilled once buffers come back. */
 static void test_rx_refill_after_drain(void **state)
 {
@@ -1234,6 +1252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_cross_client_dma, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_control_calls_survive_signals, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_claims_after_reset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reset_keeps_clock_rate, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_after_drain, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_refill_threshold, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_log_callback, fx_setup, fx_teardown),

@@ -58,8 +58,10 @@ static void fake_wr32(void *os, u32 off, u32 v)
 	}
 	if (off == KITE_R_CFG_COMMIT && !c->no_ack)
 		c->regs[KITE_R_CFG_ACK / 4] = v + c->ack_ahead;
-	if (off == KITE_R_GCTRL && !c->reset_stuck)
+	if (off == KITE_R_GCTRL && !c->reset_stuck) {
 		c->regs[KITE_R_GCTRL / 4] = 0;
+		c->regs[KITE_R_CLK_FREQ / 4] = 0;	/* §3.4.1 */
+	}
 	if (off == KITE_R_CLK_CMD && !c->clk_no_ack) {
 		u64 operand = c->regs[KITE_R_TIME_SET / 4] |
 			      (u64)c->regs[KITE_R_TIME_SET / 4 + 1] << 32;
@@ -301,6 +303,10 @@ static void kite_hw_clock_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], -KITE_CLK_FREQ_MAX);
 	kite_hw_clock_freq(&hw, 100000000L);
 	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], KITE_CLK_FREQ_MAX);
+	/* a reset zeroes the card's rate: the one set last is written back */
+	kite_hw_clock_freq(&hw, -777);
+	KUNIT_EXPECT_EQ(test, kite_hw_reset(&hw), 0);
+	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], -777);
 
 	/* another program's command between our acknowledgment and our read: refused */
 	card->clk_intruder = true;
