@@ -41,10 +41,7 @@ static int fail(struct kite_hw *hw, int err, const char *fmt, ...)
 void kite_hw_init(struct kite_hw *hw, const struct kite_hw_os *ops, void *os,
 		  unsigned int slack)
 {
-	hw->os_ops = ops;
-	hw->os = os;
-	hw->slack = slack ? slack : 1;
-	hw->msg[0] = 0;
+	*hw = (struct kite_hw){ .os_ops = ops, .os = os, .slack = slack ? slack : 1 };
 }
 
 /* All-ones from ID_MAGIC: the card is gone from the bus (surprise removal). */
@@ -116,23 +113,25 @@ static int wait_fail(struct kite_hw *hw, int err, unsigned int us, const char *w
 
 /*
  * §3.3 GCTRL.RESET: every queue stops, filters, counters and the fault log
- * clear. The reset also zeroes CLK_FREQ (§3.4.1): the rate software set last
- * is written back, or a PTP servo's correction would be lost until its next
- * update.
+ * clear. The reset also zeroes CLK_FREQ (§3.4.1), which a PTP servo believes
+ * it set: the rate is read before and written back after, whoever set it
+ * (this driver, another process's libkite, a register poke).
  */
 int kite_hw_reset(struct kite_hw *hw)
 {
-	__u32 v;
+	__u32 freq = 0, v;
 	int err;
 
+	if (rd32(hw, KITE_R_ID_FEATURES) & KITE_FMASK(KITE_ID_FEATURES_CLOCK_CTL))
+		freq = rd32(hw, KITE_R_CLK_FREQ);
 	wr32(hw, KITE_R_GCTRL, (__u32)KITE_FPREP(KITE_GCTRL_RESET, 1));
 	err = wait_reg(hw, KITE_R_GCTRL, (__u32)KITE_FMASK(KITE_GCTRL_RESET), 0, UNTIL_EQ,
 		       KITE_T_RESET_US, &v);
 	if (err)
 		return wait_fail(hw, err, KITE_T_RESET_US, "the card did not finish its reset",
 				 "GCTRL", v);
-	if (hw->clk_freq)
-		wr32(hw, KITE_R_CLK_FREQ, (__u32)hw->clk_freq);
+	if (freq)
+		wr32(hw, KITE_R_CLK_FREQ, freq);
 	return 0;
 }
 
@@ -325,7 +324,6 @@ void kite_hw_clock_freq(struct kite_hw *hw, long scaled_ppm)
 		scaled_ppm = KITE_CLK_FREQ_MAX;
 	if (scaled_ppm < -KITE_CLK_FREQ_MAX)
 		scaled_ppm = -KITE_CLK_FREQ_MAX;
-	hw->clk_freq = (__s32)scaled_ppm;
 	wr32(hw, KITE_R_CLK_FREQ, (__u32)scaled_ppm);
 }
 

@@ -38,7 +38,6 @@ struct kite_hw {
 	__u32 seen;			/* the register value the last wait ended on */
 	int may_run;			/* the last queue start failed and the queue may run */
 	__u8 clk_tag, clk_count;	/* §3.4.1 SEQ: our issuer tag, and a counter */
-	__s32 clk_freq;			/* the rate last set, restored after a reset */
 	char msg[160];			/* why the last call failed */
 };
 

@@ -6,7 +6,8 @@
 #  2. with --swap-mac, frames come back with their addresses swapped (a
 #     capture on port 0 by copy filter, read by tshark);
 #  3. on SIGTERM kite-fwd's summary balances: every frame in was forwarded and
-#     sent by the card, none dropped.
+#     sent by the card, none dropped;
+#  4. SIGHUP stops it cleanly, except under nohup; a second signal ends it.
 # Ends with "fwd: N passed, N failed". Three busy-polling processes share two
 # cores here, so a round trip can wait a scheduler slice: few round trips,
 # generous time limits (a slow host only makes it slower).
@@ -57,6 +58,25 @@ check "kite-fwd on SIGTERM: every frame in forwarded and sent, none dropped" bas
 	in=\$(awk '{print \$2}' $dir/fwd.out)
 	[ \"\$in\" -ge $((3 * (N + W) + 21)) ] && grep -qx \"kite-fwd: \$in frames in, \$in \
 forwarded (\$in sent by the card, 0 failed), 0 dropped for a full TX ring\" $dir/fwd.out"
+
+# tools/stop_signal.c, as an operator meets it: a closed terminal (SIGHUP)
+# stops kite-fwd cleanly, nohup keeps it running, and a second signal ends it
+# even when the first one's stop is not seen
+check "SIGHUP stops kite-fwd cleanly; under nohup it keeps forwarding; a second signal ends it" bash -c "
+	$B/kite-fwd -d $dev -p 1 -q 1 >$dir/hup.out 2>$dir/hup.log &
+	f=\$!
+	for _ in \$(seq 600); do grep -q '^kite-fwd: forwarding' $dir/hup.log && break; sleep 0.1; done
+	kill -HUP \$f; wait \$f || exit 1
+	grep -q '^kite-fwd: 0 frames in' $dir/hup.out || exit 1
+	nohup $B/kite-fwd -d $dev -p 1 -q 1 >$dir/nohup.out 2>$dir/nohup.log &
+	f=\$!
+	for _ in \$(seq 600); do grep -q '^kite-fwd: forwarding' $dir/nohup.log && break; sleep 0.1; done
+	kill -HUP \$f; sleep 1
+	kill -0 \$f || { echo 'nohup: SIGHUP stopped it'; exit 1; }
+	# both arrive before its loop can see the first (SIGINT is delivered first)
+	kill -STOP \$f; kill -INT \$f; kill -TERM \$f; kill -CONT \$f
+	wait \$f; rc=\$?
+	[ \$rc -eq 143 ] || { echo \"SIGINT then SIGTERM at once: exit \$rc, want 143\"; exit 1; }"
 
 echo "fwd: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,8 +2,10 @@
 /*
  * How a tool or example is asked to stop: SIGINT (Ctrl-C), SIGTERM and SIGHUP
  * set stop_requested, which its main loop polls, so it still gives back its
- * queue and prints its counts. A second signal does the same (no forced exit:
- * the loops poll often).
+ * queue and prints its counts. Under nohup, SIGHUP stays ignored. The first
+ * signal puts back the default action, so a second one ends a tool stuck in
+ * a call that does not return (the kernel and kite-emu free what it held
+ * either way).
  */
 #ifndef KITE_TOOLS_STOP_SIGNAL_H
 #define KITE_TOOLS_STOP_SIGNAL_H

@@ -303,10 +303,18 @@ static void kite_hw_clock_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], -KITE_CLK_FREQ_MAX);
 	kite_hw_clock_freq(&hw, 100000000L);
 	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], KITE_CLK_FREQ_MAX);
-	/* a reset zeroes the card's rate: the one set last is written back */
+	/* a reset zeroes the card's rate: the rate it had is written back, whoever set it */
+	card->regs[KITE_R_ID_FEATURES / 4] = KITE_FMASK(KITE_ID_FEATURES_CLOCK_CTL);
 	kite_hw_clock_freq(&hw, -777);
 	KUNIT_EXPECT_EQ(test, kite_hw_reset(&hw), 0);
 	KUNIT_EXPECT_EQ(test, (s32)card->regs[KITE_R_CLK_FREQ / 4], -777);
+	card->regs[KITE_R_CLK_FREQ / 4] = 4242;	/* another program's rate, set since */
+	KUNIT_EXPECT_EQ(test, kite_hw_reset(&hw), 0);
+	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_FREQ / 4], 4242);
+	/* a card without clock control: that register is not its, never written */
+	card->regs[KITE_R_ID_FEATURES / 4] = 0;
+	KUNIT_EXPECT_EQ(test, kite_hw_reset(&hw), 0);
+	KUNIT_EXPECT_EQ(test, card->regs[KITE_R_CLK_FREQ / 4], 0);
 
 	/* another program's command between our acknowledgment and our read: refused */
 	card->clk_intruder = true;
