@@ -51,14 +51,15 @@ static void state_path(struct kite_dev *dev, char *buf, size_t len);
  */
 static int cmd_lock(struct kite_dev *dev)
 {
+	uint64_t give_up = kite_mono_ns() + 1000000000ULL;	/* never for ever on a stuck holder */
 	char path[280];
-	int fd, i;
+	int fd;
 
 	state_path(dev, path, sizeof(path) - 8);
 	strcat(path, ".lock");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	for (i = 0; fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (i == 1000) {	/* a second: never wait for ever on a stuck holder */
+	while (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (kite_mono_ns() > give_up) {	/* a deadline: signals cut usleep short */
 			close(fd);
 			return -1;
 		}
