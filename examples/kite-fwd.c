@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "kite/hw.h"	/* KITE_MAX_PORTS, KITE_MAX_QUEUES */
