@@ -465,6 +465,7 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 	n = fwd_room(q, n);
 	for (i = 0; i < n; i++) {
 		uint32_t pos = f[i].pos, slot = (tail + i) & mask;
+		size_t off;
 		uint64_t len;
 
 		/*
@@ -473,10 +474,11 @@ uint16_t kite_tx_forward(struct kite_queue *q, const struct kite_rx_frame *f, ui
 		 */
 		if (unlikely(pos != next || next == q->rxs_pos) && !rxs_record_at(q, next, pos))
 			break;
+		off = (size_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT;
 		/* the length the card wrote (its line is in cache), not the caller's */
-		len = (uint16_t)rxs_word(ring0 + ((size_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT));
+		len = (uint16_t)rxs_word(ring0 + off);
 		/* the address from the record's place, never from the caller's pointer */
-		txr[slot].addr = base + ((uint64_t)(pos & rmask) << KITE_RXS_CHUNK_SHIFT);
+		txr[slot].addr = base + off;
 		*(uint64_t *)&txr[slot].len = len;
 		next = pos + KITE_RXS_CHUNKS((uint32_t)len);
 		sum += len;
