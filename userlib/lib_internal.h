@@ -184,7 +184,7 @@ struct kite_queue {
 	uint32_t fwd_next;		/* end of the newest forwarded record */
 	uint32_t fwd_left;		/* frames of the latest burst from fwd_next on */
 	uint32_t fwd_reap;		/* tx_reap on a forwarding queue, else 0 */
-	uint32_t fwd_room;		/* TX room while fewer than fwd_reap are in flight */
+	uint32_t fwd_room_min;		/* TX room at least, while fewer than fwd_reap are in flight */
 	uint64_t fwd_base;		/* the bus address of chunk 0's frame */
 	bool fwd_ok;			/* a stream queue with TX write-back */
 	uint64_t fwd_sum, fwd_sum_done;	/* bytes forwarded: queued, reaped */

@@ -207,7 +207,7 @@ static int queue_open(struct kite_dev *dev, unsigned int qid, const struct kite_
 	 * give-back (which reaps when they hold it up): reaped at half a ring.
 	 */
 	q->fwd_reap = q->fwd_ok ? conf->tx_ring_size / 2 : 0;
-	q->fwd_room = conf->tx_ring_size - conf->tx_ring_size / 2 + 1;
+	q->fwd_room_min = conf->tx_ring_size - conf->tx_ring_size / 2 + 1;
 	if ((!stream && !q->rx_pkts) || !q->tx_pkts) {
 		queue_free(q);
 		return kite_err(-ENOMEM, "out of memory for ring state");

@@ -540,7 +540,7 @@ uint16_t kite_tx_forward_next(struct kite_queue *q, uint16_t n)
 	uint32_t k = n < q->fwd_left ? n : q->fwd_left;
 
 	/* fwd_reap is 0 on a queue that cannot forward: always the slow path */
-	if (unlikely(q->tx_tail - q->tx_clean >= q->fwd_reap || k > q->fwd_room))
+	if (unlikely(q->tx_tail - q->tx_clean >= q->fwd_reap || k > q->fwd_room_min))
 		return fwd_next_slow(q, (uint16_t)k);
 	return fwd_next_walk(q, k);
 }
